@@ -1,0 +1,30 @@
+//! Protobuf messages of the nilVM client protocol, the Nada MIR, and the cosmos subset the
+//! payment flow needs.
+//!
+//! The `.proto` files under `proto/` are ours, written from the protocol fact sheets with the
+//! exact package names and field numbers the nodes use. Messages are `no_std` + `alloc`; the
+//! tonic client and server stubs exist only with the `grpc` feature.
+//!
+//! Modules follow the protobuf packages: `nillion::values::v1::value::Value` is
+//! `nillion.values.v1.value.Value`.
+#![cfg_attr(not(feature = "grpc"), no_std)]
+#![forbid(unsafe_code)]
+
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    rust_2018_idioms,
+    missing_debug_implementations
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/packages.rs"));
+}
+
+pub use generated::*;
+
+/// The Google well-known types used by the messages (`Empty`, `Timestamp`, `Any`).
+pub use prost_types as well_known;
+
+/// Re-exported so users can encode and decode without a direct `prost` dependency.
+pub use prost::Message;

@@ -1,0 +1,2 @@
+//! The nilVM client over gRPC (tonic), the NilChain payer, and the devnet server.
+#![deny(missing_docs)]
