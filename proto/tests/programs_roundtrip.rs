@@ -18,9 +18,22 @@ fn compiled_programs_round_trip_byte_for_byte() {
         let bytes = std::fs::read(&path).unwrap();
         let program = ProgramMir::decode(bytes.as_slice())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(!program.operations.is_empty(), "{}: no operations", path.display());
-        assert!(!program.outputs.is_empty(), "{}: no outputs", path.display());
-        assert_eq!(program.encode_to_vec(), bytes, "{}: re-encoding differs", path.display());
+        assert!(
+            !program.operations.is_empty(),
+            "{}: no operations",
+            path.display()
+        );
+        assert!(
+            !program.outputs.is_empty(),
+            "{}: no outputs",
+            path.display()
+        );
+        assert_eq!(
+            program.encode_to_vec(),
+            bytes,
+            "{}: re-encoding differs",
+            path.display()
+        );
         count += 1;
     }
     assert!(count >= 15, "only {count} programs found");
