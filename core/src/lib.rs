@@ -7,3 +7,5 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+
+pub mod rpc;
