@@ -14,17 +14,6 @@ use nilvm_proto::nillion::permissions::v1::{overwrite, permissions, retrieve as 
 use nilvm_proto::nillion::programs::v1::store as program_store;
 use nilvm_proto::nillion::values::v1::{delete, retrieve, store};
 
-/// Who a request goes to. Clients resolve these against the cluster they discovered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// The node the client bootstraps from (only for `Cluster` and `NodeVersion`).
-    Bootnode,
-    /// The cluster's leader.
-    Leader,
-    /// One member, by its index in the cluster's member list.
-    Member(usize),
-}
-
 macro_rules! rpcs {
     ($(
         $(#[$doc:meta])*
