@@ -7,3 +7,6 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+
+pub mod identity;
+pub mod time;
