@@ -8,4 +8,7 @@
 
 extern crate alloc;
 
+pub mod identity;
+pub mod operations;
 pub mod rpc;
+pub mod time;
