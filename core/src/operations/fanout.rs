@@ -15,7 +15,7 @@ use super::calls::{Calls, Settled};
 use super::{Operation, OperationError, Output, RequestId, RetryPolicy, Target, Transmit};
 
 /// One node's part of an operation.
-pub(crate) trait NodeCall {
+pub trait NodeCall {
     /// What one node's reply is read into.
     type NodeReply;
     /// What the operation returns.
@@ -32,7 +32,6 @@ pub(crate) trait NodeCall {
 }
 
 /// A set of per-node calls in flight.
-#[derive(Debug)]
 pub(crate) struct Fanout<C: NodeCall> {
     call: Option<C>,
     calls: Calls<usize>,
@@ -132,6 +131,16 @@ impl<C: NodeCall> Fanout<C> {
         let Some(call) = self.call.take() else { return };
         let replies = self.targets.drain(..).zip(self.replies.drain(..).flatten()).collect();
         self.result = Some(call.finish(replies));
+    }
+}
+
+impl<C: NodeCall> core::fmt::Debug for Fanout<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Fanout")
+            .field("targets", &self.targets)
+            .field("replied", &self.replies.iter().filter(|r| r.is_some()).count())
+            .field("finished", &self.result.is_some())
+            .finish_non_exhaustive()
     }
 }
 

@@ -15,9 +15,20 @@
 
 mod calls;
 mod error;
+mod fanout;
+mod single;
+#[cfg(test)]
+mod testing;
+
+pub mod account_balance;
+pub mod delete_values;
+pub mod node_version;
+pub mod payments_config;
 
 pub use calls::RetryPolicy;
 pub use error::OperationError;
+pub use fanout::{Free, NodeCall};
+pub use single::SingleCall;
 
 use alloc::vec::Vec;
 use core::fmt;
