@@ -14,20 +14,29 @@
 //! Time is passed in as [`Timestamp`]; operations take the start time when created.
 
 mod calls;
+mod context;
 mod error;
 mod fanout;
+mod paid;
 mod single;
+mod unmask;
 #[cfg(test)]
 mod testing;
 
 pub mod account_balance;
 pub mod delete_values;
 pub mod node_version;
+pub mod payment_receipt;
 pub mod payments_config;
+pub mod request_quote;
+pub mod retrieve_values;
+pub mod store_values;
 
 pub use calls::RetryPolicy;
 pub use error::OperationError;
+pub use context::OperationContext;
 pub use fanout::{Free, NodeCall};
+pub use paid::{Paid, PaidCall, invoke_with_receipt};
 pub use single::SingleCall;
 
 use alloc::vec::Vec;
