@@ -20,15 +20,23 @@ pub struct AccountBalance {
 }
 
 /// Asks the leader for the authenticated caller's balance.
-pub fn account_balance(now: Timestamp, leader: &NodeId, policy: RetryPolicy) -> Free<SingleCall<AccountBalance>> {
-    let call = SingleCall::new(Target::Node(leader.clone()), Request::AccountBalance(()), |reply| match reply {
-        // Both timestamps are required, as the official Rust client requires them.
-        Reply::AccountBalance(reply) => Some(AccountBalance {
-            balance: reply.balance,
-            last_updated: Timestamp::try_from(reply.last_updated?).ok()?,
-            expires_at: Timestamp::try_from(reply.expires_at?).ok()?,
-        }),
-        _ => None,
-    });
+pub fn account_balance(
+    now: Timestamp,
+    leader: &NodeId,
+    policy: RetryPolicy,
+) -> Free<SingleCall<AccountBalance>> {
+    let call = SingleCall::new(
+        Target::Node(leader.clone()),
+        Request::AccountBalance(()),
+        |reply| match reply {
+            // Both timestamps are required, as the official Rust client requires them.
+            Reply::AccountBalance(reply) => Some(AccountBalance {
+                balance: reply.balance,
+                last_updated: Timestamp::try_from(reply.last_updated?).ok()?,
+                expires_at: Timestamp::try_from(reply.expires_at?).ok()?,
+            }),
+            _ => None,
+        },
+    );
     Free::start(now, call, policy)
 }

@@ -31,7 +31,11 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 10,
-            delays: alloc::vec![Duration::from_secs(1), Duration::from_secs(3), Duration::from_secs(5)],
+            delays: alloc::vec![
+                Duration::from_secs(1),
+                Duration::from_secs(3),
+                Duration::from_secs(5)
+            ],
             attempt_timeout: Duration::from_secs(30),
             stream_idle_timeout: Duration::from_secs(75),
         }
@@ -41,7 +45,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn no_retries() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     fn delay(&self, retry: u32, status: &Status) -> Duration {
@@ -72,9 +79,17 @@ struct Call<K> {
 #[derive(Debug)]
 pub(crate) enum Settled<K> {
     /// The node answered.
-    Replied { key: K, target: Target, reply: Reply },
+    Replied {
+        key: K,
+        target: Target,
+        reply: Reply,
+    },
     /// The node refused, or a transient failure outlasted the retries.
-    Failed { key: K, target: Target, status: Status, retries: u32 },
+    Failed {
+        target: Target,
+        status: Status,
+        retries: u32,
+    },
 }
 
 /// The calls of one operation. `K` says what a call is for (e.g. a node's index).
@@ -102,7 +117,14 @@ impl<K: Clone> Calls<K> {
     /// Queues a request; `poll_transmit` hands it to the driver.
     pub(crate) fn send(&mut self, now: Timestamp, key: K, target: Target, request: Request) {
         let streaming = request.method().is_server_stream();
-        let call = Call { key, target, request, retries: 0, deadline: now, streaming };
+        let call = Call {
+            key,
+            target,
+            request,
+            retries: 0,
+            deadline: now,
+            streaming,
+        };
         self.dispatch(now, call);
     }
 
@@ -110,12 +132,20 @@ impl<K: Clone> Calls<K> {
         let id = RequestId(self.next_id);
         self.next_id += 1;
         call.deadline = now.saturating_add(self.timeout_for(&call));
-        self.outbox.push_back(Transmit { id, target: call.target.clone(), request: call.request.clone() });
+        self.outbox.push_back(Transmit {
+            id,
+            target: call.target.clone(),
+            request: call.request.clone(),
+        });
         self.in_flight.insert(id, call);
     }
 
     fn timeout_for(&self, call: &Call<K>) -> Duration {
-        if call.streaming { self.policy.stream_idle_timeout } else { self.policy.attempt_timeout }
+        if call.streaming {
+            self.policy.stream_idle_timeout
+        } else {
+            self.policy.attempt_timeout
+        }
     }
 
     pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -123,6 +153,7 @@ impl<K: Clone> Calls<K> {
     }
 
     /// Whether nothing is queued, in flight or backing off.
+    #[cfg(test)]
     pub(crate) fn is_idle(&self) -> bool {
         self.outbox.is_empty() && self.in_flight.is_empty() && self.backing_off.is_empty()
     }
@@ -155,15 +186,27 @@ impl<K: Clone> Calls<K> {
                         ),
                     );
                     let call = self.in_flight.remove(&id)?;
-                    return Some(Settled::Failed { key: call.key, target: call.target, status, retries: call.retries });
+                    return Some(Settled::Failed {
+                        target: call.target,
+                        status,
+                        retries: call.retries,
+                    });
                 }
                 if call.streaming {
                     // The stream stays open until its owner calls `finish`.
                     call.deadline = now.saturating_add(self.policy.stream_idle_timeout);
-                    return Some(Settled::Replied { key: call.key.clone(), target: call.target.clone(), reply });
+                    return Some(Settled::Replied {
+                        key: call.key.clone(),
+                        target: call.target.clone(),
+                        reply,
+                    });
                 }
                 let call = self.in_flight.remove(&id)?;
-                Some(Settled::Replied { key: call.key, target: call.target, reply })
+                Some(Settled::Replied {
+                    key: call.key,
+                    target: call.target,
+                    reply,
+                })
             }
             Err(status) => {
                 let call = self.in_flight.remove(&id)?;
@@ -179,8 +222,12 @@ impl<K: Clone> Calls<K> {
 
     /// Fires deadlines and ends back-offs. Returns the calls that failed for good.
     pub(crate) fn handle_timeout(&mut self, now: Timestamp) -> Vec<Settled<K>> {
-        let due: Vec<RequestId> =
-            self.in_flight.iter().filter(|(_, call)| call.deadline <= now).map(|(id, _)| *id).collect();
+        let due: Vec<RequestId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, call)| call.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
         let mut failed = Vec::new();
         for id in due {
             if let Some(call) = self.in_flight.remove(&id) {
@@ -188,7 +235,8 @@ impl<K: Clone> Calls<K> {
                 failed.extend(self.fail_or_retry(now, call, status));
             }
         }
-        let (ready, waiting): (Vec<_>, Vec<_>) = self.backing_off.drain(..).partition(|(at, _)| *at <= now);
+        let (ready, waiting): (Vec<_>, Vec<_>) =
+            self.backing_off.drain(..).partition(|(at, _)| *at <= now);
         self.backing_off = waiting;
         for (_, call) in ready {
             self.dispatch(now, call);
@@ -196,14 +244,23 @@ impl<K: Clone> Calls<K> {
         failed
     }
 
-    fn fail_or_retry(&mut self, now: Timestamp, mut call: Call<K>, status: Status) -> Option<Settled<K>> {
+    fn fail_or_retry(
+        &mut self,
+        now: Timestamp,
+        mut call: Call<K>,
+        status: Status,
+    ) -> Option<Settled<K>> {
         if status.code.is_transient() && call.retries < self.policy.max_retries {
             let resume = now.saturating_add(self.policy.delay(call.retries, &status));
             call.retries += 1;
             self.backing_off.push((resume, call));
             return None;
         }
-        Some(Settled::Failed { key: call.key, target: call.target, status, retries: call.retries })
+        Some(Settled::Failed {
+            target: call.target,
+            status,
+            retries: call.retries,
+        })
     }
 
     /// The node a call in flight was sent to.
@@ -236,7 +293,12 @@ mod tests {
         assert!(calls.poll_transmit().is_none());
         let settled = calls.handle_reply(start(), sent.id, Ok(version_reply()));
         assert!(matches!(settled, Some(Settled::Replied { key: 7, .. })));
-        assert!(calls.handle_reply(start(), sent.id, Ok(version_reply())).is_none(), "duplicate ignored");
+        assert!(
+            calls
+                .handle_reply(start(), sent.id, Ok(version_reply()))
+                .is_none(),
+            "duplicate ignored"
+        );
         assert!(calls.is_idle());
     }
 
@@ -246,15 +308,30 @@ mod tests {
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let first = calls.poll_transmit().unwrap();
         let unavailable = Status::new(Code::Unavailable, "down");
-        assert!(calls.handle_reply(start(), first.id, Err(unavailable)).is_none());
-        assert!(calls.poll_transmit().is_none(), "nothing before the back-off ends");
+        assert!(
+            calls
+                .handle_reply(start(), first.id, Err(unavailable))
+                .is_none()
+        );
+        assert!(
+            calls.poll_transmit().is_none(),
+            "nothing before the back-off ends"
+        );
         let resume = calls.poll_timeout().unwrap();
         assert_eq!(resume, start().saturating_add(Duration::from_secs(1)));
         assert!(calls.handle_timeout(resume).is_empty());
         let second = calls.poll_transmit().unwrap();
         assert_ne!(second.id, first.id);
-        assert!(calls.handle_reply(resume, first.id, Ok(version_reply())).is_none(), "stale id ignored");
-        assert!(matches!(calls.handle_reply(resume, second.id, Ok(version_reply())), Some(Settled::Replied { .. })));
+        assert!(
+            calls
+                .handle_reply(resume, first.id, Ok(version_reply()))
+                .is_none(),
+            "stale id ignored"
+        );
+        assert!(matches!(
+            calls.handle_reply(resume, second.id, Ok(version_reply())),
+            Some(Settled::Replied { .. })
+        ));
     }
 
     #[test]
@@ -262,25 +339,41 @@ mod tests {
         let mut calls = Calls::new(RetryPolicy::default());
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
-        let settled = calls.handle_reply(start(), sent.id, Err(Status::new(Code::NotFound, "value not found")));
-        assert!(matches!(settled, Some(Settled::Failed { status, retries: 0, .. }) if status.code == Code::NotFound));
+        let settled = calls.handle_reply(
+            start(),
+            sent.id,
+            Err(Status::new(Code::NotFound, "value not found")),
+        );
+        assert!(
+            matches!(settled, Some(Settled::Failed { status, retries: 0, .. }) if status.code == Code::NotFound)
+        );
     }
 
     #[test]
     fn retries_run_out_and_deadlines_count_as_transient() {
-        let policy = RetryPolicy { max_retries: 2, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        };
         let mut calls = Calls::new(policy);
         let mut now = start();
         calls.send(now, 0usize, Target::Bootnode, version_request());
         let mut failures = Vec::new();
         for _ in 0..10 {
             while calls.poll_transmit().is_some() {}
-            let Some(next) = calls.poll_timeout() else { break };
+            let Some(next) = calls.poll_timeout() else {
+                break;
+            };
             now = next;
             failures.extend(calls.handle_timeout(now));
         }
         assert_eq!(failures.len(), 1);
-        let Settled::Failed { status, retries, .. } = &failures[0] else { panic!("expected a failure") };
+        let Settled::Failed {
+            status, retries, ..
+        } = &failures[0]
+        else {
+            panic!("expected a failure")
+        };
         assert_eq!((status.code, *retries), (Code::DeadlineExceeded, 2));
         assert!(calls.is_idle());
     }
@@ -291,7 +384,9 @@ mod tests {
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(start(), sent.id, Ok(Reply::Cluster(Default::default())));
-        assert!(matches!(settled, Some(Settled::Failed { status, .. }) if status.code == Code::Internal));
+        assert!(
+            matches!(settled, Some(Settled::Failed { status, .. }) if status.code == Code::Internal)
+        );
     }
 
     #[test]
@@ -300,9 +395,22 @@ mod tests {
         let mut calls = Calls::new(RetryPolicy::default());
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
-        let info = RetryInfo { retry_delay: Some(nilvm_proto::well_known::Duration { seconds: 9, nanos: 0 }) };
-        let status = Status::with_detail(Code::Unavailable, "busy", crate::rpc::RETRY_INFO_TYPE_URL, &info);
+        let info = RetryInfo {
+            retry_delay: Some(nilvm_proto::well_known::Duration {
+                seconds: 9,
+                nanos: 0,
+            }),
+        };
+        let status = Status::with_detail(
+            Code::Unavailable,
+            "busy",
+            crate::rpc::RETRY_INFO_TYPE_URL,
+            &info,
+        );
         assert!(calls.handle_reply(start(), sent.id, Err(status)).is_none());
-        assert_eq!(calls.poll_timeout(), Some(start().saturating_add(Duration::from_secs(9))));
+        assert_eq!(
+            calls.poll_timeout(),
+            Some(start().saturating_add(Duration::from_secs(9)))
+        );
     }
 }

@@ -76,14 +76,21 @@ impl OperationError {
     }
 
     pub(crate) fn misbehaving(node: &Target, reason: impl Into<String>) -> Self {
-        Self::Misbehaving { node: node.clone(), reason: reason.into() }
+        Self::Misbehaving {
+            node: node.clone(),
+            reason: reason.into(),
+        }
     }
 
     /// A final failure of a call: transient codes that outlasted retries are `Unreachable`,
     /// everything else is the node's refusal.
     pub(crate) fn from_failed_call(node: Target, status: Status, retries: u32) -> Self {
         if status.code.is_transient() {
-            Self::Unreachable { node, status, retries }
+            Self::Unreachable {
+                node,
+                status,
+                retries,
+            }
         } else {
             Self::Refused { node, status }
         }

@@ -25,10 +25,17 @@ pub trait NodeCall {
     fn requests(&mut self) -> Vec<(Target, Request)>;
 
     /// Reads one reply. `Ok(None)` means "not final yet" (a waiting message on a stream).
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Self::NodeReply>, OperationError>;
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Self::NodeReply>, OperationError>;
 
     /// Combines the replies of every node, in the order of `requests`.
-    fn finish(self, replies: Vec<(Target, Self::NodeReply)>) -> Result<Self::Output, OperationError>;
+    fn finish(
+        self,
+        replies: Vec<(Target, Self::NodeReply)>,
+    ) -> Result<Self::Output, OperationError>;
 }
 
 /// A set of per-node calls in flight.
@@ -50,18 +57,31 @@ impl<C: NodeCall> Fanout<C> {
             targets.push(target);
         }
         let replies = targets.iter().map(|_| None).collect();
-        let mut fanout = Self { call: Some(call), calls, targets, replies, result: None };
+        let mut fanout = Self {
+            call: Some(call),
+            calls,
+            targets,
+            replies,
+            result: None,
+        };
         fanout.finish_if_complete();
         fanout
     }
 
-    pub(crate) fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>) {
+    pub(crate) fn handle_reply(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        reply: Result<Reply, Status>,
+    ) {
         if self.result.is_some() {
             return;
         }
         match self.calls.handle_reply(now, id, reply) {
             Some(Settled::Replied { key, target, reply }) => {
-                let Some(call) = self.call.as_mut() else { return };
+                let Some(call) = self.call.as_mut() else {
+                    return;
+                };
                 match call.parse(&target, reply) {
                     Ok(Some(parsed)) => {
                         self.calls.finish(id);
@@ -74,7 +94,12 @@ impl<C: NodeCall> Fanout<C> {
                     Err(error) => self.fail(error),
                 }
             }
-            Some(Settled::Failed { target, status, retries, .. }) => {
+            Some(Settled::Failed {
+                target,
+                status,
+                retries,
+                ..
+            }) => {
                 self.fail(OperationError::from_failed_call(target, status, retries));
             }
             None => {}
@@ -87,7 +112,10 @@ impl<C: NodeCall> Fanout<C> {
         }
         // A stream that ends before its terminal message is not retried: the node dropped it.
         if let Some(target) = self.calls.target_of(id) {
-            self.fail(OperationError::misbehaving(&target, "server closed results channel"));
+            self.fail(OperationError::misbehaving(
+                &target,
+                "server closed results channel",
+            ));
         }
     }
 
@@ -95,7 +123,12 @@ impl<C: NodeCall> Fanout<C> {
         if self.result.is_some() {
             return;
         }
-        if let Some(Settled::Failed { target, status, retries, .. }) = self.calls.handle_timeout(now).into_iter().next()
+        if let Some(Settled::Failed {
+            target,
+            status,
+            retries,
+            ..
+        }) = self.calls.handle_timeout(now).into_iter().next()
         {
             self.fail(OperationError::from_failed_call(target, status, retries));
         }
@@ -129,7 +162,11 @@ impl<C: NodeCall> Fanout<C> {
             return;
         }
         let Some(call) = self.call.take() else { return };
-        let replies = self.targets.drain(..).zip(self.replies.drain(..).flatten()).collect();
+        let replies = self
+            .targets
+            .drain(..)
+            .zip(self.replies.drain(..).flatten())
+            .collect();
         self.result = Some(call.finish(replies));
     }
 }
@@ -138,7 +175,10 @@ impl<C: NodeCall> core::fmt::Debug for Fanout<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Fanout")
             .field("targets", &self.targets)
-            .field("replied", &self.replies.iter().filter(|r| r.is_some()).count())
+            .field(
+                "replied",
+                &self.replies.iter().filter(|r| r.is_some()).count(),
+            )
             .field("finished", &self.result.is_some())
             .finish_non_exhaustive()
     }
@@ -154,7 +194,11 @@ pub struct Free<C: NodeCall> {
 
 impl<C: NodeCall> Free<C> {
     pub(crate) fn start(now: Timestamp, call: C, policy: RetryPolicy) -> Self {
-        Self { fanout: Fanout::start(now, call, policy), misuse: None, done: false }
+        Self {
+            fanout: Fanout::start(now, call, policy),
+            misuse: None,
+            done: false,
+        }
     }
 }
 
@@ -169,8 +213,14 @@ impl<C: NodeCall> Operation for Free<C> {
         self.fanout.handle_stream_end(id);
     }
 
-    fn handle_payment(&mut self, _now: Timestamp, _result: Result<alloc::string::String, alloc::string::String>) {
-        self.misuse = Some(OperationError::ApiMisuse("a payment was fed to an operation that never asked for one"));
+    fn handle_payment(
+        &mut self,
+        _now: Timestamp,
+        _result: Result<alloc::string::String, alloc::string::String>,
+    ) {
+        self.misuse = Some(OperationError::ApiMisuse(
+            "a payment was fed to an operation that never asked for one",
+        ));
     }
 
     fn handle_timeout(&mut self, now: Timestamp) {
@@ -194,7 +244,11 @@ impl<C: NodeCall> Operation for Free<C> {
     }
 
     fn poll_timeout(&self) -> Option<Timestamp> {
-        if self.done { None } else { self.fanout.poll_timeout() }
+        if self.done {
+            None
+        } else {
+            self.fanout.poll_timeout()
+        }
     }
 }
 
@@ -203,7 +257,9 @@ pub(crate) fn all_equal<T: PartialEq + core::fmt::Debug>(
     what: &str,
     replies: &[(Target, T)],
 ) -> Result<(), OperationError> {
-    let Some((first_node, first)) = replies.first() else { return Ok(()) };
+    let Some((first_node, first)) = replies.first() else {
+        return Ok(());
+    };
     for (node, value) in &replies[1..] {
         if value != first {
             return Err(OperationError::Inconsistent(alloc::format!(

@@ -18,10 +18,12 @@ mod context;
 mod error;
 mod fanout;
 mod paid;
+#[cfg(test)]
+mod pipeline_tests;
 mod single;
-mod unmask;
 #[cfg(test)]
 mod testing;
+mod unmask;
 
 pub mod account_balance;
 pub mod delete_values;
@@ -33,8 +35,8 @@ pub mod retrieve_values;
 pub mod store_values;
 
 pub use calls::RetryPolicy;
-pub use error::OperationError;
 pub use context::OperationContext;
+pub use error::OperationError;
 pub use fanout::{Free, NodeCall};
 pub use paid::{Paid, PaidCall, invoke_with_receipt};
 pub use single::SingleCall;
@@ -114,7 +116,11 @@ pub trait Operation {
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId);
 
     /// The payment asked for with [`Output::Pay`] went through (`Ok(tx_hash)`) or failed.
-    fn handle_payment(&mut self, now: Timestamp, result: Result<alloc::string::String, alloc::string::String>);
+    fn handle_payment(
+        &mut self,
+        now: Timestamp,
+        result: Result<alloc::string::String, alloc::string::String>,
+    );
 
     /// Time passed [`Operation::poll_timeout`].
     fn handle_timeout(&mut self, now: Timestamp);

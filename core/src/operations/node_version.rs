@@ -10,7 +10,11 @@ use super::single::SingleCall;
 use super::{RetryPolicy, Target};
 
 /// Asks `target` (usually the bootnode) for its version; `version` is unset on local builds.
-pub fn node_version(now: Timestamp, target: Target, policy: RetryPolicy) -> Free<SingleCall<NodeVersion>> {
+pub fn node_version(
+    now: Timestamp,
+    target: Target,
+    policy: RetryPolicy,
+) -> Free<SingleCall<NodeVersion>> {
     let call = SingleCall::new(target, Request::NodeVersion(()), |reply| match reply {
         Reply::NodeVersion(version) => Some(version),
         _ => None,

@@ -16,7 +16,7 @@ use crate::time::Timestamp;
 use super::fanout::{Free, NodeCall};
 use super::payment_receipt::{PaymentReceipt, payment_receipt};
 use super::request_quote::{RequestQuoteCall, request_quote};
-use super::{Operation, OperationContext, OperationError, Output, RequestId};
+use super::{Operation, OperationContext, Output, RequestId};
 
 /// The per-node calls of a paid operation.
 pub trait PaidCall: NodeCall {
@@ -60,7 +60,9 @@ impl<C: PaidCall> core::fmt::Debug for Paid<C> {
             Stage::Invoking(..) => "invoking",
             Stage::Done => "done",
         };
-        f.debug_struct("Paid").field("stage", &stage).finish_non_exhaustive()
+        f.debug_struct("Paid")
+            .field("stage", &stage)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,7 +77,11 @@ impl<C: PaidCall> Paid<C> {
             context.max_tokens,
             context.retry.clone(),
         );
-        Self { context: context.clone(), stage: Stage::Quoting(quote, call), now }
+        Self {
+            context: context.clone(),
+            stage: Stage::Quoting(quote, call),
+            now,
+        }
     }
 }
 
@@ -138,7 +144,9 @@ impl<C: PaidCall> Operation for Paid<C> {
                         (Stage::Receipting(receipt, call), None)
                     }
                     Some(Output::Done(Err(e))) => (Stage::Done, Some(Output::Done(Err(e)))),
-                    Some(Output::Transmit(t)) => (Stage::Quoting(op, call), Some(Output::Transmit(t))),
+                    Some(Output::Transmit(t)) => {
+                        (Stage::Quoting(op, call), Some(Output::Transmit(t)))
+                    }
                     Some(Output::Pay(p)) => (Stage::Quoting(op, call), Some(Output::Pay(p))),
                     None => {
                         self.stage = Stage::Quoting(op, call);
@@ -146,11 +154,14 @@ impl<C: PaidCall> Operation for Paid<C> {
                     }
                 },
                 Stage::Receipting(mut op, call) => match op.poll_output() {
-                    Some(Output::Done(Ok(receipt))) => {
-                        (Stage::Invoking(invoke_with_receipt(now, &self.context, call, receipt)), None)
-                    }
+                    Some(Output::Done(Ok(receipt))) => (
+                        Stage::Invoking(invoke_with_receipt(now, &self.context, call, receipt)),
+                        None,
+                    ),
                     Some(Output::Done(Err(e))) => (Stage::Done, Some(Output::Done(Err(e)))),
-                    Some(Output::Transmit(t)) => (Stage::Receipting(op, call), Some(Output::Transmit(t))),
+                    Some(Output::Transmit(t)) => {
+                        (Stage::Receipting(op, call), Some(Output::Transmit(t)))
+                    }
                     Some(Output::Pay(p)) => (Stage::Receipting(op, call), Some(Output::Pay(p))),
                     None => {
                         self.stage = Stage::Receipting(op, call);
@@ -159,7 +170,11 @@ impl<C: PaidCall> Operation for Paid<C> {
                 },
                 Stage::Invoking(mut op) => {
                     let output = op.poll_output();
-                    let next = if matches!(output, Some(Output::Done(_))) { Stage::Done } else { Stage::Invoking(op) };
+                    let next = if matches!(output, Some(Output::Done(_))) {
+                        Stage::Done
+                    } else {
+                        Stage::Invoking(op)
+                    };
                     self.stage = next;
                     return output;
                 }

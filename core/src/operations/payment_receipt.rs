@@ -44,12 +44,22 @@ pub fn check_receipt(
 ) -> Result<Receipt, String> {
     leader_key
         .verify(&signed.receipt, &signed.signature)
-        .map_err(|e| alloc::format!("receipt signature does not verify with the leader's key: {e}"))?;
-    let receipt = Receipt::decode(signed.receipt.as_slice()).map_err(|e| alloc::format!("undecodable receipt: {e}"))?;
+        .map_err(|e| {
+            alloc::format!("receipt signature does not verify with the leader's key: {e}")
+        })?;
+    let receipt = Receipt::decode(signed.receipt.as_slice())
+        .map_err(|e| alloc::format!("undecodable receipt: {e}"))?;
     if receipt.identifier.len() != 16 {
-        return Err(alloc::format!("receipt identifier has {} bytes, not 16", receipt.identifier.len()));
+        return Err(alloc::format!(
+            "receipt identifier has {} bytes, not 16",
+            receipt.identifier.len()
+        ));
     }
-    let quoted = quote.quote.request.as_ref().and_then(|r| r.operation.as_ref());
+    let quoted = quote
+        .quote
+        .request
+        .as_ref()
+        .and_then(|r| r.operation.as_ref());
     let paid = receipt.metadata.as_ref().and_then(|m| m.operation.as_ref());
     if !same_operation(quoted, paid) {
         return Err("the receipt is for a different operation than the quote".into());
@@ -84,7 +94,9 @@ enum Stage {
     /// Waiting for the driver to pay.
     Paying,
     /// Waiting for the leader's receipt; `paid_on_chain` says whether a tx hash was sent.
-    Receipting { paid_on_chain: bool },
+    Receipting {
+        paid_on_chain: bool,
+    },
     Done,
 }
 
@@ -129,15 +141,25 @@ pub fn payment_receipt(
 
 impl PaymentReceipt {
     fn ask_payment(&mut self) {
-        self.pending_payment =
-            Some(PaymentRequest { amount_unil: self.quote.tokens(), resource: self.quote.nonce().to_vec() });
+        self.pending_payment = Some(PaymentRequest {
+            amount_unil: self.quote.tokens(),
+            resource: self.quote.nonce().to_vec(),
+        });
         self.stage = Stage::Paying;
     }
 
     fn ask_receipt(&mut self, now: Timestamp, tx_hash: String) {
         let paid_on_chain = !tx_hash.is_empty();
-        let request = PaymentReceiptRequest { signed_quote: Some(self.quote.signed.clone()), tx_hash };
-        self.calls.send(now, (), Target::Node(self.leader.clone()), Request::PaymentReceipt(request));
+        let request = PaymentReceiptRequest {
+            signed_quote: Some(self.quote.signed.clone()),
+            tx_hash,
+        };
+        self.calls.send(
+            now,
+            (),
+            Target::Node(self.leader.clone()),
+            Request::PaymentReceipt(request),
+        );
         self.stage = Stage::Receipting { paid_on_chain };
     }
 
@@ -147,25 +169,49 @@ impl PaymentReceipt {
     }
 
     fn settle(&mut self, now: Timestamp, settled: Settled<()>) {
-        let Stage::Receipting { paid_on_chain } = self.stage else { return };
+        let Stage::Receipting { paid_on_chain } = self.stage else {
+            return;
+        };
         match settled {
-            Settled::Replied { target, reply: Reply::PaymentReceipt(signed), .. } => {
+            Settled::Replied {
+                target,
+                reply: Reply::PaymentReceipt(signed),
+                ..
+            } => {
                 let checked = check_receipt(&signed, &self.quote, &self.leader_key, now)
                     .map(|_| signed)
-                    .map_err(|reason| OperationError::Payment(alloc::format!("{target} sent a bad receipt: {reason}")));
+                    .map_err(|reason| {
+                        OperationError::Payment(alloc::format!(
+                            "{target} sent a bad receipt: {reason}"
+                        ))
+                    });
                 self.finish(checked);
             }
             Settled::Replied { target, .. } => {
-                self.finish(Err(OperationError::misbehaving(&target, "unexpected reply to a receipt request")));
+                self.finish(Err(OperationError::misbehaving(
+                    &target,
+                    "unexpected reply to a receipt request",
+                )));
             }
             Settled::Failed { status, .. }
-                if !paid_on_chain && self.mode == PaymentMode::FromBalance && status.is_insufficient_balance() =>
+                if !paid_on_chain
+                    && self.mode == PaymentMode::FromBalance
+                    && status.is_insufficient_balance() =>
             {
                 self.ask_payment();
             }
-            Settled::Failed { target, status, retries, .. } => {
+            Settled::Failed {
+                target,
+                status,
+                retries,
+                ..
+            } => {
                 let error = if status.is_insufficient_balance() {
-                    OperationError::Payment(alloc::format!("the balance cannot pay {} credits: {}", self.quote.credits(), status.message))
+                    OperationError::Payment(alloc::format!(
+                        "the balance cannot pay {} credits: {}",
+                        self.quote.credits(),
+                        status.message
+                    ))
                 } else {
                     OperationError::from_failed_call(target, status, retries)
                 };
@@ -188,12 +234,16 @@ impl Operation for PaymentReceipt {
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         if !matches!(self.stage, Stage::Paying) || self.pending_payment.is_some() {
-            self.finish(Err(OperationError::ApiMisuse("a payment outcome arrived before it was asked for")));
+            self.finish(Err(OperationError::ApiMisuse(
+                "a payment outcome arrived before it was asked for",
+            )));
             return;
         }
         match result {
             Ok(tx_hash) if !tx_hash.is_empty() => self.ask_receipt(now, tx_hash),
-            Ok(_) => self.finish(Err(OperationError::Payment("the payer returned an empty transaction hash".into()))),
+            Ok(_) => self.finish(Err(OperationError::Payment(
+                "the payer returned an empty transaction hash".into(),
+            ))),
             Err(reason) => self.finish(Err(OperationError::Payment(reason))),
         }
     }
@@ -218,6 +268,10 @@ impl Operation for PaymentReceipt {
     }
 
     fn poll_timeout(&self) -> Option<Timestamp> {
-        if matches!(self.stage, Stage::Done) { None } else { self.calls.poll_timeout() }
+        if matches!(self.stage, Stage::Done) {
+            None
+        } else {
+            self.calls.poll_timeout()
+        }
     }
 }

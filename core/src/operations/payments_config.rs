@@ -14,10 +14,18 @@ use super::{RetryPolicy, Target};
 pub type PaymentsConfig = PaymentsConfigResponse;
 
 /// Asks the leader for its payment parameters.
-pub fn payments_config(now: Timestamp, leader: &NodeId, policy: RetryPolicy) -> Free<SingleCall<PaymentsConfig>> {
-    let call = SingleCall::new(Target::Node(leader.clone()), Request::PaymentsConfig(()), |reply| match reply {
-        Reply::PaymentsConfig(config) => Some(config),
-        _ => None,
-    });
+pub fn payments_config(
+    now: Timestamp,
+    leader: &NodeId,
+    policy: RetryPolicy,
+) -> Free<SingleCall<PaymentsConfig>> {
+    let call = SingleCall::new(
+        Target::Node(leader.clone()),
+        Request::PaymentsConfig(()),
+        |reply| match reply {
+            Reply::PaymentsConfig(config) => Some(config),
+            _ => None,
+        },
+    );
     Free::start(now, call, policy)
 }

@@ -44,7 +44,9 @@ impl Quote {
 
     /// When the quote stops being accepted.
     pub fn expires_at(&self) -> Option<Timestamp> {
-        self.quote.expires_at.and_then(|t| Timestamp::try_from(t).ok())
+        self.quote
+            .expires_at
+            .and_then(|t| Timestamp::try_from(t).ok())
     }
 }
 
@@ -58,8 +60,11 @@ pub fn check_quote(
 ) -> Result<Quote, String> {
     leader_key
         .verify(&signed.quote, &signed.signature)
-        .map_err(|e| alloc::format!("quote signature does not verify with the leader's key: {e}"))?;
-    let quote = PriceQuote::decode(signed.quote.as_slice()).map_err(|e| alloc::format!("undecodable quote: {e}"))?;
+        .map_err(|e| {
+            alloc::format!("quote signature does not verify with the leader's key: {e}")
+        })?;
+    let quote = PriceQuote::decode(signed.quote.as_slice())
+        .map_err(|e| alloc::format!("undecodable quote: {e}"))?;
     if quote.request.as_ref() != Some(asked) {
         return Err("the quote is for a different request than the one asked".into());
     }
@@ -74,7 +79,10 @@ pub fn check_quote(
     }
     if let Some(max) = max_tokens {
         if quote.tokens() > max {
-            return Err(alloc::format!("the quote asks {} unil, more than the maximum of {max}", quote.tokens()));
+            return Err(alloc::format!(
+                "the quote asks {} unil, more than the maximum of {max}",
+                quote.tokens()
+            ));
         }
     }
     Ok(quote)
@@ -99,7 +107,13 @@ pub fn request_quote(
     max_tokens: Option<u64>,
     policy: RetryPolicy,
 ) -> Free<RequestQuoteCall> {
-    let call = RequestQuoteCall { leader: leader.clone(), leader_key: *leader_key, request, max_tokens, now };
+    let call = RequestQuoteCall {
+        leader: leader.clone(),
+        leader_key: *leader_key,
+        request,
+        max_tokens,
+        now,
+    };
     Free::start(now, call, policy)
 }
 
@@ -108,19 +122,36 @@ impl NodeCall for RequestQuoteCall {
     type Output = Quote;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        alloc::vec![(Target::Node(self.leader.clone()), Request::PriceQuote(self.request.clone()))]
+        alloc::vec![(
+            Target::Node(self.leader.clone()),
+            Request::PriceQuote(self.request.clone())
+        )]
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Quote>, OperationError> {
         let Reply::PriceQuote(signed) = reply else {
-            return Err(OperationError::misbehaving(node, "unexpected reply to a quote request"));
+            return Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to a quote request",
+            ));
         };
-        check_quote(signed, &self.request, &self.leader_key, self.now, self.max_tokens)
-            .map(Some)
-            .map_err(|reason| OperationError::Payment(alloc::format!("{node} sent a bad quote: {reason}")))
+        check_quote(
+            signed,
+            &self.request,
+            &self.leader_key,
+            self.now,
+            self.max_tokens,
+        )
+        .map(Some)
+        .map_err(|reason| {
+            OperationError::Payment(alloc::format!("{node} sent a bad quote: {reason}"))
+        })
     }
 
     fn finish(self, mut replies: Vec<(Target, Quote)>) -> Result<Quote, OperationError> {
-        replies.pop().map(|(_, quote)| quote).ok_or(OperationError::ApiMisuse("no quote"))
+        replies
+            .pop()
+            .map(|(_, quote)| quote)
+            .ok_or(OperationError::ApiMisuse("no quote"))
     }
 }

@@ -4,7 +4,9 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, RetrieveValues as RetrieveValuesQuote, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, RetrieveValues as RetrieveValuesQuote, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::values::v1::retrieve::RetrieveValuesRequest;
 use nilvm_proto::nillion::values::v1::value::NamedValue;
@@ -41,14 +43,22 @@ impl RetrieveValuesCall {
 }
 
 /// Starts retrieving values: quote, payment, receipt, then every member's shares.
-pub fn retrieve_values(now: Timestamp, context: &OperationContext, values_id: Uuid) -> Paid<RetrieveValuesCall> {
+pub fn retrieve_values(
+    now: Timestamp,
+    context: &OperationContext,
+    values_id: Uuid,
+) -> Paid<RetrieveValuesCall> {
     Paid::start(now, context, RetrieveValuesCall::new(context, values_id))
 }
 
 impl PaidCall for RetrieveValuesCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = RetrieveValuesQuote { values_id: self.values_id.as_bytes().to_vec() };
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::RetrieveValues(quote)) }
+        let quote = RetrieveValuesQuote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::RetrieveValues(quote)),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -61,18 +71,34 @@ impl NodeCall for RetrieveValuesCall {
     type Output = BTreeMap<String, ClearValue>;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request = RetrieveValuesRequest { signed_receipt: self.receipt.clone() };
-        self.members.iter().cloned().map(|member| (member, Request::RetrieveValues(request.clone()))).collect()
+        let request = RetrieveValuesRequest {
+            signed_receipt: self.receipt.clone(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::RetrieveValues(request.clone())))
+            .collect()
     }
 
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Vec<NamedValue>>, OperationError> {
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Vec<NamedValue>>, OperationError> {
         match reply {
             Reply::RetrieveValues(reply) => Ok(Some(reply.values)),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to retrieve values")),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to retrieve values",
+            )),
         }
     }
 
-    fn finish(self, replies: Vec<(Target, Vec<NamedValue>)>) -> Result<Self::Output, OperationError> {
+    fn finish(
+        self,
+        replies: Vec<(Target, Vec<NamedValue>)>,
+    ) -> Result<Self::Output, OperationError> {
         unmask_replies(&self.masker, replies)
     }
 }

@@ -17,7 +17,11 @@ pub struct SingleCall<T> {
 
 impl<T> SingleCall<T> {
     pub(crate) fn new(target: Target, request: Request, extract: fn(Reply) -> Option<T>) -> Self {
-        Self { target, request: Some(request), extract }
+        Self {
+            target,
+            request: Some(request),
+            extract,
+        }
     }
 }
 
@@ -26,17 +30,24 @@ impl<T> NodeCall for SingleCall<T> {
     type Output = T;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        self.request.take().map(|request| (self.target.clone(), request)).into_iter().collect()
+        self.request
+            .take()
+            .map(|request| (self.target.clone(), request))
+            .into_iter()
+            .collect()
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<T>, OperationError> {
         let method = reply.method();
-        (self.extract)(reply)
-            .map(Some)
-            .ok_or_else(|| OperationError::misbehaving(node, alloc::format!("unexpected {method:?} reply")))
+        (self.extract)(reply).map(Some).ok_or_else(|| {
+            OperationError::misbehaving(node, alloc::format!("unexpected {method:?} reply"))
+        })
     }
 
     fn finish(self, mut replies: Vec<(Target, T)>) -> Result<T, OperationError> {
-        replies.pop().map(|(_, reply)| reply).ok_or(OperationError::ApiMisuse("no reply to a single call"))
+        replies
+            .pop()
+            .map(|(_, reply)| reply)
+            .ok_or(OperationError::ApiMisuse("no reply to a single call"))
     }
 }

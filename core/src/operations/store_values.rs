@@ -7,7 +7,9 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, StoreValues as StoreValuesQuote, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, StoreValues as StoreValuesQuote, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use nilvm_proto::nillion::values::v1::store::StoreValuesRequest;
@@ -58,18 +60,22 @@ impl StoreValuesCall {
             return Err(OperationError::InvalidInput("no values to store".into()));
         }
         if input.update.is_none() && input.permissions.is_none() {
-            return Err(OperationError::InvalidInput("permissions are required to store new values".into()));
+            return Err(OperationError::InvalidInput(
+                "permissions are required to store new values".into(),
+            ));
         }
         let masker = &context.masker;
-        let mut masked = masker.mask(&input.values, rng).map_err(|e| OperationError::InvalidInput(alloc::format!("{e}")))?;
+        let mut masked = masker
+            .mask(&input.values, rng)
+            .map_err(|e| OperationError::InvalidInput(alloc::format!("{e}")))?;
         let counts = classify(input.values.values(), masker.prime());
         let mut shares = Vec::with_capacity(context.members.len());
         let mut size = 0;
         for member in &context.members {
             let party = PartyId::new(member.as_bytes());
-            let values = masked
-                .remove(&party)
-                .ok_or_else(|| OperationError::InvalidInput(alloc::format!("no shares for member {member}")))?;
+            let values = masked.remove(&party).ok_or_else(|| {
+                OperationError::InvalidInput(alloc::format!("no shares for member {member}"))
+            })?;
             // Sizes differ by a byte or two between parties (ECDSA share index 0); the
             // largest never under-declares.
             size = size.max(payload_size(&values).map_err(invalid)?);
@@ -105,12 +111,18 @@ pub fn store_values<R: CryptoRng + ?Sized>(
     input: StoreValuesInput,
     rng: &mut R,
 ) -> Result<Paid<StoreValuesCall>, OperationError> {
-    Ok(Paid::start(now, context, StoreValuesCall::new(context, input, rng)?))
+    Ok(Paid::start(
+        now,
+        context,
+        StoreValuesCall::new(context, input, rng)?,
+    ))
 }
 
 impl PaidCall for StoreValuesCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::StoreValues(self.quote)) }
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::StoreValues(self.quote)),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -123,7 +135,10 @@ impl NodeCall for StoreValuesCall {
     type Output = Uuid;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let update_identifier = self.update.map(|id| id.as_bytes().to_vec()).unwrap_or_default();
+        let update_identifier = self
+            .update
+            .map(|id| id.as_bytes().to_vec())
+            .unwrap_or_default();
         let shares = core::mem::take(&mut self.shares);
         self.members
             .iter()
@@ -143,7 +158,10 @@ impl NodeCall for StoreValuesCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Uuid>, OperationError> {
         let Reply::StoreValues(reply) = reply else {
-            return Err(OperationError::misbehaving(node, "unexpected reply to store values"));
+            return Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to store values",
+            ));
         };
         Uuid::from_slice(&reply.values_id)
             .map(Some)
@@ -152,7 +170,10 @@ impl NodeCall for StoreValuesCall {
 
     fn finish(self, replies: Vec<(Target, Uuid)>) -> Result<Uuid, OperationError> {
         all_equal("values id", &replies)?;
-        let (_, id) = replies.into_iter().next().ok_or(OperationError::ApiMisuse("no member replied"))?;
+        let (_, id) = replies
+            .into_iter()
+            .next()
+            .ok_or(OperationError::ApiMisuse("no member replied"))?;
         if let Some(update) = self.update {
             if id != update {
                 return Err(OperationError::Inconsistent(alloc::format!(

@@ -13,7 +13,9 @@ pub(crate) fn start() -> Timestamp {
 }
 
 pub(crate) fn nodes(count: u8) -> Vec<NodeId> {
-    (1..=count).map(|i| NodeId::new(alloc::vec![i; 20]).expect("a 20-byte id")).collect()
+    (1..=count)
+        .map(|i| NodeId::new(alloc::vec![i; 20]).expect("a 20-byte id"))
+        .collect()
 }
 
 /// Drives `op` to completion, answering each request with `respond` at once and skipping
@@ -65,7 +67,9 @@ pub(crate) mod cluster {
     use alloc::vec::Vec;
 
     use nilvm_proto::Message;
-    use nilvm_proto::nillion::payments::v1::quote::{PriceQuote, QuoteFees, SignedQuote, price_quote_request};
+    use nilvm_proto::nillion::payments::v1::quote::{
+        PriceQuote, QuoteFees, SignedQuote, price_quote_request,
+    };
     use nilvm_proto::nillion::payments::v1::receipt::{
         InvokeComputeMetadata, OperationMetadata, Receipt, SignedReceipt, operation_metadata,
     };
@@ -73,13 +77,13 @@ pub(crate) mod cluster {
     use nilvm_proto::nillion::values::v1::store::StoreValuesResponse;
     use nilvm_proto::nillion::values::v1::value::NamedValue;
 
+    use crate::field::Prime;
     use crate::identity::{NodeId, UserKey};
     use crate::masking::{PartyId, SecretMasker};
     use crate::operations::payment_receipt::PaymentMode;
     use crate::operations::{OperationContext, RetryPolicy, Target, Transmit};
     use crate::rpc::{Reply, Request, Status};
     use crate::time::Timestamp;
-    use crate::field::Prime;
 
     pub(crate) struct ScriptedCluster {
         pub(crate) leader_key: UserKey,
@@ -96,9 +100,12 @@ pub(crate) mod cluster {
         pub(crate) fn new(members: usize, degree: u64) -> Self {
             let leader_key = UserKey::from_bytes(&[0x42; 32]).expect("a valid key");
             let members: Vec<NodeId> = super::nodes(u8::try_from(members).expect("few members"));
-            let masker =
-                SecretMasker::new(Prime::U64, degree, members.iter().map(|m| PartyId::new(m.as_bytes())))
-                    .expect("a valid masker");
+            let masker = SecretMasker::new(
+                Prime::U64,
+                degree,
+                members.iter().map(|m| PartyId::new(m.as_bytes())),
+            )
+            .expect("a valid masker");
             let context = OperationContext {
                 leader: members[0].clone(),
                 leader_key: leader_key.public_key(),
@@ -120,19 +127,37 @@ pub(crate) mod cluster {
         }
 
         fn expiry() -> Option<nilvm_proto::well_known::Timestamp> {
-            Some(super::start().saturating_add(crate::time::Duration::from_secs(3600)).into())
+            Some(
+                super::start()
+                    .saturating_add(crate::time::Duration::from_secs(3600))
+                    .into(),
+            )
         }
 
         pub(crate) fn sign_quote(&self, quote: &PriceQuote) -> SignedQuote {
             let bytes = quote.encode_to_vec();
-            let signature = self.leader_key.sign(&bytes).expect("signing works").to_vec();
-            SignedQuote { quote: bytes, signature }
+            let signature = self
+                .leader_key
+                .sign(&bytes)
+                .expect("signing works")
+                .to_vec();
+            SignedQuote {
+                quote: bytes,
+                signature,
+            }
         }
 
         pub(crate) fn sign_receipt(&self, receipt: &Receipt) -> SignedReceipt {
             let bytes = receipt.encode_to_vec();
-            let signature = self.leader_key.sign(&bytes).expect("signing works").to_vec();
-            SignedReceipt { receipt: bytes, signature }
+            let signature = self
+                .leader_key
+                .sign(&bytes)
+                .expect("signing works")
+                .to_vec();
+            SignedReceipt {
+                receipt: bytes,
+                signature,
+            }
         }
 
         /// Answers one request as an honest cluster would.
@@ -143,12 +168,17 @@ pub(crate) mod cluster {
         }
 
         fn honest(&mut self, transmit: &Transmit) -> Result<Reply, Status> {
-            let Target::Node(node) = &transmit.target else { panic!("no bootnode here") };
+            let Target::Node(node) = &transmit.target else {
+                panic!("no bootnode here")
+            };
             match &transmit.request {
                 Request::PriceQuote(request) => {
                     let quote = PriceQuote {
                         nonce: alloc::vec![7; 32],
-                        fees: Some(QuoteFees { tokens: 1_000_000, credits: 100 }),
+                        fees: Some(QuoteFees {
+                            tokens: 1_000_000,
+                            credits: 100,
+                        }),
                         request: Some(request.clone()),
                         expires_at: Self::expiry(),
                         ..Default::default()
@@ -168,21 +198,44 @@ pub(crate) mod cluster {
                         self.paid_on_chain.push(quote.nonce.clone());
                     }
                     self.receipts += 1;
-                    let operation = match quote.request.and_then(|r| r.operation).expect("an operation") {
-                        price_quote_request::Operation::StoreValues(q) => operation_metadata::Operation::StoreValues(q),
-                        price_quote_request::Operation::RetrieveValues(q) => operation_metadata::Operation::RetrieveValues(q),
-                        price_quote_request::Operation::RetrievePermissions(q) => operation_metadata::Operation::RetrievePermissions(q),
-                        price_quote_request::Operation::OverwritePermissions(q) => operation_metadata::Operation::OverwritePermissions(q),
-                        price_quote_request::Operation::UpdatePermissions(q) => operation_metadata::Operation::UpdatePermissions(q),
-                        price_quote_request::Operation::StoreProgram(q) => operation_metadata::Operation::StoreProgram(q),
-                        price_quote_request::Operation::PoolStatus(()) => operation_metadata::Operation::PoolStatus(()),
-                        price_quote_request::Operation::InvokeCompute(q) => operation_metadata::Operation::InvokeCompute(
-                            InvokeComputeMetadata { quote: Some(q), ..Default::default() },
-                        ),
+                    let operation = match quote
+                        .request
+                        .and_then(|r| r.operation)
+                        .expect("an operation")
+                    {
+                        price_quote_request::Operation::StoreValues(q) => {
+                            operation_metadata::Operation::StoreValues(q)
+                        }
+                        price_quote_request::Operation::RetrieveValues(q) => {
+                            operation_metadata::Operation::RetrieveValues(q)
+                        }
+                        price_quote_request::Operation::RetrievePermissions(q) => {
+                            operation_metadata::Operation::RetrievePermissions(q)
+                        }
+                        price_quote_request::Operation::OverwritePermissions(q) => {
+                            operation_metadata::Operation::OverwritePermissions(q)
+                        }
+                        price_quote_request::Operation::UpdatePermissions(q) => {
+                            operation_metadata::Operation::UpdatePermissions(q)
+                        }
+                        price_quote_request::Operation::StoreProgram(q) => {
+                            operation_metadata::Operation::StoreProgram(q)
+                        }
+                        price_quote_request::Operation::PoolStatus(()) => {
+                            operation_metadata::Operation::PoolStatus(())
+                        }
+                        price_quote_request::Operation::InvokeCompute(q) => {
+                            operation_metadata::Operation::InvokeCompute(InvokeComputeMetadata {
+                                quote: Some(q),
+                                ..Default::default()
+                            })
+                        }
                     };
                     let receipt = Receipt {
                         identifier: alloc::vec![self.receipts; 16],
-                        metadata: Some(OperationMetadata { operation: Some(operation) }),
+                        metadata: Some(OperationMetadata {
+                            operation: Some(operation),
+                        }),
                         expires_at: Self::expiry(),
                     };
                     Ok(Reply::PaymentReceipt(self.sign_receipt(&receipt)))
@@ -194,7 +247,8 @@ pub(crate) mod cluster {
                     } else {
                         request.update_identifier.clone()
                     };
-                    self.stored.insert((node.clone(), id.clone()), request.values.clone());
+                    self.stored
+                        .insert((node.clone(), id.clone()), request.values.clone());
                     Ok(Reply::StoreValues(StoreValuesResponse { values_id: id }))
                 }
                 Request::RetrieveValues(request) => {
@@ -205,7 +259,9 @@ pub(crate) mod cluster {
                         panic!("not a retrieve receipt")
                     };
                     let values = self.stored.get(&(node.clone(), q.values_id)).cloned();
-                    let values = values.ok_or_else(|| Status::new(crate::rpc::Code::NotFound, "value not found"))?;
+                    let values = values.ok_or_else(|| {
+                        Status::new(crate::rpc::Code::NotFound, "value not found")
+                    })?;
                     Ok(Reply::RetrieveValues(RetrieveValuesResponse { values }))
                 }
                 other => panic!("the scripted cluster does not serve {:?}", other.method()),

@@ -21,12 +21,17 @@ pub(crate) fn unmask_replies(
     let mut jar = PartyJar::new();
     for (target, values) in replies {
         let Target::Node(node) = &target else {
-            return Err(OperationError::ApiMisuse("shares must come from cluster members"));
+            return Err(OperationError::ApiMisuse(
+                "shares must come from cluster members",
+            ));
         };
-        let decoded = from_named_values(&values, masker.prime())
-            .map_err(|e| OperationError::misbehaving(&target, alloc::format!("undecodable values: {e}")))?;
+        let decoded = from_named_values(&values, masker.prime()).map_err(|e| {
+            OperationError::misbehaving(&target, alloc::format!("undecodable values: {e}"))
+        })?;
         jar.add(PartyId::new(node.as_bytes()), decoded)
             .map_err(|e| OperationError::misbehaving(&target, alloc::format!("{e}")))?;
     }
-    masker.unmask(&jar).map_err(|e| OperationError::Unmask(alloc::format!("{e}")))
+    masker
+        .unmask(&jar)
+        .map_err(|e| OperationError::Unmask(alloc::format!("{e}")))
 }

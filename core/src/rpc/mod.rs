@@ -10,7 +10,9 @@ use nilvm_proto::nillion::compute::v1::{invoke, retrieve as results};
 use nilvm_proto::nillion::leader_queries::v1::pool_status;
 use nilvm_proto::nillion::membership::v1::{cluster, version};
 use nilvm_proto::nillion::payments::v1::{balance, config, quote, receipt};
-use nilvm_proto::nillion::permissions::v1::{overwrite, permissions, retrieve as perm_retrieve, update};
+use nilvm_proto::nillion::permissions::v1::{
+    overwrite, permissions, retrieve as perm_retrieve, update,
+};
 use nilvm_proto::nillion::programs::v1::store as program_store;
 use nilvm_proto::nillion::values::v1::{delete, retrieve, store};
 
@@ -164,11 +166,18 @@ mod tests {
 
     #[test]
     fn requests_and_replies_round_trip_through_bytes() {
-        let request = Request::DeleteValues(delete::DeleteValuesRequest { values_id: alloc::vec![7; 16] });
+        let request = Request::DeleteValues(delete::DeleteValuesRequest {
+            values_id: alloc::vec![7; 16],
+        });
         let bytes = request.encode_to_vec();
         assert_eq!(Request::decode(request.method(), &bytes).unwrap(), request);
-        let reply = Reply::StoreProgram(program_store::StoreProgramResponse { program_id: "u/p".into() });
-        assert_eq!(Reply::decode(Method::StoreProgram, &reply.encode_to_vec()).unwrap(), reply);
+        let reply = Reply::StoreProgram(program_store::StoreProgramResponse {
+            program_id: "u/p".into(),
+        });
+        assert_eq!(
+            Reply::decode(Method::StoreProgram, &reply.encode_to_vec()).unwrap(),
+            reply
+        );
         assert!(Request::decode(Method::StoreValues, &[0xff]).is_err());
     }
 }

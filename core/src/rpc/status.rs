@@ -9,7 +9,8 @@ use nilvm_proto::google::rpc::{PreconditionFailure, RetryInfo, Status as StatusD
 use nilvm_proto::well_known::Any;
 
 /// Type URL of the `PreconditionFailure` detail.
-pub const PRECONDITION_FAILURE_TYPE_URL: &str = "type.googleapis.com/google.rpc.PreconditionFailure";
+pub const PRECONDITION_FAILURE_TYPE_URL: &str =
+    "type.googleapis.com/google.rpc.PreconditionFailure";
 /// Type URL of the `RetryInfo` detail.
 pub const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
 
@@ -60,7 +61,10 @@ impl Code {
             DataLoss,
             Unauthenticated,
         ];
-        usize::try_from(number).ok().and_then(|i| ALL.get(i).copied()).unwrap_or(Unknown)
+        usize::try_from(number)
+            .ok()
+            .and_then(|i| ALL.get(i).copied())
+            .unwrap_or(Unknown)
     }
 
     /// Whether a call that failed with this code may succeed if sent again unchanged.
@@ -93,18 +97,34 @@ pub struct Status {
 impl Status {
     /// A status without details.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: Vec::new() }
+        Self {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
 
     /// A status carrying one detail message, encoded as gRPC servers do.
-    pub fn with_detail(code: Code, message: impl Into<String>, type_url: &str, detail: &impl Message) -> Self {
+    pub fn with_detail(
+        code: Code,
+        message: impl Into<String>,
+        type_url: &str,
+        detail: &impl Message,
+    ) -> Self {
         let message = message.into();
         let details = StatusDetails {
             code: code as i32,
             message: message.clone(),
-            details: alloc::vec![Any { type_url: type_url.into(), value: detail.encode_to_vec() }],
+            details: alloc::vec![Any {
+                type_url: type_url.into(),
+                value: detail.encode_to_vec()
+            }],
         };
-        Self { code, message, details: details.encode_to_vec() }
+        Self {
+            code,
+            message,
+            details: details.encode_to_vec(),
+        }
     }
 
     /// The FAILED_PRECONDITION the leader answers when a balance cannot pay a quote: the
@@ -119,12 +139,19 @@ impl Status {
                 description: message.clone(),
             }],
         };
-        Self::with_detail(Code::FailedPrecondition, message, PRECONDITION_FAILURE_TYPE_URL, &detail)
+        Self::with_detail(
+            Code::FailedPrecondition,
+            message,
+            PRECONDITION_FAILURE_TYPE_URL,
+            &detail,
+        )
     }
 
     fn detail_messages(&self) -> Vec<Any> {
         // Details a server got wrong are ignored: they only refine what the code already says.
-        StatusDetails::decode(self.details.as_slice()).map(|s| s.details).unwrap_or_default()
+        StatusDetails::decode(self.details.as_slice())
+            .map(|s| s.details)
+            .unwrap_or_default()
     }
 
     /// Whether this is the leader's "pay on chain instead" signal: FAILED_PRECONDITION with a
@@ -134,7 +161,10 @@ impl Status {
             && self.detail_messages().iter().any(|any| {
                 any.type_url == PRECONDITION_FAILURE_TYPE_URL
                     && PreconditionFailure::decode(any.value.as_slice()).is_ok_and(|failure| {
-                        failure.violations.iter().any(|v| v.r#type == "PAYMENT" && v.subject == "BALANCE")
+                        failure
+                            .violations
+                            .iter()
+                            .any(|v| v.r#type == "PAYMENT" && v.subject == "BALANCE")
                     })
             })
     }
@@ -149,7 +179,9 @@ impl Status {
             .map(|delay| {
                 let seconds = u64::try_from(delay.seconds).unwrap_or(0);
                 let nanos = u64::try_from(delay.nanos).unwrap_or(0);
-                seconds.saturating_mul(1000).saturating_add(nanos / 1_000_000)
+                seconds
+                    .saturating_mul(1000)
+                    .saturating_add(nanos / 1_000_000)
             })
             .max()
     }
@@ -192,7 +224,9 @@ mod tests {
 
     #[test]
     fn failed_precondition_without_detail_is_not_the_balance_signal() {
-        assert!(!Status::new(Code::FailedPrecondition, "not enough funds").is_insufficient_balance());
+        assert!(
+            !Status::new(Code::FailedPrecondition, "not enough funds").is_insufficient_balance()
+        );
         let mut garbage = Status::new(Code::FailedPrecondition, "x");
         garbage.details = alloc::vec![0xff, 0xff, 0xff];
         assert!(!garbage.is_insufficient_balance());
@@ -201,12 +235,19 @@ mod tests {
     #[test]
     fn retry_delay_takes_the_largest_request() {
         let info = |seconds| RetryInfo {
-            retry_delay: Some(nilvm_proto::well_known::Duration { seconds, nanos: 500_000_000 }),
+            retry_delay: Some(nilvm_proto::well_known::Duration {
+                seconds,
+                nanos: 500_000_000,
+            }),
         };
-        let mut status = Status::with_detail(Code::Unavailable, "busy", RETRY_INFO_TYPE_URL, &info(1));
+        let mut status =
+            Status::with_detail(Code::Unavailable, "busy", RETRY_INFO_TYPE_URL, &info(1));
         assert_eq!(status.retry_delay_millis(), Some(1500));
         let mut details = StatusDetails::decode(status.details.as_slice()).unwrap();
-        details.details.push(Any { type_url: RETRY_INFO_TYPE_URL.into(), value: info(4).encode_to_vec() });
+        details.details.push(Any {
+            type_url: RETRY_INFO_TYPE_URL.into(),
+            value: info(4).encode_to_vec(),
+        });
         status.details = details.encode_to_vec();
         assert_eq!(status.retry_delay_millis(), Some(4500));
     }
