@@ -18,6 +18,7 @@ mod context;
 mod error;
 mod fanout;
 mod paid;
+mod permission_sets;
 #[cfg(test)]
 mod pipeline_tests;
 mod single;
@@ -27,12 +28,19 @@ mod unmask;
 
 pub mod account_balance;
 pub mod delete_values;
+pub mod invoke_compute;
 pub mod node_version;
+pub mod overwrite_permissions;
 pub mod payment_receipt;
 pub mod payments_config;
+pub mod pool_status;
 pub mod request_quote;
+pub mod retrieve_permissions;
+pub mod retrieve_results;
 pub mod retrieve_values;
+pub mod store_program;
 pub mod store_values;
+pub mod update_permissions;
 
 pub use calls::RetryPolicy;
 pub use context::OperationContext;
