@@ -9,8 +9,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use nilvm_proto::Message;
-use nilvm_proto::nillion::compute::v1::invoke::{InputPartyBinding, InvokeComputeRequest, OutputPartyBinding};
-use nilvm_proto::nillion::payments::v1::quote::{InvokeCompute as Quote, PriceQuoteRequest, price_quote_request};
+use nilvm_proto::nillion::compute::v1::invoke::{
+    InputPartyBinding, InvokeComputeRequest, OutputPartyBinding,
+};
+use nilvm_proto::nillion::payments::v1::quote::{
+    InvokeCompute as Quote, PriceQuoteRequest, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::{Receipt, SignedReceipt};
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
@@ -50,11 +54,16 @@ pub struct InvokeComputeCall {
     receipt_id: Option<Uuid>,
 }
 
-fn no_duplicates<'a>(kind: &str, names: impl Iterator<Item = &'a String>) -> Result<(), OperationError> {
+fn no_duplicates<'a>(
+    kind: &str,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<(), OperationError> {
     let mut seen = BTreeSet::new();
     for name in names {
         if !seen.insert(name) {
-            return Err(OperationError::InvalidInput(alloc::format!("{kind} party '{name}' is bound twice")));
+            return Err(OperationError::InvalidInput(alloc::format!(
+                "{kind} party '{name}' is bound twice"
+            )));
         }
     }
     Ok(())
@@ -68,25 +77,39 @@ impl InvokeComputeCall {
         rng: &mut R,
     ) -> Result<Self, OperationError> {
         if input.program_id.is_empty() {
-            return Err(OperationError::InvalidInput("the program id is empty".into()));
+            return Err(OperationError::InvalidInput(
+                "the program id is empty".into(),
+            ));
         }
         no_duplicates("input", input.input_bindings.iter().map(|(party, _)| party))?;
-        no_duplicates("output", input.output_bindings.iter().map(|(party, _)| party))?;
+        no_duplicates(
+            "output",
+            input.output_bindings.iter().map(|(party, _)| party),
+        )?;
         let mut masked = context.masker.mask(&input.values, rng).map_err(invalid)?;
         let mut shares = Vec::with_capacity(context.members.len());
         let mut size = 0;
         for member in &context.members {
-            let values = masked.remove(&PartyId::new(member.as_bytes())).unwrap_or_default();
+            let values = masked
+                .remove(&PartyId::new(member.as_bytes()))
+                .unwrap_or_default();
             size = size.max(payload_size(&values).map_err(invalid)?);
             shares.push(to_named_values(&values).map_err(invalid)?);
         }
         let request = InvokeComputeRequest {
             signed_receipt: None,
-            value_ids: input.value_ids.iter().map(|id| id.as_bytes().to_vec()).collect(),
+            value_ids: input
+                .value_ids
+                .iter()
+                .map(|id| id.as_bytes().to_vec())
+                .collect(),
             input_bindings: input
                 .input_bindings
                 .into_iter()
-                .map(|(party_name, user)| InputPartyBinding { party_name, user: Some(user.into()) })
+                .map(|(party_name, user)| InputPartyBinding {
+                    party_name,
+                    user: Some(user.into()),
+                })
                 .collect(),
             output_bindings: input
                 .output_bindings
@@ -100,7 +123,10 @@ impl InvokeComputeCall {
         };
         Ok(Self {
             members: context.members.iter().cloned().map(Target::Node).collect(),
-            quote: Quote { program_id: input.program_id, values_payload_size: size },
+            quote: Quote {
+                program_id: input.program_id,
+                values_payload_size: size,
+            },
             request,
             shares,
             receipt_id: None,
@@ -119,12 +145,20 @@ pub fn invoke_compute<R: CryptoRng + ?Sized>(
     input: InvokeComputeInput,
     rng: &mut R,
 ) -> Result<Paid<InvokeComputeCall>, OperationError> {
-    Ok(Paid::start(now, context, InvokeComputeCall::new(context, input, rng)?))
+    Ok(Paid::start(
+        now,
+        context,
+        InvokeComputeCall::new(context, input, rng)?,
+    ))
 }
 
 impl PaidCall for InvokeComputeCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::InvokeCompute(self.quote.clone())) }
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::InvokeCompute(
+                self.quote.clone(),
+            )),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -147,7 +181,10 @@ impl NodeCall for InvokeComputeCall {
             .cloned()
             .zip(shares)
             .map(|(member, values)| {
-                let request = InvokeComputeRequest { values, ..self.request.clone() };
+                let request = InvokeComputeRequest {
+                    values,
+                    ..self.request.clone()
+                };
                 (member, Request::InvokeCompute(request))
             })
             .collect()
@@ -155,18 +192,28 @@ impl NodeCall for InvokeComputeCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Uuid>, OperationError> {
         let Reply::InvokeCompute(reply) = reply else {
-            return Err(OperationError::misbehaving(node, "unexpected reply to invoke compute"));
+            return Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to invoke compute",
+            ));
         };
         let id = Uuid::from_slice(&reply.compute_id)
             .map_err(|_| OperationError::misbehaving(node, "malformed compute_id returned"))?;
         if self.receipt_id.is_some_and(|receipt_id| receipt_id != id) {
-            return Err(OperationError::misbehaving(node, "the compute id is not the receipt's identifier"));
+            return Err(OperationError::misbehaving(
+                node,
+                "the compute id is not the receipt's identifier",
+            ));
         }
         Ok(Some(id))
     }
 
     fn finish(self, replies: Vec<(Target, Uuid)>) -> Result<Uuid, OperationError> {
         all_equal("compute id", &replies)?;
-        replies.into_iter().next().map(|(_, id)| id).ok_or(OperationError::ApiMisuse("no member replied"))
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, id)| id)
+            .ok_or(OperationError::ApiMisuse("no member replied"))
     }
 }

@@ -17,6 +17,8 @@ mod calls;
 mod context;
 mod error;
 mod fanout;
+#[cfg(test)]
+mod ops_tests;
 mod paid;
 mod permission_sets;
 #[cfg(test)]

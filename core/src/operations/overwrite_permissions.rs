@@ -2,7 +2,9 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{OverwritePermissions as Quote, PriceQuoteRequest, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    OverwritePermissions as Quote, PriceQuoteRequest, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
 use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
@@ -25,12 +27,23 @@ pub struct OverwritePermissionsCall {
 
 impl OverwritePermissionsCall {
     /// Prepares replacing the permissions of `values_id`.
-    pub fn new(context: &OperationContext, values_id: Uuid, permissions: Permissions) -> Result<Self, OperationError> {
+    pub fn new(
+        context: &OperationContext,
+        values_id: Uuid,
+        permissions: Permissions,
+    ) -> Result<Self, OperationError> {
         if permissions.owner.is_none() {
-            return Err(OperationError::InvalidInput("permissions must name an owner".into()));
+            return Err(OperationError::InvalidInput(
+                "permissions must name an owner".into(),
+            ));
         }
         let members = context.members.iter().cloned().map(Target::Node).collect();
-        Ok(Self { members, values_id, permissions, receipt: None })
+        Ok(Self {
+            members,
+            values_id,
+            permissions,
+            receipt: None,
+        })
     }
 }
 
@@ -41,13 +54,21 @@ pub fn overwrite_permissions(
     values_id: Uuid,
     permissions: Permissions,
 ) -> Result<Paid<OverwritePermissionsCall>, OperationError> {
-    Ok(Paid::start(now, context, OverwritePermissionsCall::new(context, values_id, permissions)?))
+    Ok(Paid::start(
+        now,
+        context,
+        OverwritePermissionsCall::new(context, values_id, permissions)?,
+    ))
 }
 
 impl PaidCall for OverwritePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote { values_id: self.values_id.as_bytes().to_vec() };
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::OverwritePermissions(quote)) }
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::OverwritePermissions(quote)),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -60,15 +81,24 @@ impl NodeCall for OverwritePermissionsCall {
     type Output = ();
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request =
-            OverwritePermissionsRequest { signed_receipt: self.receipt.clone(), permissions: Some(self.permissions.clone()) };
-        self.members.iter().cloned().map(|member| (member, Request::OverwritePermissions(request.clone()))).collect()
+        let request = OverwritePermissionsRequest {
+            signed_receipt: self.receipt.clone(),
+            permissions: Some(self.permissions.clone()),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::OverwritePermissions(request.clone())))
+            .collect()
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
         match reply {
             Reply::OverwritePermissions(()) => Ok(Some(())),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to overwrite permissions")),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to overwrite permissions",
+            )),
         }
     }
 

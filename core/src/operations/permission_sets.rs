@@ -19,12 +19,18 @@ pub(crate) struct PermissionSets {
 impl From<&Permissions> for PermissionSets {
     fn from(p: &Permissions) -> Self {
         let users = |list: &[nilvm_proto::nillion::auth::v1::user::UserId]| {
-            list.iter().map(|u| u.contents.clone()).collect::<BTreeSet<_>>()
+            list.iter()
+                .map(|u| u.contents.clone())
+                .collect::<BTreeSet<_>>()
         };
         let mut compute = BTreeMap::new();
         for entry in &p.compute {
             // On a duplicate user the last entry wins, as on the nodes.
-            let user = entry.user.as_ref().map(|u| u.contents.clone()).unwrap_or_default();
+            let user = entry
+                .user
+                .as_ref()
+                .map(|u| u.contents.clone())
+                .unwrap_or_default();
             compute.insert(user, entry.program_ids.iter().cloned().collect());
         }
         Self {

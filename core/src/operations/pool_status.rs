@@ -2,7 +2,9 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::leader_queries::v1::pool_status::{PoolStatusRequest, PoolStatusResponse};
+use nilvm_proto::nillion::leader_queries::v1::pool_status::{
+    PoolStatusRequest, PoolStatusResponse,
+};
 use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, price_quote_request};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 
@@ -26,7 +28,10 @@ pub struct PoolStatusCall {
 impl PoolStatusCall {
     /// Prepares asking the leader.
     pub fn new(context: &OperationContext) -> Self {
-        Self { leader: context.leader.clone(), receipt: None }
+        Self {
+            leader: context.leader.clone(),
+            receipt: None,
+        }
     }
 }
 
@@ -37,7 +42,9 @@ pub fn pool_status(now: Timestamp, context: &OperationContext) -> Paid<PoolStatu
 
 impl PaidCall for PoolStatusCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::PoolStatus(())) }
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::PoolStatus(())),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -50,18 +57,29 @@ impl NodeCall for PoolStatusCall {
     type Output = PoolStatus;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request = PoolStatusRequest { signed_receipt: self.receipt.clone() };
-        alloc::vec![(Target::Node(self.leader.clone()), Request::PoolStatus(request))]
+        let request = PoolStatusRequest {
+            signed_receipt: self.receipt.clone(),
+        };
+        alloc::vec![(
+            Target::Node(self.leader.clone()),
+            Request::PoolStatus(request)
+        )]
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<PoolStatus>, OperationError> {
         match reply {
             Reply::PoolStatus(status) => Ok(Some(status)),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to pool status")),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to pool status",
+            )),
         }
     }
 
     fn finish(self, mut replies: Vec<(Target, PoolStatus)>) -> Result<PoolStatus, OperationError> {
-        replies.pop().map(|(_, status)| status).ok_or(OperationError::ApiMisuse("the leader did not reply"))
+        replies
+            .pop()
+            .map(|(_, status)| status)
+            .ok_or(OperationError::ApiMisuse("the leader did not reply"))
     }
 }

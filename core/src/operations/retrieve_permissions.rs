@@ -2,7 +2,9 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, RetrievePermissions as Quote, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, RetrievePermissions as Quote, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use nilvm_proto::nillion::permissions::v1::retrieve::RetrievePermissionsRequest;
@@ -26,7 +28,11 @@ pub struct RetrievePermissionsCall {
 impl RetrievePermissionsCall {
     /// Prepares retrieving the permissions of `values_id`.
     pub fn new(context: &OperationContext, values_id: Uuid) -> Self {
-        Self { members: context.members.iter().cloned().map(Target::Node).collect(), values_id, receipt: None }
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            values_id,
+            receipt: None,
+        }
     }
 }
 
@@ -36,13 +42,21 @@ pub fn retrieve_permissions(
     context: &OperationContext,
     values_id: Uuid,
 ) -> Paid<RetrievePermissionsCall> {
-    Paid::start(now, context, RetrievePermissionsCall::new(context, values_id))
+    Paid::start(
+        now,
+        context,
+        RetrievePermissionsCall::new(context, values_id),
+    )
 }
 
 impl PaidCall for RetrievePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote { values_id: self.values_id.as_bytes().to_vec() };
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::RetrievePermissions(quote)) }
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::RetrievePermissions(quote)),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -55,14 +69,27 @@ impl NodeCall for RetrievePermissionsCall {
     type Output = Permissions;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request = RetrievePermissionsRequest { signed_receipt: self.receipt.clone() };
-        self.members.iter().cloned().map(|member| (member, Request::RetrievePermissions(request.clone()))).collect()
+        let request = RetrievePermissionsRequest {
+            signed_receipt: self.receipt.clone(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::RetrievePermissions(request.clone())))
+            .collect()
     }
 
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Permissions>, OperationError> {
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Permissions>, OperationError> {
         match reply {
             Reply::RetrievePermissions(permissions) => Ok(Some(permissions)),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to retrieve permissions")),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to retrieve permissions",
+            )),
         }
     }
 
@@ -81,6 +108,10 @@ impl NodeCall for RetrievePermissionsCall {
                 Some(_) => {}
             }
         }
-        replies.into_iter().next().map(|(_, p)| p).ok_or(OperationError::ApiMisuse("no member replied"))
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, p)| p)
+            .ok_or(OperationError::ApiMisuse("no member replied"))
     }
 }

@@ -8,7 +8,9 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::compute::v1::retrieve::{RetrieveResultsRequest, retrieve_results_response::State};
+use nilvm_proto::nillion::compute::v1::retrieve::{
+    RetrieveResultsRequest, retrieve_results_response::State,
+};
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
@@ -30,7 +32,11 @@ pub struct RetrieveResultsCall {
 }
 
 /// Starts waiting for the results of `compute_id`.
-pub fn retrieve_results(now: Timestamp, context: &OperationContext, compute_id: Uuid) -> Free<RetrieveResultsCall> {
+pub fn retrieve_results(
+    now: Timestamp,
+    context: &OperationContext,
+    compute_id: Uuid,
+) -> Free<RetrieveResultsCall> {
     let call = RetrieveResultsCall {
         members: context.members.iter().cloned().map(Target::Node).collect(),
         masker: context.masker.clone(),
@@ -44,23 +50,41 @@ impl NodeCall for RetrieveResultsCall {
     type Output = BTreeMap<String, ClearValue>;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request = RetrieveResultsRequest { compute_id: self.compute_id.as_bytes().to_vec() };
-        self.members.iter().cloned().map(|member| (member, Request::RetrieveResults(request.clone()))).collect()
+        let request = RetrieveResultsRequest {
+            compute_id: self.compute_id.as_bytes().to_vec(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::RetrieveResults(request.clone())))
+            .collect()
     }
 
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Vec<NamedValue>>, OperationError> {
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Vec<NamedValue>>, OperationError> {
         let Reply::RetrieveResults(message) = reply else {
-            return Err(OperationError::misbehaving(node, "unexpected reply to retrieve results"));
+            return Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to retrieve results",
+            ));
         };
         match message.state {
             // A message with nothing set is skipped, as the official clients do.
             None | Some(State::WaitingComputation(())) => Ok(None),
             Some(State::Success(result)) => Ok(Some(result.values)),
-            Some(State::Error(error)) => Err(OperationError::ComputeFailed(alloc::format!("{node}: {error}"))),
+            Some(State::Error(error)) => Err(OperationError::ComputeFailed(alloc::format!(
+                "{node}: {error}"
+            ))),
         }
     }
 
-    fn finish(self, replies: Vec<(Target, Vec<NamedValue>)>) -> Result<Self::Output, OperationError> {
+    fn finish(
+        self,
+        replies: Vec<(Target, Vec<NamedValue>)>,
+    ) -> Result<Self::Output, OperationError> {
         unmask_replies(&self.masker, replies)
     }
 }

@@ -6,7 +6,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, StoreProgram as Quote, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, StoreProgram as Quote, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
 
@@ -28,7 +30,12 @@ pub struct StoreProgramCall {
 impl StoreProgramCall {
     /// Prepares storing `program` with its quote parameters (metadata, hash and name).
     pub fn new(context: &OperationContext, quote: Quote, program: Vec<u8>) -> Self {
-        Self { members: context.members.iter().cloned().map(Target::Node).collect(), quote, program, receipt: None }
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            quote,
+            program,
+            receipt: None,
+        }
     }
 }
 
@@ -44,7 +51,11 @@ pub fn store_program(
 
 impl PaidCall for StoreProgramCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::StoreProgram(self.quote.clone())) }
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::StoreProgram(
+                self.quote.clone(),
+            )),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -57,20 +68,39 @@ impl NodeCall for StoreProgramCall {
     type Output = String;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        let request = StoreProgramRequest { program: core::mem::take(&mut self.program), signed_receipt: self.receipt.clone() };
-        self.members.iter().cloned().map(|member| (member, Request::StoreProgram(request.clone()))).collect()
+        let request = StoreProgramRequest {
+            program: core::mem::take(&mut self.program),
+            signed_receipt: self.receipt.clone(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::StoreProgram(request.clone())))
+            .collect()
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<String>, OperationError> {
         match reply {
-            Reply::StoreProgram(reply) if !reply.program_id.is_empty() => Ok(Some(reply.program_id)),
-            Reply::StoreProgram(_) => Err(OperationError::misbehaving(node, "empty program id returned")),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to store program")),
+            Reply::StoreProgram(reply) if !reply.program_id.is_empty() => {
+                Ok(Some(reply.program_id))
+            }
+            Reply::StoreProgram(_) => Err(OperationError::misbehaving(
+                node,
+                "empty program id returned",
+            )),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to store program",
+            )),
         }
     }
 
     fn finish(self, replies: Vec<(Target, String)>) -> Result<String, OperationError> {
         all_equal("program id", &replies)?;
-        replies.into_iter().next().map(|(_, id)| id).ok_or(OperationError::ApiMisuse("no member replied"))
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, id)| id)
+            .ok_or(OperationError::ApiMisuse("no member replied"))
     }
 }

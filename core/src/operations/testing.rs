@@ -92,6 +92,11 @@ pub(crate) mod cluster {
         pub(crate) paid_on_chain: Vec<Vec<u8>>,
         pub(crate) stored: BTreeMap<(NodeId, Vec<u8>), Vec<NamedValue>>,
         pub(crate) receipts: u8,
+        pub(crate) permissions: nilvm_proto::nillion::permissions::v1::permissions::Permissions,
+        pub(crate) updates:
+            Vec<nilvm_proto::nillion::permissions::v1::update::UpdatePermissionsRequest>,
+        /// How many waiting messages each (node, compute id) stream has sent.
+        pub(crate) waits: BTreeMap<(NodeId, Vec<u8>), u8>,
         /// Rewrites each reply before it is returned: the adversary's hook.
         pub(crate) tamper: fn(&Transmit, &mut Reply),
     }
@@ -122,6 +127,9 @@ pub(crate) mod cluster {
                 paid_on_chain: Vec::new(),
                 stored: BTreeMap::new(),
                 receipts: 0,
+                permissions: Default::default(),
+                updates: Vec::new(),
+                waits: BTreeMap::new(),
                 tamper: |_, _| {},
             }
         }
@@ -264,6 +272,67 @@ pub(crate) mod cluster {
                     })?;
                     Ok(Reply::RetrieveValues(RetrieveValuesResponse { values }))
                 }
+                Request::RetrievePermissions(_) => {
+                    Ok(Reply::RetrievePermissions(self.permissions.clone()))
+                }
+                Request::OverwritePermissions(request) => {
+                    self.permissions = request.permissions.clone().unwrap_or_default();
+                    Ok(Reply::OverwritePermissions(()))
+                }
+                Request::UpdatePermissions(request) => {
+                    self.updates.push(request.clone());
+                    Ok(Reply::UpdatePermissions(()))
+                }
+                Request::StoreProgram(request) => {
+                    let receipt = receipt_of(request.signed_receipt.as_ref());
+                    let Some(operation_metadata::Operation::StoreProgram(q)) =
+                        receipt.metadata.and_then(|m| m.operation)
+                    else {
+                        panic!("not a store-program receipt")
+                    };
+                    Ok(Reply::StoreProgram(
+                        nilvm_proto::nillion::programs::v1::store::StoreProgramResponse {
+                            program_id: alloc::format!("user/{}", q.name),
+                        },
+                    ))
+                }
+                Request::InvokeCompute(request) => {
+                    let receipt = receipt_of(request.signed_receipt.as_ref());
+                    // The "computation" echoes the compute-time shares back as its results.
+                    self.stored.insert(
+                        (node.clone(), receipt.identifier.clone()),
+                        request.values.clone(),
+                    );
+                    Ok(Reply::InvokeCompute(
+                        nilvm_proto::nillion::compute::v1::invoke::InvokeComputeResponse {
+                            compute_id: receipt.identifier,
+                        },
+                    ))
+                }
+                Request::RetrieveResults(request) => {
+                    use nilvm_proto::nillion::compute::v1::retrieve::{
+                        ComputationResult, RetrieveResultsResponse,
+                        retrieve_results_response::State,
+                    };
+                    let key = (node.clone(), request.compute_id.clone());
+                    let state = if self.waits.get(&key).copied().unwrap_or(0) < 2 {
+                        *self.waits.entry(key).or_insert(0) += 1;
+                        State::WaitingComputation(())
+                    } else {
+                        let values = self
+                            .stored
+                            .get(&(node.clone(), request.compute_id.clone()))
+                            .cloned();
+                        match values {
+                            Some(values) => State::Success(ComputationResult { values }),
+                            None => State::Error("computation failed: division by zero".into()),
+                        }
+                    };
+                    Ok(Reply::RetrieveResults(RetrieveResultsResponse {
+                        state: Some(state),
+                    }))
+                }
+                Request::PoolStatus(_) => Ok(Reply::PoolStatus(Default::default())),
                 other => panic!("the scripted cluster does not serve {:?}", other.method()),
             }
         }

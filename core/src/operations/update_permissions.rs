@@ -2,7 +2,9 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, UpdatePermissions as Quote, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, UpdatePermissions as Quote, price_quote_request,
+};
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::update::UpdatePermissionsRequest;
 use uuid::Uuid;
@@ -23,14 +25,22 @@ pub struct UpdatePermissionsCall {
 
 impl UpdatePermissionsCall {
     /// Prepares applying `delta` (its receipt field is filled in later) to `values_id`.
-    pub fn new(context: &OperationContext, values_id: Uuid, mut delta: UpdatePermissionsRequest) -> Self {
+    pub fn new(
+        context: &OperationContext,
+        values_id: Uuid,
+        mut delta: UpdatePermissionsRequest,
+    ) -> Self {
         // Like both official clients, always send all four commands, possibly empty.
         delta.retrieve.get_or_insert_with(Default::default);
         delta.update.get_or_insert_with(Default::default);
         delta.delete.get_or_insert_with(Default::default);
         delta.compute.get_or_insert_with(Default::default);
         delta.signed_receipt = None;
-        Self { members: context.members.iter().cloned().map(Target::Node).collect(), values_id, delta }
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            values_id,
+            delta,
+        }
     }
 }
 
@@ -41,13 +51,21 @@ pub fn update_permissions(
     values_id: Uuid,
     delta: UpdatePermissionsRequest,
 ) -> Paid<UpdatePermissionsCall> {
-    Paid::start(now, context, UpdatePermissionsCall::new(context, values_id, delta))
+    Paid::start(
+        now,
+        context,
+        UpdatePermissionsCall::new(context, values_id, delta),
+    )
 }
 
 impl PaidCall for UpdatePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote { values_id: self.values_id.as_bytes().to_vec() };
-        PriceQuoteRequest { operation: Some(price_quote_request::Operation::UpdatePermissions(quote)) }
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::UpdatePermissions(quote)),
+        }
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -60,13 +78,20 @@ impl NodeCall for UpdatePermissionsCall {
     type Output = ();
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
-        self.members.iter().cloned().map(|member| (member, Request::UpdatePermissions(self.delta.clone()))).collect()
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::UpdatePermissions(self.delta.clone())))
+            .collect()
     }
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
         match reply {
             Reply::UpdatePermissions(()) => Ok(Some(())),
-            _ => Err(OperationError::misbehaving(node, "unexpected reply to update permissions")),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to update permissions",
+            )),
         }
     }
 
