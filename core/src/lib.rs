@@ -8,5 +8,6 @@
 
 extern crate alloc;
 
+pub mod auth;
 pub mod identity;
 pub mod time;
