@@ -9,5 +9,6 @@
 extern crate alloc;
 
 pub mod auth;
+pub mod cluster;
 pub mod identity;
 pub mod time;
