@@ -11,4 +11,5 @@ extern crate alloc;
 pub mod auth;
 pub mod cluster;
 pub mod identity;
+pub mod permissions;
 pub mod time;
