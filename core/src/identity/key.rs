@@ -240,7 +240,7 @@ impl TryFrom<&proto::PublicKey> for PublicKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const DEVNET_KEY_0: &str = "9a975f567428d054f2bf3092812e6c42f901ce07d9711bc77ee2cd81101f42c5";

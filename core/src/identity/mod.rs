@@ -9,6 +9,9 @@ mod node_id;
 mod user_id;
 
 pub use key::{PublicKey, SIGNATURE_LENGTH, Signature, UserKey};
+
+#[cfg(test)]
+pub(crate) use key::tests::high_s as key_tests_high_s;
 pub use node_id::NodeId;
 pub use user_id::UserId;
 
