@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-pub use nilvm_proto::nillion::membership::v1::cluster::Prime;
+pub use crate::field::Prime;
 use nilvm_proto::nillion::membership::v1::cluster as proto;
 
 use crate::identity::{IdentityError, NodeId, PublicKey};
@@ -121,7 +121,10 @@ impl ClusterMember {
         &self.public_key
     }
 
-    fn from_proto(member: &proto::ClusterMember, position: MemberPosition) -> Result<Self, ClusterError> {
+    fn from_proto(
+        member: &proto::ClusterMember,
+        position: MemberPosition,
+    ) -> Result<Self, ClusterError> {
         let node_id = member
             .identity
             .as_ref()
@@ -180,7 +183,7 @@ impl ClusterMember {
 ///     })
 ///     .collect();
 /// let leader = members[0].clone();
-/// let cluster = Cluster::new(members, leader, Prime::Safe256Bits, 1, 0).unwrap();
+/// let cluster = Cluster::new(members, leader, Prime::U256, 1, 0).unwrap();
 /// let ids = cluster.party_ids();
 /// assert!(ids.windows(2).all(|w| w[0] < w[1]));
 /// ```
@@ -232,8 +235,8 @@ impl Cluster {
             .as_ref()
             .ok_or(ClusterError::MissingLeader)
             .and_then(|l| ClusterMember::from_proto(l, MemberPosition::Leader))?;
-        let prime =
-            Prime::try_from(cluster.prime).map_err(|_| ClusterError::UnknownPrime(cluster.prime))?;
+        let prime = Prime::from_cluster_enum(cluster.prime)
+            .ok_or(ClusterError::UnknownPrime(cluster.prime))?;
         let checked = Cluster {
             members,
             leader,
@@ -256,7 +259,9 @@ impl Cluster {
                 return Err(ClusterError::DuplicateMember(member.node_id.clone()));
             }
             if !endpoints.insert(member.grpc_endpoint.as_str()) {
-                return Err(ClusterError::DuplicateEndpoint(member.grpc_endpoint.clone()));
+                return Err(ClusterError::DuplicateEndpoint(
+                    member.grpc_endpoint.clone(),
+                ));
             }
         }
         if let Some(member) = self.member(&self.leader.node_id) {
@@ -264,8 +269,8 @@ impl Cluster {
                 return Err(ClusterError::LeaderKeyMismatch(self.leader.node_id.clone()));
             }
         }
-        let degree_ok = usize::try_from(self.polynomial_degree)
-            .is_ok_and(|degree| degree < self.members.len());
+        let degree_ok =
+            usize::try_from(self.polynomial_degree).is_ok_and(|degree| degree < self.members.len());
         if !degree_ok {
             return Err(ClusterError::DegreeTooHigh {
                 degree: self.polynomial_degree,
@@ -295,18 +300,14 @@ impl Cluster {
         self.member(&self.leader.node_id).is_some()
     }
 
-    /// The prime of the secret-sharing field (`SAFE_64_BITS`, `SAFE_128_BITS`, `SAFE_256_BITS`).
+    /// The prime of the secret-sharing field (the wire's `SAFE_64_BITS`, `SAFE_128_BITS`, `SAFE_256_BITS`).
     pub fn prime(&self) -> Prime {
         self.prime
     }
 
     /// The prime's size in bits: 64, 128 or 256.
     pub fn prime_bits(&self) -> u32 {
-        match self.prime {
-            Prime::Safe64Bits => 64,
-            Prime::Safe128Bits => 128,
-            Prime::Safe256Bits => 256,
-        }
+        self.prime.bits()
     }
 
     /// The Shamir polynomial degree `t` (`t + 1` shares reconstruct a secret).
@@ -340,7 +341,7 @@ impl Cluster {
         proto::Cluster {
             members: self.members.iter().map(ClusterMember::to_proto).collect(),
             leader: Some(self.leader.to_proto()),
-            prime: self.prime as i32,
+            prime: self.prime.cluster_enum(),
             polynomial_degree: self.polynomial_degree,
             kappa: self.kappa,
         }
@@ -368,13 +369,17 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, port)| {
-                let key = UserKey::from_bytes(&sha256(format!("nillion-devnet:{i}").as_bytes()))
-                    .unwrap();
-                ClusterMember::new(key.node_id(), format!("http://127.0.0.1:{port}"), key.public_key())
+                let key =
+                    UserKey::from_bytes(&sha256(format!("nillion-devnet:{i}").as_bytes())).unwrap();
+                ClusterMember::new(
+                    key.node_id(),
+                    format!("http://127.0.0.1:{port}"),
+                    key.public_key(),
+                )
             })
             .collect();
         let leader = members[1].clone();
-        Cluster::new(members, leader, Prime::Safe256Bits, 1, 0)
+        Cluster::new(members, leader, Prime::U256, 1, 0)
             .unwrap()
             .to_proto()
     }
@@ -403,7 +408,14 @@ mod tests {
         );
         // Round trip, including the deprecated key field.
         let proto = cluster.to_proto();
-        assert_eq!(proto.members[0].public_key, proto.members[0].public_keys.as_ref().unwrap().authentication);
+        assert_eq!(
+            proto.members[0].public_key,
+            proto.members[0]
+                .public_keys
+                .as_ref()
+                .unwrap()
+                .authentication
+        );
         assert_eq!(Cluster::try_from(&proto), Ok(cluster));
     }
 
@@ -424,7 +436,9 @@ mod tests {
             Err(ClusterError::MissingIdentity(MemberPosition::Member(1)))
         );
         let mut c = devnet();
-        c.members[1].identity = Some(proto::NodeId { contents: Vec::new() });
+        c.members[1].identity = Some(proto::NodeId {
+            contents: Vec::new(),
+        });
         assert_eq!(
             Cluster::from_proto(&c),
             Err(ClusterError::MissingIdentity(MemberPosition::Member(1)))
@@ -433,11 +447,16 @@ mod tests {
         let mut c = devnet();
         c.members[2].public_keys = None;
         let err = Cluster::from_proto(&c).unwrap_err();
-        assert_eq!(err, ClusterError::MissingPublicKeys(MemberPosition::Member(2)));
+        assert_eq!(
+            err,
+            ClusterError::MissingPublicKeys(MemberPosition::Member(2))
+        );
         assert_eq!(err.to_string(), "member 2: 'public_keys' not set");
 
         let mut c = devnet();
-        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys { authentication: None });
+        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys {
+            authentication: None,
+        });
         assert_eq!(
             Cluster::from_proto(&c),
             Err(ClusterError::MissingPublicKeys(MemberPosition::Leader))
@@ -458,13 +477,19 @@ mod tests {
             .truncate(32);
         assert!(matches!(
             Cluster::from_proto(&c),
-            Err(ClusterError::InvalidPublicKey { position: MemberPosition::Member(0), .. })
+            Err(ClusterError::InvalidPublicKey {
+                position: MemberPosition::Member(0),
+                ..
+            })
         ));
         for endpoint in ["", "127.0.0.1:1234", "grpc://x:1", "http://", "https:///x"] {
             let mut c = devnet();
             c.members[0].grpc_endpoint = endpoint.into();
             assert!(
-                matches!(Cluster::from_proto(&c), Err(ClusterError::InvalidEndpoint { .. })),
+                matches!(
+                    Cluster::from_proto(&c),
+                    Err(ClusterError::InvalidEndpoint { .. })
+                ),
                 "{endpoint}"
             );
         }
@@ -472,7 +497,10 @@ mod tests {
         c.leader.as_mut().unwrap().grpc_endpoint = "ftp://x".into();
         assert!(matches!(
             Cluster::from_proto(&c),
-            Err(ClusterError::InvalidEndpoint { position: MemberPosition::Leader, .. })
+            Err(ClusterError::InvalidEndpoint {
+                position: MemberPosition::Leader,
+                ..
+            })
         ));
     }
 
@@ -480,24 +508,39 @@ mod tests {
     fn duplicates_and_leader_consistency() {
         let mut c = devnet();
         c.members[2].identity = c.members[0].identity.clone();
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::DuplicateMember(_))));
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::DuplicateMember(_))
+        ));
 
         let mut c = devnet();
         c.members[2].grpc_endpoint = c.members[0].grpc_endpoint.clone();
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::DuplicateEndpoint(_))));
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::DuplicateEndpoint(_))
+        ));
 
         let mut c = devnet();
         let other = UserKey::from_bytes(&[9; 32]).unwrap().public_key();
         let key = nilvm_proto::nillion::auth::v1::public_key::PublicKey::from(other);
-        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys { authentication: Some(key) });
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::LeaderKeyMismatch(_))));
+        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys {
+            authentication: Some(key),
+        });
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::LeaderKeyMismatch(_))
+        ));
 
         // A leader outside the member list is allowed.
         let mut c = devnet();
         let outside = UserKey::from_bytes(&[9; 32]).unwrap();
         c.leader = Some(
-            ClusterMember::new(outside.node_id(), "https://leader.example:443", outside.public_key())
-                .to_proto(),
+            ClusterMember::new(
+                outside.node_id(),
+                "https://leader.example:443",
+                outside.public_key(),
+            )
+            .to_proto(),
         );
         let cluster = Cluster::from_proto(&c).unwrap();
         assert!(!cluster.leader_is_member());
@@ -511,13 +554,16 @@ mod tests {
         c.prime = 0;
         assert_eq!(Cluster::from_proto(&c).unwrap().prime_bits(), 64);
         c.prime = 1;
-        assert_eq!(Cluster::from_proto(&c).unwrap().prime(), Prime::Safe128Bits);
+        assert_eq!(Cluster::from_proto(&c).unwrap().prime(), Prime::U128);
 
         let mut c = devnet();
         c.polynomial_degree = 3;
         assert_eq!(
             Cluster::from_proto(&c),
-            Err(ClusterError::DegreeTooHigh { degree: 3, members: 3 })
+            Err(ClusterError::DegreeTooHigh {
+                degree: 3,
+                members: 3
+            })
         );
         c.polynomial_degree = 2;
         assert!(Cluster::from_proto(&c).is_ok());

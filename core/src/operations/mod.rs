@@ -20,7 +20,6 @@ mod fanout;
 #[cfg(test)]
 mod ops_tests;
 mod paid;
-mod permission_sets;
 #[cfg(test)]
 mod pipeline_tests;
 mod single;
@@ -30,6 +29,7 @@ mod unmask;
 
 pub mod account_balance;
 pub mod delete_values;
+pub mod discover_cluster;
 pub mod invoke_compute;
 pub mod node_version;
 pub mod overwrite_permissions;

@@ -7,9 +7,10 @@ use nilvm_proto::nillion::payments::v1::quote::{
 };
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
+use nilvm_proto::nillion::permissions::v1::permissions::Permissions as ProtoPermissions;
 use uuid::Uuid;
 
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
@@ -21,29 +22,20 @@ use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 pub struct OverwritePermissionsCall {
     members: Vec<Target>,
     values_id: Uuid,
-    permissions: Permissions,
+    permissions: ProtoPermissions,
     receipt: Option<SignedReceipt>,
 }
 
 impl OverwritePermissionsCall {
     /// Prepares replacing the permissions of `values_id`.
-    pub fn new(
-        context: &OperationContext,
-        values_id: Uuid,
-        permissions: Permissions,
-    ) -> Result<Self, OperationError> {
-        if permissions.owner.is_none() {
-            return Err(OperationError::InvalidInput(
-                "permissions must name an owner".into(),
-            ));
-        }
+    pub fn new(context: &OperationContext, values_id: Uuid, permissions: &Permissions) -> Self {
         let members = context.members.iter().cloned().map(Target::Node).collect();
-        Ok(Self {
+        Self {
             members,
             values_id,
-            permissions,
+            permissions: permissions.to_proto(),
             receipt: None,
-        })
+        }
     }
 }
 
@@ -52,13 +44,13 @@ pub fn overwrite_permissions(
     now: Timestamp,
     context: &OperationContext,
     values_id: Uuid,
-    permissions: Permissions,
-) -> Result<Paid<OverwritePermissionsCall>, OperationError> {
-    Ok(Paid::start(
+    permissions: &Permissions,
+) -> Paid<OverwritePermissionsCall> {
+    Paid::start(
         now,
         context,
-        OverwritePermissionsCall::new(context, values_id, permissions)?,
-    ))
+        OverwritePermissionsCall::new(context, values_id, permissions),
+    )
 }
 
 impl PaidCall for OverwritePermissionsCall {

@@ -8,11 +8,11 @@ use alloc::vec::Vec;
 use nilvm_proto::Message;
 use nilvm_proto::nillion::payments::v1::quote::PriceQuote;
 use nilvm_proto::nillion::payments::v1::receipt::{OperationMetadata, Receipt, operation_metadata};
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use rand::SeedableRng;
 use uuid::Uuid;
 
 use crate::identity::UserKey;
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::values::{ClearValue, Integer, SecretBlob, SecretInteger};
 
@@ -39,10 +39,7 @@ fn values() -> BTreeMap<String, ClearValue> {
 
 fn input() -> StoreValuesInput {
     let owner = UserKey::from_bytes(&[1; 32]).unwrap().user_id();
-    let permissions = Permissions {
-        owner: Some(owner.into()),
-        ..Default::default()
-    };
+    let permissions = Permissions::defaults_for_user(owner);
     StoreValuesInput {
         values: values(),
         ttl_days: Some(1),

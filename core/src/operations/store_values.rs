@@ -11,13 +11,13 @@ use nilvm_proto::nillion::payments::v1::quote::{
     PriceQuoteRequest, StoreValues as StoreValuesQuote, price_quote_request,
 };
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use nilvm_proto::nillion::values::v1::store::StoreValuesRequest;
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
 use uuid::Uuid;
 
 use crate::masking::PartyId;
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 use crate::values::{ClearValue, classify, payload_size, proto::to_named_values};
@@ -44,7 +44,7 @@ pub struct StoreValuesCall {
     members: Vec<Target>,
     shares: Vec<Vec<NamedValue>>,
     quote: StoreValuesQuote,
-    permissions: Option<Permissions>,
+    permissions: Option<nilvm_proto::nillion::permissions::v1::permissions::Permissions>,
     update: Option<Uuid>,
     receipt: Option<SignedReceipt>,
 }
@@ -93,7 +93,7 @@ impl StoreValuesCall {
             members: context.members.iter().cloned().map(Target::Node).collect(),
             shares,
             quote,
-            permissions: input.permissions,
+            permissions: input.permissions.as_ref().map(Permissions::to_proto),
             update: input.update,
             receipt: None,
         })
