@@ -11,5 +11,6 @@ extern crate alloc;
 pub mod auth;
 pub mod cluster;
 pub mod identity;
+pub mod payments;
 pub mod permissions;
 pub mod time;

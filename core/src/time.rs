@@ -143,8 +143,8 @@ impl TryFrom<&well_known::Timestamp> for Timestamp {
     type Error = TimeError;
 
     fn try_from(value: &well_known::Timestamp) -> Result<Self, Self::Error> {
-        let nanos =
-            u32::try_from(value.nanos).map_err(|_| TimeError::NanosOutOfRange(value.nanos.into()))?;
+        let nanos = u32::try_from(value.nanos)
+            .map_err(|_| TimeError::NanosOutOfRange(value.nanos.into()))?;
         Timestamp::new(value.seconds, nanos)
     }
 }

@@ -124,7 +124,9 @@ mod tests {
         let proto: proto::NodeId = (&id).into();
         assert_eq!(NodeId::try_from(&proto), Ok(id));
         assert_eq!(
-            NodeId::try_from(proto::NodeId { contents: Vec::new() }),
+            NodeId::try_from(proto::NodeId {
+                contents: Vec::new()
+            }),
             Err(IdentityError::EmptyNodeId)
         );
         assert_eq!("".parse::<NodeId>(), Err(IdentityError::EmptyNodeId));

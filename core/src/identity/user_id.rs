@@ -138,7 +138,10 @@ mod tests {
     #[test]
     fn parse_and_display() {
         let id: UserId = "3113a1170de795e4b725b84d1e0b4cfd9ec58ce9".parse().unwrap();
-        assert_eq!(format!("{id:?}"), "UserId(3113a1170de795e4b725b84d1e0b4cfd9ec58ce9)");
+        assert_eq!(
+            format!("{id:?}"),
+            "UserId(3113a1170de795e4b725b84d1e0b4cfd9ec58ce9)"
+        );
         assert_eq!(
             "3113a1170de795e4b725b84d1e0b4cfd9ec58c".parse::<UserId>(),
             Err(IdentityError::InvalidUserIdLength(19))
