@@ -89,7 +89,7 @@ impl OperationKind {
         })
     }
 
-    /// The name the nodes use in "receipt is not for a '<name>' operation".
+    /// The name the nodes use in "receipt is not for a '`<name>`' operation".
     pub const fn name(self) -> &'static str {
         match self {
             OperationKind::PoolStatus => "pool status",
