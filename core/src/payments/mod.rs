@@ -109,3 +109,53 @@ impl fmt::Display for OperationKind {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::collections::BTreeSet;
+    use alloc::vec::Vec;
+
+    use nilvm_proto::nillion::payments::v1::quote::SignedQuote;
+    use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::identity::UserKey;
+    use crate::time::Timestamp;
+
+    proptest! {
+        /// Untrusted bytes never panic the decoders and verifiers.
+        #[test]
+        fn no_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300), sig in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let key = UserKey::from_bytes(&[0x51; 32]).unwrap();
+            let leader = key.public_key();
+            let now = Timestamp::from_unix_seconds(0);
+            let quote = SignedQuote { quote: bytes.clone(), signature: sig.clone() };
+            let _ = verify_signed_quote(&quote, &leader);
+            // Correctly signed garbage exercises the decoding paths.
+            let signed = key.sign(&bytes).unwrap().to_vec();
+            let quote = SignedQuote { quote: bytes.clone(), signature: signed.clone() };
+            let _ = verify_signed_quote(&quote, &leader);
+            let receipt = SignedReceipt { receipt: bytes.clone(), signature: signed };
+            let _ = verify_signed_receipt(&receipt, &leader);
+            let mut used: BTreeSet<uuid::Uuid> = BTreeSet::new();
+            let _ = verify_receipt_on_node(Some(&receipt), &leader, OperationKind::StoreValues, now, &mut used);
+            let _ = decode_add_funds_payload(&bytes, &leader);
+            let _ = chain_tx::decode_pay_for_body(&bytes);
+            let _ = crate::auth::verify_token(&bytes, &crate::identity::NodeId::from_public_key_bytes(&sig), now);
+            let _ = mode::is_insufficient_balance(mode::FAILED_PRECONDITION, &bytes);
+            if let Ok(cluster) = <nilvm_proto::nillion::membership::v1::cluster::Cluster as nilvm_proto::Message>::decode(bytes.as_slice()) {
+                let _ = crate::cluster::Cluster::from_proto(&cluster);
+            }
+            if let Ok(p) = <nilvm_proto::nillion::permissions::v1::permissions::Permissions as nilvm_proto::Message>::decode(bytes.as_slice()) {
+                let _ = crate::permissions::Permissions::from_proto(&p);
+            }
+            let text: Vec<u8> = bytes.iter().map(|b| b % 128).collect();
+            if let Ok(s) = core::str::from_utf8(&text) {
+                let _ = chain_tx::parse_nillion_address(s);
+                let _ = s.parse::<crate::identity::UserId>();
+                let _ = crate::identity::UserKey::from_hex(s);
+            }
+        }
+    }
+}
