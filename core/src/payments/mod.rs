@@ -29,7 +29,7 @@ use nilvm_proto::nillion::payments::v1::receipt::{OperationMetadata, operation_m
 
 pub use add_funds::{AddFundsError, AddFundsPayload, decode_add_funds_payload};
 pub use chain_tx::{ChainTxError, SignedTx, TxParams, decode_pay_for, nillion_address, pay_for_tx};
-pub use mode::{Payment, PaymentAction, PaymentError, PaymentMode, is_insufficient_balance};
+pub use mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 pub use quote::{Fees, MaxFee, Quote, QuoteError, sign_quote, validate_quote, verify_signed_quote};
 pub use receipt::{
     NodeReceiptError, Receipt, ReceiptError, UsedReceipts, receipt_request, sign_receipt,
@@ -143,7 +143,9 @@ mod tests {
             let _ = decode_add_funds_payload(&bytes, &leader);
             let _ = chain_tx::decode_pay_for_body(&bytes);
             let _ = crate::auth::verify_token(&bytes, &crate::identity::NodeId::from_public_key_bytes(&sig), now);
-            let _ = mode::is_insufficient_balance(mode::FAILED_PRECONDITION, &bytes);
+            let mut status = crate::rpc::Status::new(crate::rpc::Code::FailedPrecondition, "x");
+            status.details = bytes.clone();
+            let _ = status.is_insufficient_balance();
             if let Ok(cluster) = <nilvm_proto::nillion::membership::v1::cluster::Cluster as nilvm_proto::Message>::decode(bytes.as_slice()) {
                 let _ = crate::cluster::Cluster::from_proto(&cluster);
             }
