@@ -6,8 +6,9 @@ use crate::cluster::Cluster;
 use crate::identity::{NodeId, PublicKey};
 use crate::masking::{PartyId, SecretMasker};
 
-use super::payment_receipt::PaymentMode;
 use super::{OperationError, RetryPolicy};
+use crate::payments::mode::PaymentMode;
+use crate::payments::quote::MaxFee;
 
 /// The cluster as operations see it, and how the caller wants to pay and retry.
 #[derive(Clone, Debug)]
@@ -22,8 +23,8 @@ pub struct OperationContext {
     pub masker: SecretMasker,
     /// How paid operations are paid for.
     pub payment_mode: PaymentMode,
-    /// Refuse quotes above this many unil.
-    pub max_tokens: Option<u64>,
+    /// Refuse quotes above these fees.
+    pub max_fee: Option<MaxFee>,
     /// When to re-send failed requests.
     pub retry: RetryPolicy,
 }
@@ -50,7 +51,7 @@ impl OperationContext {
             leader_key: *cluster.leader().public_key(),
             masker,
             payment_mode: PaymentMode::default(),
-            max_tokens: None,
+            max_fee: None,
             retry: RetryPolicy::default(),
         })
     }
@@ -61,9 +62,9 @@ impl OperationContext {
         self
     }
 
-    /// Refuses quotes above `max` unil.
-    pub fn with_max_tokens(mut self, max: u64) -> Self {
-        self.max_tokens = Some(max);
+    /// Refuses quotes above `max`.
+    pub fn with_max_fee(mut self, max: MaxFee) -> Self {
+        self.max_fee = Some(max);
         self
     }
 

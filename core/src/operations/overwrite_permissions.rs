@@ -2,14 +2,13 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    OverwritePermissions as Quote, PriceQuoteRequest, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
 use nilvm_proto::nillion::permissions::v1::permissions::Permissions as ProtoPermissions;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
 use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
@@ -55,12 +54,7 @@ pub fn overwrite_permissions(
 
 impl PaidCall for OverwritePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::OverwritePermissions(quote)),
-        }
+        quote_request::overwrite_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

@@ -2,13 +2,12 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, RetrievePermissions as Quote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::retrieve::RetrievePermissionsRequest;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
 use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
@@ -50,12 +49,7 @@ pub fn retrieve_permissions(
 
 impl PaidCall for RetrievePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::RetrievePermissions(quote)),
-        }
+        quote_request::retrieve_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

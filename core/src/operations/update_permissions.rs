@@ -2,12 +2,11 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, UpdatePermissions as Quote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
 use crate::permissions::PermissionsDelta;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
@@ -52,12 +51,7 @@ pub fn update_permissions(
 
 impl PaidCall for UpdatePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::UpdatePermissions(quote)),
-        }
+        quote_request::update_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
