@@ -2,8 +2,16 @@
 //!
 //! Everything here is `no_std` + `alloc`: no sockets, no clock, no global randomness. Callers
 //! pass the time and a random number generator in, and drive operations by feeding replies.
+//!
+//! - [`field`]: arithmetic in the three safe-prime fields;
+//! - [`values`]: clear and encrypted values, protobuf conversion, classify and payload size;
+//! - [`masking`]: the masker (Shamir and additive sharing) and the strict unmasker.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 extern crate alloc;
+
+pub mod field;
+pub mod masking;
+pub mod values;

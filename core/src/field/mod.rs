@@ -1,0 +1,474 @@
+//! Arithmetic in the fields of the three nilVM safe primes.
+//!
+//! Two layers:
+//!
+//! - [`PrimeField`], implemented by the concrete [`Fp64`], [`Fp128`] and [`Fp256`]: `Copy`
+//!   types with the usual operators, for code that is generic over the prime and wants it
+//!   monomorphised (the masker and unmasker dispatch once per call, then run on these);
+//! - [`FieldElement`], an enum over the three that carries its [`Prime`], for code that picks
+//!   the prime at run time (values on the wire, the Nada runtime). Its binary operations are
+//!   checked: mixing primes is an error, not a panic.
+//!
+//! Conversions to and from clear integers follow the fact sheet (masking.md §2): signed
+//! integers in `[−h, h]` map to `x` or `p + x`, unsigned integers in `[0, p)` map to
+//! themselves, booleans to 1/0. Bytes are fixed-width little-endian (§3).
+//!
+//! ```
+//! use nilvm_core::field::{FieldElement, Prime};
+//! use nilvm_core::values::Integer;
+//!
+//! let minus_one = FieldElement::from_integer(&Integer::from(-1i64), Prime::U64)?;
+//! assert_eq!(hex::encode(minus_one.to_le_bytes()), "020020c0ffffffff");
+//! let two = FieldElement::from_u64(2, Prime::U64);
+//! assert_eq!(minus_one.checked_add(&two)?.to_integer(), Integer::from(1i64));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod prime;
+mod u64;
+mod wide;
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Debug;
+use core::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+pub use crypto_bigint::U256;
+use rand_core::CryptoRng;
+
+pub use self::prime::Prime;
+pub use self::u64::Fp64;
+pub use self::wide::{Fp128, Fp256};
+use crate::values::{Integer, UnsignedInteger};
+
+/// Errors of field arithmetic and conversions.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldError {
+    /// The two operands belong to different fields.
+    #[error("field elements of different primes: {left} and {right}")]
+    PrimeMismatch {
+        /// The left operand's prime.
+        left: Prime,
+        /// The right operand's prime.
+        right: Prime,
+    },
+    /// A clear integer does not fit the field (masking.md §2: `overflow`).
+    #[error("overflow: the value does not fit the field of {prime}")]
+    Overflow {
+        /// The field.
+        prime: Prime,
+    },
+    /// Encoded bytes have the wrong length for the field.
+    #[error("invalid value length: expected {expected} bytes, got {actual}")]
+    InvalidLength {
+        /// The field's width.
+        expected: usize,
+        /// What was given.
+        actual: usize,
+    },
+    /// Zero has no inverse.
+    #[error("zero has no multiplicative inverse")]
+    ZeroInverse,
+}
+
+/// A prime field with a fixed-width little-endian encoding.
+///
+/// Implemented by [`Fp64`], [`Fp128`] and [`Fp256`]. All values are kept reduced.
+pub trait PrimeField:
+    Copy
+    + Eq
+    + Debug
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    /// The field's prime.
+    const PRIME: Prime;
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+
+    /// `value mod p`.
+    fn from_u64(value: u64) -> Self;
+
+    /// Decodes exactly [`Prime::share_bytes`] little-endian bytes, reducing values ≥ p (the
+    /// official reader accepts them, masking.md §3). `None` for any other length.
+    fn from_le_bytes_reduced(bytes: &[u8]) -> Option<Self>;
+
+    /// Decodes exactly [`Prime::share_bytes`] little-endian bytes; `None` for another length or
+    /// a value ≥ p.
+    fn from_le_bytes_canonical(bytes: &[u8]) -> Option<Self>;
+
+    /// Writes the canonical value as little-endian bytes into the first
+    /// [`Prime::share_bytes`] bytes of `out`.
+    fn write_le_bytes(&self, out: &mut [u8]);
+
+    /// `self ^ exponent`, the exponent given as little-endian 64-bit limbs.
+    fn pow_u64_limbs(&self, exponent: &[u64]) -> Self;
+
+    /// The multiplicative inverse; `None` for zero.
+    fn inv(&self) -> Option<Self>;
+
+    /// Whether this is 0.
+    fn is_zero(&self) -> bool;
+
+    /// The fixed-width little-endian encoding (masking.md §3).
+    fn to_le_bytes(&self) -> Vec<u8> {
+        let mut out = vec![0u8; Self::PRIME.share_bytes()];
+        self.write_le_bytes(&mut out);
+        out
+    }
+
+    /// `self ^ exponent`.
+    fn pow(&self, exponent: u64) -> Self {
+        self.pow_u64_limbs(&[exponent])
+    }
+
+    /// The canonical value as a 256-bit integer.
+    fn to_u256(&self) -> U256 {
+        let mut bytes = [0u8; 32];
+        self.write_le_bytes(&mut bytes);
+        U256::from_le_slice(&bytes)
+    }
+
+    /// The element for `value`, or `None` if `value >= p`.
+    fn from_u256(value: &U256) -> Option<Self> {
+        if value.cmp_vartime(&Self::PRIME.modulus()).is_ge() {
+            return None;
+        }
+        let bytes = value.to_le_bytes();
+        let width = Self::PRIME.share_bytes();
+        bytes
+            .as_slice()
+            .get(..width)
+            .and_then(Self::from_le_bytes_canonical)
+    }
+
+    /// A uniformly random element (rejection sampling on fixed-width bytes).
+    fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut bytes = [0u8; 32];
+        let width = Self::PRIME.share_bytes();
+        loop {
+            rng.fill_bytes(&mut bytes[..width]);
+            // p is within 2^-30 of 2^bits: a rejection is rare.
+            if let Some(v) = Self::from_le_bytes_canonical(&bytes[..width]) {
+                return v;
+            }
+        }
+    }
+
+    /// The signed clear integer of masking.md §2: v ≤ h → v, v > h → v − p.
+    fn to_integer(&self) -> Integer {
+        let v = self.to_u256();
+        let prime = Self::PRIME;
+        if v.cmp_vartime(&prime.half()).is_le() {
+            Integer::from_sign_magnitude_unchecked(false, v)
+        } else {
+            Integer::from_sign_magnitude_unchecked(true, prime.modulus().wrapping_sub(&v))
+        }
+    }
+
+    /// The element of a signed clear integer (masking.md §2): −h ≤ x ≤ h, else
+    /// [`FieldError::Overflow`].
+    fn from_integer(value: &Integer) -> Result<Self, FieldError> {
+        let prime = Self::PRIME;
+        let magnitude = value.magnitude();
+        if magnitude.cmp_vartime(&prime.half()).is_gt() {
+            return Err(FieldError::Overflow { prime });
+        }
+        let v = Self::from_u256(magnitude).ok_or(FieldError::Overflow { prime })?;
+        Ok(if value.is_negative() { -v } else { v })
+    }
+
+    /// The element of an unsigned clear integer: 0 ≤ x < p, else [`FieldError::Overflow`].
+    fn from_unsigned(value: &UnsignedInteger) -> Result<Self, FieldError> {
+        Self::from_u256(value.as_u256()).ok_or(FieldError::Overflow { prime: Self::PRIME })
+    }
+
+    /// The unsigned clear integer of this element.
+    fn to_unsigned(&self) -> UnsignedInteger {
+        UnsignedInteger::from_u256_unchecked(self.to_u256())
+    }
+}
+
+/// A field element that knows its prime: one of [`Fp64`], [`Fp128`], [`Fp256`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldElement {
+    /// In the 64-bit field.
+    U64(Fp64),
+    /// In the 128-bit field.
+    U128(Fp128),
+    /// In the 256-bit field.
+    U256(Fp256),
+}
+
+/// Calls `$body` with `$v` bound to the concrete element.
+macro_rules! each {
+    ($e:expr, $v:ident => $body:expr) => {
+        match $e {
+            FieldElement::U64($v) => $body,
+            FieldElement::U128($v) => $body,
+            FieldElement::U256($v) => $body,
+        }
+    };
+}
+
+macro_rules! binary {
+    ($name:ident, $op:tt, $doc:expr) => {
+        #[doc = $doc]
+        ///
+        /// # Errors
+        /// [`FieldError::PrimeMismatch`] if the operands belong to different fields.
+        pub fn $name(&self, rhs: &FieldElement) -> Result<FieldElement, FieldError> {
+            match (self, rhs) {
+                (FieldElement::U64(a), FieldElement::U64(b)) => Ok(FieldElement::U64(*a $op *b)),
+                (FieldElement::U128(a), FieldElement::U128(b)) => Ok(FieldElement::U128(*a $op *b)),
+                (FieldElement::U256(a), FieldElement::U256(b)) => Ok(FieldElement::U256(*a $op *b)),
+                _ => Err(FieldError::PrimeMismatch { left: self.prime(), right: rhs.prime() }),
+            }
+        }
+    };
+}
+
+impl FieldElement {
+    /// The element's prime.
+    pub fn prime(&self) -> Prime {
+        match self {
+            FieldElement::U64(_) => Prime::U64,
+            FieldElement::U128(_) => Prime::U128,
+            FieldElement::U256(_) => Prime::U256,
+        }
+    }
+
+    /// 0 in the field of `prime`.
+    pub fn zero(prime: Prime) -> Self {
+        Self::from_u64(0, prime)
+    }
+
+    /// 1 in the field of `prime`.
+    pub fn one(prime: Prime) -> Self {
+        Self::from_u64(1, prime)
+    }
+
+    /// `value mod p`.
+    pub fn from_u64(value: u64, prime: Prime) -> Self {
+        match prime {
+            Prime::U64 => FieldElement::U64(Fp64::from_u64(value)),
+            Prime::U128 => FieldElement::U128(Fp128::from_u64(value)),
+            Prime::U256 => FieldElement::U256(Fp256::from_u64(value)),
+        }
+    }
+
+    /// The element for `value < p`.
+    ///
+    /// # Errors
+    /// [`FieldError::Overflow`] if `value >= p`.
+    pub fn from_u256(value: &U256, prime: Prime) -> Result<Self, FieldError> {
+        let e = match prime {
+            Prime::U64 => Fp64::from_u256(value).map(FieldElement::U64),
+            Prime::U128 => Fp128::from_u256(value).map(FieldElement::U128),
+            Prime::U256 => Fp256::from_u256(value).map(FieldElement::U256),
+        };
+        e.ok_or(FieldError::Overflow { prime })
+    }
+
+    /// The canonical value as a 256-bit integer.
+    pub fn to_u256(&self) -> U256 {
+        each!(self, v => v.to_u256())
+    }
+
+    /// Decodes the fixed-width little-endian bytes of §3; values ≥ p are reduced, as the
+    /// official reader does.
+    ///
+    /// # Errors
+    /// [`FieldError::InvalidLength`] unless `bytes.len() == prime.share_bytes()`.
+    pub fn from_le_bytes(bytes: &[u8], prime: Prime) -> Result<Self, FieldError> {
+        let e = match prime {
+            Prime::U64 => Fp64::from_le_bytes_reduced(bytes).map(FieldElement::U64),
+            Prime::U128 => Fp128::from_le_bytes_reduced(bytes).map(FieldElement::U128),
+            Prime::U256 => Fp256::from_le_bytes_reduced(bytes).map(FieldElement::U256),
+        };
+        e.ok_or(FieldError::InvalidLength {
+            expected: prime.share_bytes(),
+            actual: bytes.len(),
+        })
+    }
+
+    /// Like [`FieldElement::from_le_bytes`] but also rejects values ≥ p.
+    ///
+    /// # Errors
+    /// [`FieldError::InvalidLength`] for a wrong length, [`FieldError::Overflow`] for ≥ p.
+    pub fn from_le_bytes_canonical(bytes: &[u8], prime: Prime) -> Result<Self, FieldError> {
+        if bytes.len() != prime.share_bytes() {
+            return Err(FieldError::InvalidLength {
+                expected: prime.share_bytes(),
+                actual: bytes.len(),
+            });
+        }
+        let e = match prime {
+            Prime::U64 => Fp64::from_le_bytes_canonical(bytes).map(FieldElement::U64),
+            Prime::U128 => Fp128::from_le_bytes_canonical(bytes).map(FieldElement::U128),
+            Prime::U256 => Fp256::from_le_bytes_canonical(bytes).map(FieldElement::U256),
+        };
+        e.ok_or(FieldError::Overflow { prime })
+    }
+
+    /// The fixed-width little-endian encoding (8, 16 or 32 bytes).
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        each!(self, v => v.to_le_bytes())
+    }
+
+    /// A uniformly random element of the field of `prime`.
+    pub fn random<R: CryptoRng + ?Sized>(prime: Prime, rng: &mut R) -> Self {
+        match prime {
+            Prime::U64 => FieldElement::U64(Fp64::random(rng)),
+            Prime::U128 => FieldElement::U128(Fp128::random(rng)),
+            Prime::U256 => FieldElement::U256(Fp256::random(rng)),
+        }
+    }
+
+    binary!(checked_add, +, "`self + rhs`.");
+    binary!(checked_sub, -, "`self − rhs`.");
+    binary!(checked_mul, *, "`self · rhs`.");
+
+    /// `−self`.
+    #[must_use]
+    pub fn neg(&self) -> Self {
+        match self {
+            FieldElement::U64(v) => FieldElement::U64(-*v),
+            FieldElement::U128(v) => FieldElement::U128(-*v),
+            FieldElement::U256(v) => FieldElement::U256(-*v),
+        }
+    }
+
+    /// The multiplicative inverse.
+    ///
+    /// # Errors
+    /// [`FieldError::ZeroInverse`] for zero.
+    pub fn inv(&self) -> Result<Self, FieldError> {
+        let e = match self {
+            FieldElement::U64(v) => v.inv().map(FieldElement::U64),
+            FieldElement::U128(v) => v.inv().map(FieldElement::U128),
+            FieldElement::U256(v) => v.inv().map(FieldElement::U256),
+        };
+        e.ok_or(FieldError::ZeroInverse)
+    }
+
+    /// `self ^ exponent` for any 256-bit exponent.
+    #[must_use]
+    pub fn pow(&self, exponent: &U256) -> Self {
+        let bytes = exponent.to_le_bytes();
+        let mut limbs = [0u64; 4];
+        for (limb, chunk) in limbs.iter_mut().zip(bytes.as_slice().chunks(8)) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            *limb = u64::from_le_bytes(b);
+        }
+        match self {
+            FieldElement::U64(v) => FieldElement::U64(v.pow_u64_limbs(&limbs)),
+            FieldElement::U128(v) => FieldElement::U128(v.pow_u64_limbs(&limbs)),
+            FieldElement::U256(v) => FieldElement::U256(v.pow_u64_limbs(&limbs)),
+        }
+    }
+
+    /// Whether this is 0.
+    pub fn is_zero(&self) -> bool {
+        each!(self, v => v.is_zero())
+    }
+
+    /// The element of a signed clear integer (−h ≤ x ≤ h).
+    ///
+    /// # Errors
+    /// [`FieldError::Overflow`] outside that range.
+    pub fn from_integer(value: &Integer, prime: Prime) -> Result<Self, FieldError> {
+        Ok(match prime {
+            Prime::U64 => FieldElement::U64(Fp64::from_integer(value)?),
+            Prime::U128 => FieldElement::U128(Fp128::from_integer(value)?),
+            Prime::U256 => FieldElement::U256(Fp256::from_integer(value)?),
+        })
+    }
+
+    /// The element of an unsigned clear integer (x < p).
+    ///
+    /// # Errors
+    /// [`FieldError::Overflow`] for x ≥ p.
+    pub fn from_unsigned(value: &UnsignedInteger, prime: Prime) -> Result<Self, FieldError> {
+        Ok(match prime {
+            Prime::U64 => FieldElement::U64(Fp64::from_unsigned(value)?),
+            Prime::U128 => FieldElement::U128(Fp128::from_unsigned(value)?),
+            Prime::U256 => FieldElement::U256(Fp256::from_unsigned(value)?),
+        })
+    }
+
+    /// 1 for true, 0 for false.
+    pub fn from_bool(value: bool, prime: Prime) -> Self {
+        Self::from_u64(u64::from(value), prime)
+    }
+
+    /// The signed clear integer (v ≤ h → v, else v − p).
+    pub fn to_integer(&self) -> Integer {
+        each!(self, v => v.to_integer())
+    }
+
+    /// The unsigned clear integer (the canonical value).
+    pub fn to_unsigned(&self) -> UnsignedInteger {
+        each!(self, v => v.to_unsigned())
+    }
+
+    /// Any non-zero value is true (masking.md §2).
+    pub fn to_bool(&self) -> bool {
+        !self.is_zero()
+    }
+}
+
+impl From<Fp64> for FieldElement {
+    fn from(v: Fp64) -> Self {
+        FieldElement::U64(v)
+    }
+}
+impl From<Fp128> for FieldElement {
+    fn from(v: Fp128) -> Self {
+        FieldElement::U128(v)
+    }
+}
+impl From<Fp256> for FieldElement {
+    fn from(v: Fp256) -> Self {
+        FieldElement::U256(v)
+    }
+}
+
+/// Access to the concrete element of a [`FieldElement`], for generic code.
+pub trait FromFieldElement: PrimeField {
+    /// The concrete element, if `e` belongs to this field.
+    fn from_element(e: &FieldElement) -> Option<Self>;
+    /// Wraps into a [`FieldElement`].
+    fn into_element(self) -> FieldElement;
+}
+
+macro_rules! from_element {
+    ($ty:ty, $variant:ident) => {
+        impl FromFieldElement for $ty {
+            fn from_element(e: &FieldElement) -> Option<Self> {
+                match e {
+                    FieldElement::$variant(v) => Some(*v),
+                    _ => None,
+                }
+            }
+            fn into_element(self) -> FieldElement {
+                FieldElement::$variant(self)
+            }
+        }
+    };
+}
+from_element!(Fp64, U64);
+from_element!(Fp128, U128);
+from_element!(Fp256, U256);

@@ -1,0 +1,202 @@
+//! The 64-bit safe prime field, on plain `u64`/`u128` arithmetic.
+
+use core::fmt;
+use core::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+use super::{PrimeField, prime::Prime};
+
+/// p = 2^64 − C.
+const P: u64 = 0xffff_ffff_c020_0003;
+const C: u64 = 0u64.wrapping_sub(P);
+
+/// An element of the field of the 64-bit safe prime, always reduced (< p).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Fp64(u64);
+
+impl Fp64 {
+    /// The prime p.
+    pub const MODULUS: u64 = P;
+
+    /// `value mod p`.
+    pub const fn new(value: u64) -> Self {
+        Fp64(if value >= P { value - P } else { value })
+    }
+
+    /// The canonical representative in `[0, p)`.
+    pub const fn value(self) -> u64 {
+        self.0
+    }
+
+    /// Reduces a 128-bit product: x = hi·2^64 + lo ≡ hi·C + lo (mod p), twice, then subtracts.
+    #[inline]
+    fn reduce(x: u128) -> u64 {
+        let c = C as u128;
+        let t = (x >> 64) * c + (x as u64 as u128);
+        let t = (t >> 64) * c + (t as u64 as u128);
+        // t < 2^64 + 2^62, so at most two subtractions.
+        let mut r = t;
+        if r >= P as u128 {
+            r -= P as u128;
+        }
+        if r >= P as u128 {
+            r -= P as u128;
+        }
+        r as u64
+    }
+}
+
+impl fmt::Debug for Fp64 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fp64({})", self.0)
+    }
+}
+
+impl Add for Fp64 {
+    type Output = Self;
+    #[inline]
+    fn add(self, rhs: Self) -> Self {
+        let (s, carry) = self.0.overflowing_add(rhs.0);
+        // Both < p < 2^64: a carry means s + 2^64 ≥ p.
+        if carry || s >= P {
+            Fp64(s.wrapping_sub(P))
+        } else {
+            Fp64(s)
+        }
+    }
+}
+
+impl Sub for Fp64 {
+    type Output = Self;
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        let (d, borrow) = self.0.overflowing_sub(rhs.0);
+        if borrow {
+            Fp64(d.wrapping_add(P))
+        } else {
+            Fp64(d)
+        }
+    }
+}
+
+impl Mul for Fp64 {
+    type Output = Self;
+    #[inline]
+    fn mul(self, rhs: Self) -> Self {
+        Fp64(Self::reduce(self.0 as u128 * rhs.0 as u128))
+    }
+}
+
+impl Neg for Fp64 {
+    type Output = Self;
+    #[inline]
+    fn neg(self) -> Self {
+        if self.0 == 0 { self } else { Fp64(P - self.0) }
+    }
+}
+
+impl AddAssign for Fp64 {
+    fn add_assign(&mut self, rhs: Self) {
+        *self = *self + rhs;
+    }
+}
+impl SubAssign for Fp64 {
+    fn sub_assign(&mut self, rhs: Self) {
+        *self = *self - rhs;
+    }
+}
+impl MulAssign for Fp64 {
+    fn mul_assign(&mut self, rhs: Self) {
+        *self = *self * rhs;
+    }
+}
+
+impl PrimeField for Fp64 {
+    const PRIME: Prime = Prime::U64;
+    const ZERO: Self = Fp64(0);
+    const ONE: Self = Fp64(1);
+
+    fn from_u64(value: u64) -> Self {
+        Fp64::new(value)
+    }
+
+    fn from_le_bytes_reduced(bytes: &[u8]) -> Option<Self> {
+        let array: [u8; 8] = bytes.try_into().ok()?;
+        Some(Fp64::new(u64::from_le_bytes(array)))
+    }
+
+    fn from_le_bytes_canonical(bytes: &[u8]) -> Option<Self> {
+        let array: [u8; 8] = bytes.try_into().ok()?;
+        let v = u64::from_le_bytes(array);
+        (v < P).then_some(Fp64(v))
+    }
+
+    fn write_le_bytes(&self, out: &mut [u8]) {
+        for (o, b) in out.iter_mut().zip(self.0.to_le_bytes()) {
+            *o = b;
+        }
+    }
+
+    fn pow_u64_limbs(&self, exponent: &[u64]) -> Self {
+        let mut result = Self::ONE;
+        for limb in exponent.iter().rev() {
+            for bit in (0..64).rev() {
+                result = result * result;
+                if (limb >> bit) & 1 == 1 {
+                    result = result * *self;
+                }
+            }
+        }
+        result
+    }
+
+    fn inv(&self) -> Option<Self> {
+        if self.0 == 0 {
+            return None;
+        }
+        Some(self.pow_u64_limbs(&[P - 2]))
+    }
+
+    fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reduce_matches_u128_remainder() {
+        let samples = [
+            0u64,
+            1,
+            2,
+            P - 1,
+            P - 2,
+            u64::MAX,
+            1 << 63,
+            C,
+            C + 7,
+            0x1234_5678_9abc_def0,
+        ];
+        for &a in &samples {
+            for &b in &samples {
+                let expected =
+                    ((a as u128 % P as u128) * (b as u128 % P as u128) % P as u128) as u64;
+                assert_eq!((Fp64::new(a) * Fp64::new(b)).value(), expected, "{a} * {b}");
+                let sum = ((a as u128 % P as u128) + (b as u128 % P as u128)) % P as u128;
+                assert_eq!((Fp64::new(a) + Fp64::new(b)).value() as u128, sum);
+            }
+        }
+        assert_eq!(Fp64::reduce(u128::MAX), (u128::MAX % P as u128) as u64);
+    }
+
+    #[test]
+    fn inverse() {
+        for v in [1u64, 2, 3, 12345, P - 1] {
+            let x = Fp64::new(v);
+            assert_eq!(x * x.inv().unwrap(), Fp64::ONE);
+        }
+        assert!(Fp64::ZERO.inv().is_none());
+    }
+}

@@ -1,0 +1,36 @@
+//! Secret blobs: bytes ↔ field-element chunks (masking.md §6).
+
+use alloc::vec::Vec;
+
+use crate::field::PrimeField;
+
+/// Splits bytes into chunks of `share_bytes − 1`, each read as a little-endian integer.
+pub(crate) fn chunks<F: PrimeField>(bytes: &[u8]) -> Vec<F> {
+    let c = F::PRIME.blob_chunk_bytes();
+    let width = F::PRIME.share_bytes();
+    let mut buf = [0u8; 32];
+    bytes
+        .chunks(c)
+        .map(|chunk| {
+            buf = [0u8; 32];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            // < 256^c < p: always canonical.
+            F::from_le_bytes_canonical(&buf[..width]).unwrap_or(F::ZERO)
+        })
+        .collect()
+}
+
+/// Number of chunks a blob of `size` bytes has.
+pub(crate) fn chunk_count(size: u64, chunk_bytes: usize) -> u64 {
+    size.div_ceil(chunk_bytes as u64)
+}
+
+/// Appends the low bytes of a recovered chunk; `false` if a byte that would be dropped is
+/// non-zero (the official reader silently loses it).
+pub(crate) fn push_chunk<F: PrimeField>(out: &mut Vec<u8>, chunk: &F, keep: usize) -> bool {
+    let mut buf = [0u8; 32];
+    chunk.write_le_bytes(&mut buf);
+    let width = F::PRIME.share_bytes();
+    out.extend_from_slice(&buf[..keep]);
+    buf[keep..width].iter().all(|b| *b == 0)
+}

@@ -1,0 +1,156 @@
+//! Shamir sharing over a prime field: evaluation, Lagrange interpolation at 0, and the
+//! consistency check that finds a tampered share when there is redundancy.
+
+use alloc::vec::Vec;
+
+use crate::field::PrimeField;
+
+/// Evaluates f(x) = secret + a1·x + … + at·x^t at every abscissa, drawing a1..at from `next`.
+pub(crate) fn share<F: PrimeField>(
+    secret: F,
+    degree: usize,
+    abscissas: &[F],
+    coefficients: &mut Vec<F>,
+    mut next: impl FnMut() -> F,
+    out: &mut Vec<F>,
+) {
+    coefficients.clear();
+    coefficients.push(secret);
+    for _ in 0..degree {
+        coefficients.push(next());
+    }
+    out.clear();
+    for x in abscissas {
+        // Horner.
+        let mut acc = F::ZERO;
+        for c in coefficients.iter().rev() {
+            acc = acc * *x + *c;
+        }
+        out.push(acc);
+    }
+}
+
+/// Lagrange coefficients for one set of abscissas: `at_zero` recovers f(0) from the first
+/// t + 1 points; `checks[j]` predicts point t + 1 + j from them.
+#[derive(Debug, Clone)]
+pub(crate) struct Interpolator<F> {
+    at_zero: Vec<F>,
+    checks: Vec<Vec<F>>,
+}
+
+/// A recovered value disagreed with the shares at these positions (index into the points).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Inconsistent {
+    /// The position of the single share whose removal makes the rest consistent, if unique.
+    pub suspect: Option<usize>,
+}
+
+/// λ_i(at) over `xs` (distinct): Π_{j≠i} (at − x_j)/(x_i − x_j).
+fn lagrange<F: PrimeField>(xs: &[F], at: F) -> Option<Vec<F>> {
+    let mut out = Vec::with_capacity(xs.len());
+    for (i, xi) in xs.iter().enumerate() {
+        let mut num = F::ONE;
+        let mut den = F::ONE;
+        for (j, xj) in xs.iter().enumerate() {
+            if i != j {
+                num *= at - *xj;
+                den *= *xi - *xj;
+            }
+        }
+        out.push(num * den.inv()?);
+    }
+    Some(out)
+}
+
+impl<F: PrimeField> Interpolator<F> {
+    /// For distinct abscissas `xs` (at least `degree + 1`). `None` if they are not distinct.
+    pub(crate) fn new(xs: &[F], degree: usize) -> Option<Self> {
+        let base = xs.get(..degree + 1)?;
+        let at_zero = lagrange(base, F::ZERO)?;
+        let mut checks = Vec::new();
+        for x in xs.iter().skip(degree + 1) {
+            checks.push(lagrange(base, *x)?);
+        }
+        Some(Interpolator { at_zero, checks })
+    }
+
+    /// f(0) from the points' ordinates (same order as the abscissas given to `new`), after
+    /// checking every extra point lies on the polynomial through the first t + 1.
+    pub(crate) fn recover(&self, ys: &[F]) -> Result<F, ()> {
+        let t1 = self.at_zero.len();
+        let (base, extra) = ys.split_at(t1.min(ys.len()));
+        for (coeffs, y) in self.checks.iter().zip(extra) {
+            if dot(coeffs, base) != *y {
+                return Err(());
+            }
+        }
+        Ok(dot(&self.at_zero, base))
+    }
+}
+
+fn dot<F: PrimeField>(a: &[F], b: &[F]) -> F {
+    a.iter().zip(b).fold(F::ZERO, |acc, (x, y)| acc + *x * *y)
+}
+
+/// After a failed check, looks for the one share whose removal leaves a consistent set.
+/// This needs at least t + 3 points: then t + 2 honest points remain to vouch for each other.
+pub(crate) fn find_suspect<F: PrimeField>(xs: &[F], ys: &[F], degree: usize) -> Inconsistent {
+    if xs.len() < degree + 3 {
+        return Inconsistent { suspect: None };
+    }
+    let mut found = None;
+    for k in 0..xs.len() {
+        let sub_x: Vec<F> = xs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != k)
+            .map(|(_, x)| *x)
+            .collect();
+        let sub_y: Vec<F> = ys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != k)
+            .map(|(_, y)| *y)
+            .collect();
+        let consistent = Interpolator::new(&sub_x, degree)
+            .map(|ip| ip.recover(&sub_y).is_ok())
+            .unwrap_or(false);
+        if consistent {
+            if found.is_some() {
+                return Inconsistent { suspect: None };
+            }
+            found = Some(k);
+        }
+    }
+    Inconsistent { suspect: found }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::Fp64;
+
+    #[test]
+    fn share_and_recover() {
+        let xs: Vec<Fp64> = (1..=5).map(Fp64::from_u64).collect();
+        let mut coeffs = Vec::new();
+        let mut out = Vec::new();
+        let mut c = 7u64;
+        share(
+            Fp64::from_u64(42),
+            2,
+            &xs,
+            &mut coeffs,
+            || {
+                c += 1;
+                Fp64::from_u64(c * 1_000_003)
+            },
+            &mut out,
+        );
+        let ip = Interpolator::new(&xs, 2).unwrap();
+        assert_eq!(ip.recover(&out), Ok(Fp64::from_u64(42)));
+        out[3] += Fp64::ONE;
+        assert!(ip.recover(&out).is_err());
+        assert_eq!(find_suspect(&xs, &out, 2).suspect, Some(3));
+    }
+}

@@ -1,0 +1,564 @@
+//! Unmasking: regroup per name across parties, check the parties agree, recover.
+//!
+//! Deliberately stricter than the official unmask (masking.md §13), which silently returns
+//! wrong values in these cases; here each is an error:
+//!
+//! - parties that disagree about a value's kind or shape (array length or element type, blob
+//!   chunk count or size) → [`UnmaskingError::InconsistentType`] naming the odd party out;
+//! - fewer than t + 1 shares of a secret → [`UnmaskingError::NotEnoughShares`];
+//! - more than t + 1 shares that do not lie on one degree-t polynomial →
+//!   [`UnmaskingError::InconsistentShares`], naming the suspect when t + 3 or more shares make
+//!   it identifiable;
+//! - ECDSA signature shares with different r, or a missing signature share (the sum would be
+//!   wrong) → [`UnmaskingError::SignatureRMismatch`] / [`UnmaskingError::NotEnoughShares`];
+//! - a blob whose chunk count does not match `original_size`, or whose recovered chunk has
+//!   non-zero bytes that would be dropped → [`UnmaskingError::InvalidBlob`];
+//! - unknown or duplicate parties, field elements of another prime.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use curve25519_dalek::edwards::EdwardsPoint;
+use k256::{ProjectivePoint, Scalar};
+
+use super::shamir::{Interpolator, find_suspect};
+use super::{JarError, MaskedValues, PartyId, SecretMasker, UnmaskingError, blob, ecdsa};
+use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, PrimeField};
+use crate::values::{
+    Array, ClearValue, EcdsaPrivateKey, EcdsaSignature, EddsaPrivateKey, EncryptedValue,
+    SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger, Tuple, ValueError,
+    ed_base_mul,
+};
+
+/// The encrypted values returned by each party, to be unmasked together. A party may appear
+/// only once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartyJar {
+    parties: BTreeMap<PartyId, BTreeMap<String, EncryptedValue>>,
+}
+
+impl PartyJar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one party's values.
+    ///
+    /// # Errors
+    /// [`JarError::DuplicateParty`] if the party is already in the jar.
+    pub fn add(
+        &mut self,
+        party: PartyId,
+        values: BTreeMap<String, EncryptedValue>,
+    ) -> Result<(), JarError> {
+        if self.parties.contains_key(&party) {
+            return Err(JarError::DuplicateParty(party));
+        }
+        self.parties.insert(party, values);
+        Ok(())
+    }
+
+    /// The parties and their values, in party order.
+    pub fn parties(&self) -> impl Iterator<Item = (&PartyId, &BTreeMap<String, EncryptedValue>)> {
+        self.parties.iter()
+    }
+
+    /// Number of parties.
+    pub fn len(&self) -> usize {
+        self.parties.len()
+    }
+
+    /// Whether no party was added.
+    pub fn is_empty(&self) -> bool {
+        self.parties.is_empty()
+    }
+}
+
+impl From<MaskedValues> for PartyJar {
+    fn from(parties: MaskedValues) -> Self {
+        PartyJar { parties }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    rank: usize,
+    party: &'a PartyId,
+    value: &'a EncryptedValue,
+}
+
+pub(super) fn unmask(
+    masker: &SecretMasker,
+    jar: &PartyJar,
+) -> Result<BTreeMap<String, ClearValue>, UnmaskingError> {
+    match masker.prime() {
+        Prime::U64 => unmask_in::<Fp64>(masker, jar),
+        Prime::U128 => unmask_in::<Fp128>(masker, jar),
+        Prime::U256 => unmask_in::<Fp256>(masker, jar),
+    }
+}
+
+fn unmask_in<F: PrimeField + FromFieldElement>(
+    masker: &SecretMasker,
+    jar: &PartyJar,
+) -> Result<BTreeMap<String, ClearValue>, UnmaskingError> {
+    let mut by_name: BTreeMap<&str, Vec<Entry<'_>>> = BTreeMap::new();
+    for (party, values) in &jar.parties {
+        let rank = masker
+            .rank(party)
+            .ok_or_else(|| UnmaskingError::UnknownParty(party.clone()))?;
+        for (name, value) in values {
+            by_name
+                .entry(name.as_str())
+                .or_default()
+                .push(Entry { rank, party, value });
+        }
+    }
+    let mut ctx = Ctx::<F> {
+        masker,
+        interpolators: BTreeMap::new(),
+    };
+    let mut out = BTreeMap::new();
+    for (name, entries) in by_name {
+        if let Some(party) = odd_one_out(&entries, |a, b| same_shape(a, b)) {
+            return Err(UnmaskingError::InconsistentType {
+                name: String::from(name),
+                party: party.party.clone(),
+                kind: party.value.kind(),
+            });
+        }
+        let value = ctx.value(name, &entries)?;
+        out.insert(String::from(name), value);
+    }
+    Ok(out)
+}
+
+/// The entry that disagrees with the majority under `eq`, or `None` if all agree.
+fn odd_one_out<'a, 'b>(
+    entries: &'b [Entry<'a>],
+    eq: impl Fn(&EncryptedValue, &EncryptedValue) -> bool,
+) -> Option<&'b Entry<'a>> {
+    let first = entries.first()?;
+    if entries.iter().all(|e| eq(first.value, e.value)) {
+        return None;
+    }
+    let reference = entries
+        .iter()
+        .max_by_key(|a| entries.iter().filter(|b| eq(a.value, b.value)).count())?;
+    entries.iter().find(|e| !eq(reference.value, e.value))
+}
+
+/// Same variant, and for compound values the same structure.
+fn same_shape(a: &EncryptedValue, b: &EncryptedValue) -> bool {
+    use EncryptedValue as E;
+    match (a, b) {
+        (E::ShamirSharesBlob(x), E::ShamirSharesBlob(y)) => {
+            x.shares.len() == y.shares.len() && x.original_size == y.original_size
+        }
+        (E::Array(x), E::Array(y)) => {
+            x.inner_type == y.inner_type
+                && x.values.len() == y.values.len()
+                && x.values
+                    .iter()
+                    .zip(&y.values)
+                    .all(|(p, q)| same_shape(p, q))
+        }
+        (E::Tuple(a1, a2), E::Tuple(b1, b2)) => same_shape(a1, b1) && same_shape(a2, b2),
+        _ => core::mem::discriminant(a) == core::mem::discriminant(b),
+    }
+}
+
+struct Ctx<'m, F> {
+    masker: &'m SecretMasker,
+    interpolators: BTreeMap<Vec<usize>, Interpolator<F>>,
+}
+
+impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
+    fn element(
+        &self,
+        name: &str,
+        entry: &Entry<'_>,
+        e: &FieldElement,
+    ) -> Result<F, UnmaskingError> {
+        F::from_element(e).ok_or_else(|| UnmaskingError::PrimeMismatch {
+            name: String::from(name),
+            party: entry.party.clone(),
+            expected: F::PRIME,
+        })
+    }
+
+    /// Recovers f(0) from one share per entry.
+    fn recover(
+        &mut self,
+        name: &str,
+        entries: &[Entry<'_>],
+        ys: &[F],
+    ) -> Result<F, UnmaskingError> {
+        let degree = self.masker.polynomial_degree();
+        if entries.len() < degree + 1 {
+            return Err(UnmaskingError::NotEnoughShares {
+                name: String::from(name),
+                needed: degree + 1,
+                got: entries.len(),
+            });
+        }
+        let ranks: Vec<usize> = entries.iter().map(|e| e.rank).collect();
+        let xs = || -> Vec<F> { ranks.iter().map(|r| F::from_u64(*r as u64 + 1)).collect() };
+        if !self.interpolators.contains_key(&ranks) {
+            let ip = Interpolator::new(&xs(), degree).ok_or_else(|| {
+                UnmaskingError::NotEnoughShares {
+                    name: String::from(name),
+                    needed: degree + 1,
+                    got: entries.len(),
+                }
+            })?;
+            self.interpolators.insert(ranks.clone(), ip);
+        }
+        let recovered = self.interpolators.get(&ranks).map(|ip| ip.recover(ys));
+        match recovered {
+            Some(Ok(v)) => Ok(v),
+            _ => {
+                let suspect = find_suspect(&xs(), ys, degree)
+                    .suspect
+                    .and_then(|k| entries.get(k))
+                    .map(|e| e.party.clone());
+                Err(UnmaskingError::InconsistentShares {
+                    name: String::from(name),
+                    suspect,
+                })
+            }
+        }
+    }
+
+    fn shares(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<F, UnmaskingError> {
+        let mut ys = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let e = match entry.value {
+                EncryptedValue::ShamirShareInteger(e)
+                | EncryptedValue::ShamirShareUnsignedInteger(e)
+                | EncryptedValue::ShamirShareBoolean(e) => e,
+                other => {
+                    return Err(UnmaskingError::InconsistentType {
+                        name: String::from(name),
+                        party: entry.party.clone(),
+                        kind: other.kind(),
+                    });
+                }
+            };
+            ys.push(self.element(name, entry, e)?);
+        }
+        self.recover(name, entries, &ys)
+    }
+
+    fn public(&self, name: &str, entries: &[Entry<'_>]) -> Result<FieldElement, UnmaskingError> {
+        if let Some(odd) = odd_one_out(entries, |a, b| a == b) {
+            return Err(UnmaskingError::PublicValueMismatch {
+                name: String::from(name),
+                party: odd.party.clone(),
+            });
+        }
+        let first = entries.first().ok_or_else(|| not_enough(name, 1, 0))?;
+        let e = match first.value {
+            EncryptedValue::PublicInteger(e)
+            | EncryptedValue::PublicUnsignedInteger(e)
+            | EncryptedValue::PublicBoolean(e) => e,
+            other => {
+                return Err(UnmaskingError::InconsistentType {
+                    name: String::from(name),
+                    party: first.party.clone(),
+                    kind: other.kind(),
+                });
+            }
+        };
+        Ok(self.element(name, first, e)?.into_element())
+    }
+
+    fn value(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
+        let first = entries.first().ok_or_else(|| not_enough(name, 1, 0))?;
+        let invalid = |source: ValueError| UnmaskingError::InvalidValue {
+            name: String::from(name),
+            source,
+        };
+        Ok(match first.value {
+            EncryptedValue::ShamirShareInteger(_) => ClearValue::SecretInteger(SecretInteger::new(
+                self.shares(name, entries)?.to_integer(),
+            )),
+            EncryptedValue::ShamirShareUnsignedInteger(_) => ClearValue::SecretUnsignedInteger(
+                SecretUnsignedInteger::new(self.shares(name, entries)?.to_unsigned()),
+            ),
+            EncryptedValue::ShamirShareBoolean(_) => ClearValue::SecretBoolean(SecretBoolean::new(
+                !self.shares(name, entries)?.is_zero(),
+            )),
+            EncryptedValue::PublicInteger(_) => {
+                ClearValue::Integer(self.public(name, entries)?.to_integer())
+            }
+            EncryptedValue::PublicUnsignedInteger(_) => {
+                ClearValue::UnsignedInteger(self.public(name, entries)?.to_unsigned())
+            }
+            EncryptedValue::PublicBoolean(_) => {
+                ClearValue::Boolean(self.public(name, entries)?.to_bool())
+            }
+            EncryptedValue::ShamirSharesBlob(b) => {
+                let c = F::PRIME.blob_chunk_bytes();
+                if blob::chunk_count(b.original_size, c) != b.shares.len() as u64 {
+                    return Err(UnmaskingError::InvalidBlob {
+                        name: String::from(name),
+                        reason: "chunk count does not match original_size",
+                    });
+                }
+                let mut out = Vec::with_capacity(b.shares.len() * c);
+                let mut remaining = b.shares.len() * c;
+                remaining = remaining.min(usize::try_from(b.original_size).unwrap_or(usize::MAX));
+                let mut ys = Vec::with_capacity(entries.len());
+                for k in 0..b.shares.len() {
+                    ys.clear();
+                    for entry in entries {
+                        let share = match entry.value {
+                            EncryptedValue::ShamirSharesBlob(x) => x.shares.get(k),
+                            _ => None,
+                        };
+                        let share = share.ok_or_else(|| UnmaskingError::InconsistentType {
+                            name: String::from(name),
+                            party: entry.party.clone(),
+                            kind: entry.value.kind(),
+                        })?;
+                        ys.push(self.element(name, entry, share)?);
+                    }
+                    let chunk = self.recover(name, entries, &ys)?;
+                    let keep = remaining.min(c);
+                    remaining -= keep;
+                    if !blob::push_chunk(&mut out, &chunk, keep) {
+                        return Err(UnmaskingError::InvalidBlob {
+                            name: String::from(name),
+                            reason: "a recovered chunk has bytes beyond the blob's size",
+                        });
+                    }
+                }
+                ClearValue::SecretBlob(SecretBlob::new(out))
+            }
+            EncryptedValue::Array(a) => {
+                for v in &a.values {
+                    if v.value_type().as_ref() != Some(&a.inner_type) {
+                        return Err(invalid(ValueError::MixedArray { index: 0 }));
+                    }
+                }
+                let mut values = Vec::with_capacity(a.values.len());
+                for k in 0..a.values.len() {
+                    let sub = sub_entries(name, entries, |v| match v {
+                        EncryptedValue::Array(x) => x.values.get(k),
+                        _ => None,
+                    })?;
+                    values.push(self.value(name, &sub)?);
+                }
+                ClearValue::Array(Array::new(values).map_err(invalid)?)
+            }
+            EncryptedValue::Tuple(..) => {
+                let left = sub_entries(name, entries, |v| match v {
+                    EncryptedValue::Tuple(l, _) => Some(l.as_ref()),
+                    _ => None,
+                })?;
+                let right = sub_entries(name, entries, |v| match v {
+                    EncryptedValue::Tuple(_, r) => Some(r.as_ref()),
+                    _ => None,
+                })?;
+                let l = self.value(name, &left)?;
+                let r = self.value(name, &right)?;
+                ClearValue::Tuple(Tuple::new(l, r).map_err(invalid)?)
+            }
+            EncryptedValue::EcdsaPrivateKeyShare(_) => self.ecdsa_key(name, entries)?,
+            EncryptedValue::EcdsaSignatureShare(_) => self.ecdsa_signature(name, entries)?,
+            EncryptedValue::EddsaPrivateKeyShare(_) => self.eddsa_key(name, entries)?,
+            EncryptedValue::EcdsaMessageDigest(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::EcdsaDigestMessage(*v)
+            }
+            EncryptedValue::EcdsaPublicKey(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::EcdsaPublicKey(*v)
+            }
+            EncryptedValue::StoreId(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::StoreId(*v)
+            }
+            EncryptedValue::EddsaSignature(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::EddsaSignature(*v)
+            }
+            EncryptedValue::EddsaMessage(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::EddsaMessage(v.clone())
+            }
+            EncryptedValue::EddsaPublicKey(v) => {
+                self.same_public(name, entries)?;
+                ClearValue::EddsaPublicKey(*v)
+            }
+        })
+    }
+
+    fn same_public(&self, name: &str, entries: &[Entry<'_>]) -> Result<(), UnmaskingError> {
+        match odd_one_out(entries, |a, b| a == b) {
+            Some(odd) => Err(UnmaskingError::PublicValueMismatch {
+                name: String::from(name),
+                party: odd.party.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn all_parties(&self, name: &str, entries: &[Entry<'_>]) -> Result<(), UnmaskingError> {
+        let n = self.masker.parties().len();
+        if entries.len() != n {
+            return Err(not_enough(name, n, entries.len()));
+        }
+        Ok(())
+    }
+
+    fn ecdsa_key(&self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
+        self.all_parties(name, entries)?;
+        let bad = |reason| UnmaskingError::InvalidKeyShares {
+            name: String::from(name),
+            reason,
+        };
+        let shares: Vec<_> = entries
+            .iter()
+            .filter_map(|e| match e.value {
+                EncryptedValue::EcdsaPrivateKeyShare(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let first = shares.first().ok_or_else(|| not_enough(name, 1, 0))?;
+        if shares.iter().any(|s| {
+            s.shared_public_key() != first.shared_public_key()
+                || s.public_shares() != first.public_shares()
+        }) {
+            return Err(bad("parties disagree on the public key or public shares"));
+        }
+        if first.public_shares().len() != shares.len() {
+            return Err(bad(
+                "number of public shares differs from the number of parties",
+            ));
+        }
+        let mut indices: Vec<u32> = shares.iter().map(|s| s.index()).collect();
+        indices.sort_unstable();
+        if indices.iter().enumerate().any(|(i, x)| *x as usize != i) {
+            return Err(bad("share indices are not 0..n"));
+        }
+        let sum = shares.iter().fold(Scalar::ZERO, |acc, s| acc + s.x());
+        if ProjectivePoint::GENERATOR * sum != ProjectivePoint::from(*first.shared_public_key()) {
+            return Err(bad("shares do not sum to the shared key"));
+        }
+        EcdsaPrivateKey::from_scalar(sum)
+            .map(ClearValue::EcdsaPrivateKey)
+            .map_err(|_| bad("the key is zero"))
+    }
+
+    fn ecdsa_signature(
+        &self,
+        name: &str,
+        entries: &[Entry<'_>],
+    ) -> Result<ClearValue, UnmaskingError> {
+        self.all_parties(name, entries)?;
+        let r_of = |v: &EncryptedValue| match v {
+            EncryptedValue::EcdsaSignatureShare(s) => Some(s.r),
+            _ => None,
+        };
+        if let Some(odd) = odd_one_out(entries, |a, b| r_of(a) == r_of(b)) {
+            return Err(UnmaskingError::SignatureRMismatch {
+                name: String::from(name),
+                party: odd.party.clone(),
+            });
+        }
+        let shares: Vec<_> = entries
+            .iter()
+            .filter_map(|e| match e.value {
+                EncryptedValue::EcdsaSignatureShare(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let r = shares
+            .first()
+            .map(|s| s.r)
+            .ok_or_else(|| not_enough(name, 1, 0))?;
+        let s = ecdsa::combine_sigma(shares.iter().map(|s| &s.sigma)).ok_or(
+            UnmaskingError::InvalidKeyShares {
+                name: String::from(name),
+                reason: "signature shares sum to zero",
+            },
+        )?;
+        EcdsaSignature::from_scalars(r, s)
+            .map(ClearValue::EcdsaSignature)
+            .map_err(|source| UnmaskingError::InvalidValue {
+                name: String::from(name),
+                source,
+            })
+    }
+
+    fn eddsa_key(&self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
+        self.all_parties(name, entries)?;
+        let bad = |reason| UnmaskingError::InvalidKeyShares {
+            name: String::from(name),
+            reason,
+        };
+        let shares: Vec<_> = entries
+            .iter()
+            .filter_map(|e| match e.value {
+                EncryptedValue::EddsaPrivateKeyShare(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let first = shares.first().ok_or_else(|| not_enough(name, 1, 0))?;
+        if shares.iter().any(|s| {
+            s.shared_public_key() != first.shared_public_key()
+                || s.public_shares() != first.public_shares()
+        }) {
+            return Err(bad("parties disagree on the public key or public shares"));
+        }
+        if first.public_shares().len() != shares.len() {
+            return Err(bad(
+                "number of public shares differs from the number of parties",
+            ));
+        }
+        let mut indices: Vec<u32> = shares.iter().map(|s| s.index()).collect();
+        indices.sort_unstable();
+        if indices.iter().enumerate().any(|(i, x)| *x as usize != i) {
+            return Err(bad("share indices are not 0..n"));
+        }
+        let sum: curve25519_dalek::Scalar = shares.iter().map(|s| *s.x()).sum();
+        let expected: &EdwardsPoint = first.shared_public_key();
+        if ed_base_mul(&sum) != *expected {
+            return Err(bad("shares do not sum to the shared key"));
+        }
+        EddsaPrivateKey::from_scalar(sum)
+            .map(ClearValue::EddsaPrivateKey)
+            .map_err(|_| bad("the key is zero"))
+    }
+}
+
+fn not_enough(name: &str, needed: usize, got: usize) -> UnmaskingError {
+    UnmaskingError::NotEnoughShares {
+        name: String::from(name),
+        needed,
+        got,
+    }
+}
+
+fn sub_entries<'a>(
+    name: &str,
+    entries: &[Entry<'a>],
+    pick: impl Fn(&'a EncryptedValue) -> Option<&'a EncryptedValue>,
+) -> Result<Vec<Entry<'a>>, UnmaskingError> {
+    entries
+        .iter()
+        .map(|e| {
+            pick(e.value)
+                .map(|value| Entry { value, ..*e })
+                .ok_or_else(|| UnmaskingError::InconsistentType {
+                    name: String::from(name),
+                    party: e.party.clone(),
+                    kind: e.value.kind(),
+                })
+        })
+        .collect()
+}

@@ -1,0 +1,246 @@
+//! Shared helpers for the vector tests: JSON → clear values, party sets, jars.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use nilvm_core::field::{Prime, PrimeField, U256};
+use nilvm_core::masking::{PartyId, PartyJar, RandomnessSource, SecretMasker};
+use nilvm_core::values::proto::{value_from_proto, value_to_proto};
+use nilvm_core::values::{
+    Array, ClearValue, EcdsaDigestMessage, EcdsaPrivateKey, EcdsaSignature, EncryptedValue,
+    Integer, SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger, UnsignedInteger,
+    ValueError,
+};
+use nilvm_proto::Message as _;
+use nilvm_proto::nillion::values::v1::value as pb;
+use serde_json::Value as Json;
+
+pub fn load(name: &str) -> Json {
+    let path = format!("{}/tests/data/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+pub fn prime(name: &str) -> Prime {
+    match name {
+        "u64" => Prime::U64,
+        "u128" => Prime::U128,
+        "u256" => Prime::U256,
+        other => panic!("unknown prime {other}"),
+    }
+}
+
+pub fn party(hex_id: &str) -> PartyId {
+    PartyId::new(hex::decode(hex_id).unwrap())
+}
+
+/// The party ids of a case, in insertion order.
+pub fn parties(file: &Json, case: &Json) -> Vec<PartyId> {
+    if let Some(list) = case["input"]["parties"].as_array().or(case["parties"].as_array()) {
+        return list.iter().map(|p| party(p.as_str().unwrap())).collect();
+    }
+    let set = case["party_set"]
+        .as_str()
+        .or(case["input"]["party_set"].as_str())
+        .unwrap();
+    file["party_sets"][set]["insertion_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| party(p.as_str().unwrap()))
+        .collect()
+}
+
+pub fn masker(file: &Json, case: &Json) -> SecretMasker {
+    let input = if case.get("input").is_some() { &case["input"] } else { case };
+    SecretMasker::new(
+        prime(input["prime"].as_str().unwrap()),
+        input["polynomial_degree"].as_u64().unwrap(),
+        parties(file, case),
+    )
+    .unwrap()
+}
+
+/// A clear value from its JSON description.
+pub fn clear(v: &Json) -> Result<ClearValue, ValueError> {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let bytes = |k: &str| hex::decode(v[k].as_str().unwrap_or_default()).unwrap();
+    Ok(match v["type"].as_str().unwrap() {
+        "SecretInteger" => SecretInteger::new(s("value").parse::<Integer>()?).into(),
+        "Integer" => s("value").parse::<Integer>()?.into(),
+        "SecretUnsignedInteger" => SecretUnsignedInteger::new(s("value").parse::<UnsignedInteger>()?).into(),
+        "UnsignedInteger" => s("value").parse::<UnsignedInteger>()?.into(),
+        "SecretBoolean" => SecretBoolean::new(v["value"].as_bool().unwrap()).into(),
+        "Boolean" => ClearValue::Boolean(v["value"].as_bool().unwrap()),
+        "SecretBlob" => SecretBlob::new(bytes("value")).into(),
+        "EcdsaPrivateKey" => EcdsaPrivateKey::from_be_bytes(&bytes("value"))?.into(),
+        "EcdsaDigestMessage" => EcdsaDigestMessage::new(&bytes("value"))?.into(),
+        "EcdsaSignature" => EcdsaSignature::from_be_bytes(&bytes("r"), &bytes("s"))?.into(),
+        "Array" => {
+            if let Some(n) = v["nesting"].as_u64() {
+                let mut value = clear(&v["leaf"])?;
+                for _ in 0..n {
+                    value = Array::new(vec![value])?.into();
+                }
+                value
+            } else {
+                let values = v["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(clear)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Array::new(values)?.into()
+            }
+        }
+        other => panic!("unknown clear type {other}"),
+    })
+}
+
+pub fn clear_map(v: &Json) -> Result<BTreeMap<String, ClearValue>, ValueError> {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), clear(v)?)))
+        .collect()
+}
+
+/// party → name → encrypted value, decoded from `value_proto_hex` through prost and our
+/// protobuf conversion.
+pub fn encrypted_from_proto_hex(
+    v: &Json,
+    prime: Prime,
+) -> BTreeMap<PartyId, BTreeMap<String, EncryptedValue>> {
+    let mut out = BTreeMap::new();
+    for (p, names) in v.as_object().unwrap() {
+        let mut values = BTreeMap::new();
+        for (name, hex_value) in names.as_object().unwrap() {
+            let bytes = hex::decode(hex_value.as_str().unwrap()).unwrap();
+            let proto = pb::Value::decode(bytes.as_slice()).unwrap();
+            let value = value_from_proto(&proto, prime).unwrap();
+            // Our encoder writes the same bytes back.
+            assert_eq!(hex::encode(value_to_proto(&value).unwrap().encode_to_vec()), hex_value.as_str().unwrap(), "re-encoding {p}/{name}");
+            values.insert(name.clone(), value);
+        }
+        out.insert(party(p), values);
+    }
+    out
+}
+
+/// Converts a wire value in the JSON "kind" notation to protobuf.
+pub fn wire_to_proto(v: &Json) -> pb::Value {
+    use pb::value::Value as K;
+    let bytes = |k: &str| hex::decode(v[k].as_str().unwrap_or_default()).unwrap();
+    let kind = match v["kind"].as_str().unwrap() {
+        "public_integer" => K::PublicInteger(pb::PublicInteger { value: bytes("value") }),
+        "public_unsigned_integer" => K::PublicUnsignedInteger(pb::PublicInteger { value: bytes("value") }),
+        "public_boolean" => K::PublicBoolean(pb::PublicInteger { value: bytes("value") }),
+        "shamir_share_integer" => K::ShamirShareInteger(pb::ShamirShare { value: bytes("value") }),
+        "shamir_share_unsigned_integer" => K::ShamirShareUnsignedInteger(pb::ShamirShare { value: bytes("value") }),
+        "shamir_share_boolean" => K::ShamirShareBoolean(pb::ShamirShare { value: bytes("value") }),
+        "shamir_shares_blob" => K::ShamirSharesBlob(pb::ShamirSharesBlob {
+            shares: v["shares"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| pb::ShamirShare { value: hex::decode(s.as_str().unwrap()).unwrap() })
+                .collect(),
+            original_size: v["original_size"].as_u64().unwrap_or(0),
+        }),
+        "array" => K::Array(pb::Array {
+            values: v["values"].as_array().unwrap().iter().map(wire_to_proto).collect(),
+            inner_type: Some(wire_type_to_proto(&v["inner_type"])),
+        }),
+        "ecdsa_private_key_share" => K::EcdsaPrivateKeyShare(pb::EcdsaPrivateKeyShare {
+            i: v["i"].as_u64().unwrap_or(0) as u32,
+            x: bytes("x"),
+            shared_public_key: bytes("shared_public_key"),
+            public_shares: v["public_shares"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| hex::decode(s.as_str().unwrap()).unwrap())
+                .collect(),
+        }),
+        "ecdsa_signature_share" => K::EcdsaSignatureShare(pb::EcdsaSignatureShare { r: bytes("r"), sigma: bytes("sigma") }),
+        "ecdsa_message_digest" => K::EcdsaMessageDigest(pb::EcdsaMessageDigest { digest: bytes("digest") }),
+        other => panic!("unknown wire kind {other}"),
+    };
+    pb::Value { value: Some(kind) }
+}
+
+pub fn wire_type_to_proto(t: &Json) -> pb::ValueType {
+    use pb::value_type::ValueType as T;
+    let kind = match t["kind"].as_str().unwrap() {
+        "public_integer" => T::PublicInteger(()),
+        "public_unsigned_integer" => T::PublicUnsignedInteger(()),
+        "public_boolean" => T::PublicBoolean(()),
+        "shamir_share_integer" => T::ShamirShareInteger(()),
+        "shamir_share_unsigned_integer" => T::ShamirShareUnsignedInteger(()),
+        "shamir_share_boolean" => T::ShamirShareBoolean(()),
+        "ecdsa_private_key_share" => T::EcdsaPrivateKeyShare(()),
+        "ecdsa_message_digest" => T::EcdsaMessageDigest(()),
+        "ecdsa_signature_share" => T::EcdsaSignatureShare(()),
+        "array" => T::Array(Box::new(pb::ArrayType {
+            inner_type: Some(Box::new(wire_type_to_proto(&t["inner_type"]))),
+            size: t["size"].as_u64().unwrap_or(0),
+        })),
+        other => panic!("unknown wire type {other}"),
+    };
+    pb::ValueType { value_type: Some(kind) }
+}
+
+pub fn jar_of(
+    encrypted: &BTreeMap<PartyId, BTreeMap<String, EncryptedValue>>,
+    only: &[PartyId],
+) -> PartyJar {
+    let mut jar = PartyJar::new();
+    for (p, values) in encrypted {
+        if only.contains(p) {
+            jar.add(p.clone(), values.clone()).unwrap();
+        }
+    }
+    jar
+}
+
+/// Randomness from recorded coefficients and additive shares.
+#[derive(Default)]
+pub struct Recorded {
+    pub coefficients: std::collections::VecDeque<U256>,
+    pub secp256k1: std::collections::VecDeque<k256::Scalar>,
+}
+
+impl RandomnessSource for Recorded {
+    fn coefficient<F: PrimeField>(&mut self) -> F {
+        let v = self.coefficients.pop_front().expect("ran out of recorded coefficients");
+        F::from_u256(&v).expect("coefficient below p")
+    }
+    fn secp256k1_scalar(&mut self) -> k256::Scalar {
+        self.secp256k1.pop_front().expect("ran out of recorded scalars")
+    }
+    fn ed25519_scalar(&mut self) -> curve25519_dalek::Scalar {
+        panic!("no EdDSA in the vectors")
+    }
+}
+
+/// party → name → encrypted value, from the JSON wire notation of `encrypted`; where the case
+/// has `value_proto_hex`, also checks that our encoder writes exactly those bytes.
+pub fn encrypted_of(
+    case: &Json,
+    prime: Prime,
+) -> BTreeMap<PartyId, BTreeMap<String, EncryptedValue>> {
+    let mut out = BTreeMap::new();
+    for (p, names) in case["encrypted"].as_object().unwrap() {
+        let mut values = BTreeMap::new();
+        for (name, wire) in names.as_object().unwrap() {
+            let value = value_from_proto(&wire_to_proto(wire), prime).unwrap();
+            if let Some(hex_value) = case["value_proto_hex"][p][name].as_str() {
+                let ours = hex::encode(value_to_proto(&value).unwrap().encode_to_vec());
+                assert_eq!(ours, hex_value, "{} {p} {name}", case["id"]);
+            }
+            values.insert(name.clone(), value);
+        }
+        out.insert(party(p), values);
+    }
+    out
+}
