@@ -99,6 +99,9 @@ fn every_fixture_decodes_with_its_interface() {
 fn fixture_type(ty: &NadaType) -> String {
     match ty {
         NadaType::Array { element, .. } => format!("Array<{}>", fixture_type(element)),
+        NadaType::Tuple { left, right } => {
+            format!("Tuple<{}, {}>", fixture_type(left), fixture_type(right))
+        }
         other => other.to_string(),
     }
 }

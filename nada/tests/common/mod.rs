@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use nilvm_core::field::Prime;
 use nilvm_core::values::{
     Array, ClearValue, EcdsaDigestMessage, EcdsaPrivateKey, EddsaMessage, EddsaPrivateKey,
-    EddsaPublicKey, Integer, SecretBoolean, SecretInteger, SecretUnsignedInteger,
+    EddsaPublicKey, Integer, SecretBoolean, SecretInteger, SecretUnsignedInteger, Tuple,
     UnsignedInteger,
 };
 use serde_json::Value as Json;
@@ -67,6 +67,13 @@ pub fn clear(ty: &str, value: &Json) -> ClearValue {
             .collect();
         return ClearValue::Array(Array::new(values).unwrap());
     }
+    if let Some(inner) = ty.strip_prefix("Tuple<").and_then(|t| t.strip_suffix('>')) {
+        let (left, right) = split_top_level(inner);
+        let pair = value.as_array().unwrap();
+        return ClearValue::Tuple(
+            Tuple::new(clear(left, &pair[0]), clear(right, &pair[1])).unwrap(),
+        );
+    }
     let text = || value.as_str().unwrap_or_else(|| panic!("{ty}: {value}"));
     let bytes = || hex::decode(text()).unwrap();
     match ty {
@@ -98,6 +105,20 @@ pub fn clear(ty: &str, value: &Json) -> ClearValue {
         "EddsaPublicKey" => ClearValue::EddsaPublicKey(EddsaPublicKey::new(&bytes()).unwrap()),
         other => panic!("unknown fixture type {other}"),
     }
+}
+
+/// Splits "A, B" at the comma that is not inside angle brackets.
+fn split_top_level(types: &str) -> (&str, &str) {
+    let mut depth = 0;
+    for (i, c) in types.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => return (types[..i].trim(), types[i + 1..].trim()),
+            _ => {}
+        }
+    }
+    panic!("not a pair of types: {types}")
 }
 
 /// The inputs of a test case, name → value.
