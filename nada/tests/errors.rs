@@ -1,4 +1,5 @@
 //! Malformed programs and bad inputs give clear errors, never a panic.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 mod common;
 
@@ -80,14 +81,21 @@ fn sum_program() -> mir::ProgramMir {
         operations: vec![
             entry(0, secret_integer(), input_ref("a")),
             entry(1, secret_integer(), input_ref("b")),
-            entry(2, secret_integer(), binary(ops::BinaryOperationVariant::Addition, 0, 1)),
+            entry(
+                2,
+                secret_integer(),
+                binary(ops::BinaryOperationVariant::Addition, 0, 1),
+            ),
         ],
         ..Default::default()
     }
 }
 
 fn root_of(result: Result<Program, ProgramError>) -> ProgramError {
-    result.expect_err("the program must be rejected").root().clone()
+    result
+        .expect_err("the program must be rejected")
+        .root()
+        .clone()
 }
 
 #[test]
@@ -104,7 +112,11 @@ fn garbage_bytes_are_malformed() {
 #[test]
 fn dangling_operand() {
     let mut p = sum_program();
-    p.operations[2] = entry(2, secret_integer(), binary(ops::BinaryOperationVariant::Addition, 0, 9));
+    p.operations[2] = entry(
+        2,
+        secret_integer(),
+        binary(ops::BinaryOperationVariant::Addition, 0, 9),
+    );
     let err = Program::from_mir(&p).unwrap_err();
     assert_eq!(err.to_string(), "operation 2: operand 9 does not exist");
 }
@@ -122,14 +134,32 @@ fn dangling_output() {
 #[test]
 fn cycle() {
     let mut p = sum_program();
-    p.operations.push(entry(3, secret_integer(), binary(ops::BinaryOperationVariant::Addition, 2, 4)));
-    p.operations.push(entry(4, secret_integer(), binary(ops::BinaryOperationVariant::Addition, 3, 0)));
+    p.operations.push(entry(
+        3,
+        secret_integer(),
+        binary(ops::BinaryOperationVariant::Addition, 2, 4),
+    ));
+    p.operations.push(entry(
+        4,
+        secret_integer(),
+        binary(ops::BinaryOperationVariant::Addition, 3, 0),
+    ));
     p.outputs[0].operation_id = 4;
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::Cycle { .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::Cycle { .. }
+    ));
     // A self-loop too.
     let mut p = sum_program();
-    p.operations[2] = entry(2, secret_integer(), binary(ops::BinaryOperationVariant::Addition, 2, 1));
-    assert_eq!(root_of(Program::from_mir(&p)), ProgramError::Cycle { id: 2 });
+    p.operations[2] = entry(
+        2,
+        secret_integer(),
+        binary(ops::BinaryOperationVariant::Addition, 2, 1),
+    );
+    assert_eq!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::Cycle { id: 2 }
+    );
 }
 
 #[test]
@@ -145,8 +175,14 @@ fn unknown_operation_variant() {
         }),
     );
     let err = Program::from_mir(&p).unwrap_err();
-    assert!(matches!(err.root(), ProgramError::UnknownOperation { .. }), "{err}");
-    assert!(err.to_string().contains("binary operation variant 99"), "{err}");
+    assert!(
+        matches!(err.root(), ProgramError::UnknownOperation { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("binary operation variant 99"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -160,18 +196,31 @@ fn unsupported_operations() {
             cast_to: Some(public_integer()),
         }),
     );
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::Unsupported { .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::Unsupported { .. }
+    ));
 }
 
 #[test]
 fn type_mismatches() {
     // Declared public, computed secret.
     let mut p = sum_program();
-    p.operations[2] = entry(2, public_integer(), binary(ops::BinaryOperationVariant::Addition, 0, 1));
+    p.operations[2] = entry(
+        2,
+        public_integer(),
+        binary(ops::BinaryOperationVariant::Addition, 0, 1),
+    );
     p.outputs[0].r#type = Some(public_integer());
     let err = Program::from_mir(&p).unwrap_err();
-    assert!(matches!(err.root(), ProgramError::TypeMismatch { .. }), "{err}");
-    assert!(err.to_string().starts_with("operation 2 (addition)"), "{err}");
+    assert!(
+        matches!(err.root(), ProgramError::TypeMismatch { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with("operation 2 (addition)"),
+        "{err}"
+    );
 
     // Output type differs from its operation's.
     let mut p = sum_program();
@@ -181,13 +230,23 @@ fn type_mismatches() {
 
     // Power of secrets.
     let mut p = sum_program();
-    p.operations[2] = entry(2, secret_integer(), binary(ops::BinaryOperationVariant::Power, 0, 1));
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::TypeMismatch { .. }));
+    p.operations[2] = entry(
+        2,
+        secret_integer(),
+        binary(ops::BinaryOperationVariant::Power, 0, 1),
+    );
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::TypeMismatch { .. }
+    ));
 
     // An input reference whose type disagrees with the input.
     let mut p = sum_program();
     p.operations[0] = entry(0, public_integer(), input_ref("a"));
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::TypeMismatch { .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::TypeMismatch { .. }
+    ));
 }
 
 #[test]
@@ -204,11 +263,17 @@ fn duplicates_and_unknown_names() {
 
     let mut p = sum_program();
     p.parties.push(p.parties[0].clone());
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::DuplicateName { kind: "party", .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::DuplicateName { kind: "party", .. }
+    ));
 
     let mut p = sum_program();
     p.outputs.push(p.outputs[0].clone());
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::DuplicateName { kind: "output", .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::DuplicateName { kind: "output", .. }
+    ));
 
     let mut p = sum_program();
     p.operations.push(p.operations[2].clone());
@@ -277,7 +342,14 @@ fn misplaced_argument_and_recursive_functions() {
                     refers_to: "x".into(),
                 }),
             ),
-            entry(12, array.clone(), Op::Map(ops::MapOperation { r#fn: 10, child: 11 })),
+            entry(
+                12,
+                array.clone(),
+                Op::Map(ops::MapOperation {
+                    r#fn: 10,
+                    child: 11,
+                }),
+            ),
         ],
         return_operation_id: 12,
         return_type: Some(array),
@@ -298,7 +370,10 @@ fn huge_array_types_are_refused() {
             size: u32::MAX,
         }))),
     });
-    assert!(matches!(root_of(Program::from_mir(&p)), ProgramError::TypeTooLarge { .. }));
+    assert!(matches!(
+        root_of(Program::from_mir(&p)),
+        ProgramError::TypeTooLarge { .. }
+    ));
 }
 
 /// A 100 000-operation chain decodes without recursion (no stack overflow) and evaluates.
@@ -325,7 +400,9 @@ fn long_chains_are_fine() {
     // b + a·(n − 2): the chain adds a once per operation after the first sum.
     assert_eq!(
         outputs.get("sum"),
-        Some(&ClearValue::SecretInteger(SecretInteger::from(2 + (n as i64 - 2))))
+        Some(&ClearValue::SecretInteger(SecretInteger::from(
+            2 + (n as i64 - 2)
+        )))
     );
 
     // The same program under a small step limit fails cleanly.
@@ -334,14 +411,26 @@ fn long_chains_are_fine() {
         max_steps: 1000,
         ..Limits::default()
     };
-    let err = evaluate(&program, &sum_inputs(1, 2), &config, &mut StdRng::seed_from_u64(0)).unwrap_err();
+    let err = evaluate(
+        &program,
+        &sum_inputs(1, 2),
+        &config,
+        &mut StdRng::seed_from_u64(0),
+    )
+    .unwrap_err();
     assert_eq!(err, EvalError::StepLimit { limit: 1000 });
 }
 
 fn sum_inputs(a: i64, b: i64) -> BTreeMap<String, ClearValue> {
     BTreeMap::from([
-        ("a".to_string(), ClearValue::SecretInteger(SecretInteger::from(a))),
-        ("b".to_string(), ClearValue::SecretInteger(SecretInteger::from(b))),
+        (
+            "a".to_string(),
+            ClearValue::SecretInteger(SecretInteger::from(a)),
+        ),
+        (
+            "b".to_string(),
+            ClearValue::SecretInteger(SecretInteger::from(b)),
+        ),
     ])
 }
 
@@ -364,12 +453,18 @@ fn missing_extra_and_mistyped_inputs() {
     let mut inputs = sum_inputs(1, 2);
     inputs.insert("a".into(), ClearValue::Integer(Integer::from(1i64)));
     let err = evaluate(&program, &inputs, &config, &mut rng).unwrap_err();
-    assert!(matches!(err, EvalError::InputType { ref input, ref party, .. } if input == "a" && party == "P"), "{err}");
+    assert!(
+        matches!(err, EvalError::InputType { ref input, ref party, .. } if input == "a" && party == "P"),
+        "{err}"
+    );
 
     // Too large for the 64-bit prime.
     let big: Integer = "100000000000000000000000".parse().unwrap();
     let mut inputs = sum_inputs(1, 2);
-    inputs.insert("a".into(), ClearValue::SecretInteger(SecretInteger::new(big)));
+    inputs.insert(
+        "a".into(),
+        ClearValue::SecretInteger(SecretInteger::new(big)),
+    );
     let err = evaluate(&program, &inputs, &EvalConfig::new(Prime::U64), &mut rng).unwrap_err();
     assert!(matches!(err, EvalError::InvalidInput { .. }), "{err}");
 }
