@@ -12,6 +12,13 @@
 
 extern crate alloc;
 
+pub mod auth;
+pub mod cluster;
 pub mod field;
+pub mod identity;
 pub mod masking;
+pub mod operations;
+pub mod permissions;
+pub mod rpc;
+pub mod time;
 pub mod values;

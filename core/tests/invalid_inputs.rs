@@ -1,5 +1,6 @@
 //! `invalid_inputs.json`: every input the official code rejects is rejected here too; accepted
 //! quirks are either reproduced or (listed in `STRICTER`) deliberately rejected.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
@@ -13,15 +14,42 @@ use serde_json::Value as Json;
 /// Inputs the official code accepts (or handles nondeterministically) that we reject on
 /// purpose, with the reason.
 const STRICTER: &[(&str, &str)] = &[
-    ("unmask.blob_extra_chunk_in_one_party", "parties disagree on the chunk count"),
-    ("unmask.blob_missing_chunk_in_one_party", "parties disagree on the chunk count"),
-    ("unmask.array_length_mismatch", "parties disagree on the array length"),
-    ("unmask.ecdsa_signature_r_differs", "signature shares must share r"),
-    ("quirk.share_kinds_mixed", "parties disagree on the value kind"),
-    ("quirk.blob_chunk_high_byte_dropped", "a recovered chunk would lose a non-zero byte"),
-    ("quirk.blob_original_size_too_large", "chunk count does not match original_size"),
-    ("quirk.duplicate_party_ids_shift_abscissa", "duplicate party ids"),
-    ("quirk.missing_name_in_some_parties", "fewer than degree + 1 shares"),
+    (
+        "unmask.blob_extra_chunk_in_one_party",
+        "parties disagree on the chunk count",
+    ),
+    (
+        "unmask.blob_missing_chunk_in_one_party",
+        "parties disagree on the chunk count",
+    ),
+    (
+        "unmask.array_length_mismatch",
+        "parties disagree on the array length",
+    ),
+    (
+        "unmask.ecdsa_signature_r_differs",
+        "signature shares must share r",
+    ),
+    (
+        "quirk.share_kinds_mixed",
+        "parties disagree on the value kind",
+    ),
+    (
+        "quirk.blob_chunk_high_byte_dropped",
+        "a recovered chunk would lose a non-zero byte",
+    ),
+    (
+        "quirk.blob_original_size_too_large",
+        "chunk count does not match original_size",
+    ),
+    (
+        "quirk.duplicate_party_ids_shift_abscissa",
+        "duplicate party ids",
+    ),
+    (
+        "quirk.missing_name_in_some_parties",
+        "fewer than degree + 1 shares",
+    ),
     // The reduction itself is accepted (see `share_not_reduced_is_reduced`), but these three
     // shares do not lie on one degree-1 polynomial.
     ("quirk.share_not_reduced", "inconsistent shares"),
@@ -35,14 +63,19 @@ fn masker_parties(file: &Json, e: &Json) -> Vec<PartyId> {
     match &e["input"]["parties"] {
         Json::String(s) => {
             let n: u16 = s.split(' ').next().unwrap().parse().unwrap();
-            (0..n).map(|i| PartyId::new(i.to_be_bytes().to_vec())).collect()
+            (0..n)
+                .map(|i| PartyId::new(i.to_be_bytes().to_vec()))
+                .collect()
         }
         _ => parties(file, e),
     }
 }
 
 /// Runs one entry; `Ok(result)` if we accept it.
-fn run(file: &Json, e: &Json) -> Result<Option<BTreeMap<String, nilvm_core::values::ClearValue>>, String> {
+fn run(
+    file: &Json,
+    e: &Json,
+) -> Result<Option<BTreeMap<String, nilvm_core::values::ClearValue>>, String> {
     let input = &e["input"];
     match e["stage"].as_str().unwrap() {
         "python_value_constructor" => clear(input).map(|_| None).map_err(|err| err.to_string()),
@@ -55,7 +88,9 @@ fn run(file: &Json, e: &Json) -> Result<Option<BTreeMap<String, nilvm_core::valu
             .map_err(|err| err.to_string())?;
             if input["values"].is_object() {
                 let values = clear_map(&input["values"]).map_err(|err| err.to_string())?;
-                let masked = masker.mask(&values, &mut rand::rng()).map_err(|err| err.to_string())?;
+                let masked = masker
+                    .mask(&values, &mut rand::rng())
+                    .map_err(|err| err.to_string())?;
                 let jar = PartyJar::from(masked);
                 return masker.unmask(&jar).map(Some).map_err(|err| err.to_string());
             }
@@ -142,5 +177,8 @@ fn share_not_reduced_is_reduced() {
     use nilvm_core::field::{FieldElement, Prime};
     let e = FieldElement::from_le_bytes(&[0xff; 8], Prime::U64).unwrap();
     // 2^64 - 1 - p
-    assert_eq!(e.to_unsigned().to_u64(), Some(u64::MAX - 18446744072637906947));
+    assert_eq!(
+        e.to_unsigned().to_u64(),
+        Some(u64::MAX - 18446744072637906947)
+    );
 }

@@ -1,5 +1,6 @@
 //! Property tests: mask → unmask round trips for every type, prime, party count and share
 //! subset; protobuf round trips; tampered shares are detected.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 
@@ -36,19 +37,21 @@ fn magnitude(prime: Prime, bytes: [u8; 32], edge: bool) -> U256 {
 
 /// A scalar (Shamir-shared or public) value.
 fn scalar(prime: Prime) -> impl Strategy<Value = ClearValue> + Clone {
-    (0u8..6, any::<[u8; 32]>(), any::<bool>(), any::<bool>()).prop_map(move |(kind, bytes, neg, edge)| {
-        let m = magnitude(prime, bytes, edge);
-        let int = Integer::from_sign_magnitude(neg, m).unwrap();
-        let uint = UnsignedInteger::from_u256(m).unwrap();
-        match kind {
-            0 => SecretInteger::new(int).into(),
-            1 => SecretUnsignedInteger::new(uint).into(),
-            2 => SecretBoolean::new(neg).into(),
-            3 => int.into(),
-            4 => uint.into(),
-            _ => ClearValue::Boolean(neg),
-        }
-    })
+    (0u8..6, any::<[u8; 32]>(), any::<bool>(), any::<bool>()).prop_map(
+        move |(kind, bytes, neg, edge)| {
+            let m = magnitude(prime, bytes, edge);
+            let int = Integer::from_sign_magnitude(neg, m).unwrap();
+            let uint = UnsignedInteger::from_u256(m).unwrap();
+            match kind {
+                0 => SecretInteger::new(int).into(),
+                1 => SecretUnsignedInteger::new(uint).into(),
+                2 => SecretBoolean::new(neg).into(),
+                3 => int.into(),
+                4 => uint.into(),
+                _ => ClearValue::Boolean(neg),
+            }
+        },
+    )
 }
 
 /// Any value whose sharing is threshold (Shamir) or public.
@@ -80,7 +83,9 @@ fn threshold_value(prime: Prime) -> impl Strategy<Value = ClearValue> {
 /// Values shared additively (all parties needed).
 fn additive_value() -> impl Strategy<Value = ClearValue> {
     prop_oneof![
-        any::<[u8; 32]>().prop_filter_map("valid key", |b| EcdsaPrivateKey::from_be_bytes(&b).ok().map(Into::into)),
+        any::<[u8; 32]>().prop_filter_map("valid key", |b| EcdsaPrivateKey::from_be_bytes(&b)
+            .ok()
+            .map(Into::into)),
         (any::<[u8; 32]>(), any::<[u8; 32]>()).prop_filter_map("valid signature", |(r, s)| {
             // Combining normalises to low s: generate low-s signatures.
             let sig = EcdsaSignature::from_be_bytes(&r, &s).ok()?;
@@ -119,8 +124,10 @@ fn proto_round_trip(masker: &SecretMasker, masked: &MaskedValues) {
     for values in masked.values() {
         let named = to_named_values(values).unwrap();
         let bytes: Vec<Vec<u8>> = named.iter().map(|nv| nv.encode_to_vec()).collect();
-        let decoded: Vec<pb::NamedValue> =
-            bytes.iter().map(|b| pb::NamedValue::decode(b.as_slice()).unwrap()).collect();
+        let decoded: Vec<pb::NamedValue> = bytes
+            .iter()
+            .map(|b| pb::NamedValue::decode(b.as_slice()).unwrap())
+            .collect();
         let back = from_named_values(&decoded, masker.prime()).unwrap();
         assert_eq!(&back, values);
     }
@@ -221,11 +228,18 @@ fn secret_debug_is_redacted() {
     ];
     for v in &values {
         let s = format!("{v:?}");
-        assert!(!s.contains("123456789") && !s.contains("987654321") && !s.contains("hunter2"), "{s}");
+        assert!(
+            !s.contains("123456789") && !s.contains("987654321") && !s.contains("hunter2"),
+            "{s}"
+        );
         assert!(!s.contains("0707"), "{s}");
     }
     let masker = SecretMasker::new(Prime::U64, 0, parties(3, 1)).unwrap();
-    let clear: BTreeMap<String, ClearValue> = [("x".to_string(), values[0].clone()), ("k".to_string(), key.into())].into();
+    let clear: BTreeMap<String, ClearValue> = [
+        ("x".to_string(), values[0].clone()),
+        ("k".to_string(), key.into()),
+    ]
+    .into();
     let masked = masker.mask(&clear, &mut StdRng::seed_from_u64(1)).unwrap();
     let s = format!("{masked:?}");
     // Degree 0: each share equals the secret; Debug must not print it.

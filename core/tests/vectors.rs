@@ -1,5 +1,6 @@
 //! The official vectors: unmasking official shares, classify and payload size, and the
 //! deterministic masker reproducing recorded shares byte for byte.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
@@ -24,7 +25,11 @@ fn masking_file(file_name: &str) {
         let encrypted = encrypted_of(case, prime);
         if case["value_proto_hex"].is_object() {
             // The protobuf bytes decode through prost to the same values.
-            assert_eq!(encrypted_from_proto_hex(&case["value_proto_hex"], prime), encrypted, "{id}");
+            assert_eq!(
+                encrypted_from_proto_hex(&case["value_proto_hex"], prime),
+                encrypted,
+                "{id}"
+            );
         }
         if id.ends_with("secret_blob.empty") {
             // The official masker silently drops an empty blob; we refuse to mask it.
@@ -34,26 +39,49 @@ fn masking_file(file_name: &str) {
         // classify and payload size.
         let c = classify(clear.values(), prime);
         if case["classify"].is_object() {
-        assert_eq!(c.shares, case["classify"]["shares"].as_u64().unwrap(), "{id} shares");
-        assert_eq!(c.public, case["classify"]["public"].as_u64().unwrap(), "{id} public");
-        assert_eq!(
-            c.ecdsa_private_key_shares,
-            case["classify"]["ecdsa_private_key_shares"].as_u64().unwrap(),
-            "{id} ecdsa"
-        );
+            assert_eq!(
+                c.shares,
+                case["classify"]["shares"].as_u64().unwrap(),
+                "{id} shares"
+            );
+            assert_eq!(
+                c.public,
+                case["classify"]["public"].as_u64().unwrap(),
+                "{id} public"
+            );
+            assert_eq!(
+                c.ecdsa_private_key_shares,
+                case["classify"]["ecdsa_private_key_shares"]
+                    .as_u64()
+                    .unwrap(),
+                "{id} ecdsa"
+            );
         }
-        for (p, size) in case["payload_size_by_party"].as_object().into_iter().flatten() {
+        for (p, size) in case["payload_size_by_party"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
             let values = &encrypted[&party(p)];
-            assert_eq!(payload_size(values).unwrap(), size.as_u64().unwrap(), "{id} payload {p}");
+            assert_eq!(
+                payload_size(values).unwrap(),
+                size.as_u64().unwrap(),
+                "{id} payload {p}"
+            );
         }
 
         for u in case["unmask"].as_array().unwrap() {
             let label = u["label"].as_str().unwrap();
-            let parties: Vec<PartyId> =
-                u["parties"].as_array().unwrap().iter().map(|p| party(p.as_str().unwrap())).collect();
+            let parties: Vec<PartyId> = u["parties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| party(p.as_str().unwrap()))
+                .collect();
             let jar = jar_of(&encrypted, &parties);
             let ours = masker.unmask(&jar);
-            let official_ok = u.get("result").is_some() && u["matches_clear"].as_bool().unwrap_or(false);
+            let official_ok =
+                u.get("result").is_some() && u["matches_clear"].as_bool().unwrap_or(false);
             if official_ok {
                 let expected = clear_map(&u["result"]).unwrap();
                 assert_eq!(ours.as_ref().ok(), Some(&expected), "{id} / {label}");
@@ -111,7 +139,11 @@ fn tampered_share_names_the_right_party() {
             let encrypted = encrypted_of(case, masker.prime());
             let all: Vec<PartyId> = encrypted.keys().cloned().collect();
             let err = masker.unmask(&jar_of(&encrypted, &all)).unwrap_err();
-            let UnmaskingError::InconsistentShares { suspect: Some(suspect), .. } = err else {
+            let UnmaskingError::InconsistentShares {
+                suspect: Some(suspect),
+                ..
+            } = err
+            else {
                 panic!("{id}: {err}")
             };
             // Without the suspect, the remaining shares give the clear value.
@@ -141,19 +173,31 @@ fn deterministic_shares_byte_for_byte() {
         }
         for key in ["additive_shares_hex_be", "sigma_shares_hex_be"] {
             for s in case[key].as_array().into_iter().flatten().take(n - 1) {
-                let bytes: [u8; 32] = hex::decode(s.as_str().unwrap()).unwrap().try_into().unwrap();
-                source.secp256k1.push_back(k256::Scalar::from_repr(bytes.into()).unwrap());
+                let bytes: [u8; 32] = hex::decode(s.as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap();
+                source
+                    .secp256k1
+                    .push_back(k256::Scalar::from_repr(bytes.into()).unwrap());
             }
         }
         let masked = masker.mask_with_source(&clear, &mut source).unwrap();
-        assert!(source.coefficients.is_empty() && source.secp256k1.is_empty(), "{id}: all randomness used");
+        assert!(
+            source.coefficients.is_empty() && source.secp256k1.is_empty(),
+            "{id}: all randomness used"
+        );
         let expected = case["value_proto_hex"].as_object().unwrap();
         assert_eq!(masked.len(), expected.len(), "{id}");
         for (p, names) in expected {
             let ours = &masked[&party(p)];
             for (name, hex_value) in names.as_object().unwrap() {
                 let bytes = value_to_proto(&ours[name]).unwrap().encode_to_vec();
-                assert_eq!(hex::encode(bytes), hex_value.as_str().unwrap(), "{id} {p} {name}");
+                assert_eq!(
+                    hex::encode(bytes),
+                    hex_value.as_str().unwrap(),
+                    "{id} {p} {name}"
+                );
             }
         }
         // And the official shares unmask to the clear value with our unmasker.

@@ -28,3 +28,6 @@ pub use prost_types as well_known;
 
 /// Re-exported so users can encode and decode without a direct `prost` dependency.
 pub use prost::Message;
+
+/// The `prost` version the messages are built with (for `DecodeError` and friends).
+pub use prost;

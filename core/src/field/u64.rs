@@ -142,7 +142,7 @@ impl PrimeField for Fp64 {
             for bit in (0..64).rev() {
                 result = result * result;
                 if (limb >> bit) & 1 == 1 {
-                    result = result * *self;
+                    result *= *self;
                 }
             }
         }

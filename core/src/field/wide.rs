@@ -149,7 +149,7 @@ macro_rules! wide_field {
                     for bit in (0..64).rev() {
                         result = result * result;
                         if (limb >> bit) & 1 == 1 {
-                            result = result * *self;
+                            result *= *self;
                         }
                     }
                 }

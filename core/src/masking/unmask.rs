@@ -122,7 +122,7 @@ fn unmask_in<F: PrimeField + FromFieldElement>(
     };
     let mut out = BTreeMap::new();
     for (name, entries) in by_name {
-        if let Some(party) = odd_one_out(&entries, |a, b| same_shape(a, b)) {
+        if let Some(party) = odd_one_out(&entries, same_shape) {
             return Err(UnmaskingError::InconsistentType {
                 name: String::from(name),
                 party: party.party.clone(),

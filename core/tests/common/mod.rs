@@ -1,5 +1,5 @@
 //! Shared helpers for the vector tests: JSON → clear values, party sets, jars.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 
@@ -36,7 +36,10 @@ pub fn party(hex_id: &str) -> PartyId {
 
 /// The party ids of a case, in insertion order.
 pub fn parties(file: &Json, case: &Json) -> Vec<PartyId> {
-    if let Some(list) = case["input"]["parties"].as_array().or(case["parties"].as_array()) {
+    if let Some(list) = case["input"]["parties"]
+        .as_array()
+        .or(case["parties"].as_array())
+    {
         return list.iter().map(|p| party(p.as_str().unwrap())).collect();
     }
     let set = case["party_set"]
@@ -52,7 +55,11 @@ pub fn parties(file: &Json, case: &Json) -> Vec<PartyId> {
 }
 
 pub fn masker(file: &Json, case: &Json) -> SecretMasker {
-    let input = if case.get("input").is_some() { &case["input"] } else { case };
+    let input = if case.get("input").is_some() {
+        &case["input"]
+    } else {
+        case
+    };
     SecretMasker::new(
         prime(input["prime"].as_str().unwrap()),
         input["polynomial_degree"].as_u64().unwrap(),
@@ -68,7 +75,9 @@ pub fn clear(v: &Json) -> Result<ClearValue, ValueError> {
     Ok(match v["type"].as_str().unwrap() {
         "SecretInteger" => SecretInteger::new(s("value").parse::<Integer>()?).into(),
         "Integer" => s("value").parse::<Integer>()?.into(),
-        "SecretUnsignedInteger" => SecretUnsignedInteger::new(s("value").parse::<UnsignedInteger>()?).into(),
+        "SecretUnsignedInteger" => {
+            SecretUnsignedInteger::new(s("value").parse::<UnsignedInteger>()?).into()
+        }
         "UnsignedInteger" => s("value").parse::<UnsignedInteger>()?.into(),
         "SecretBoolean" => SecretBoolean::new(v["value"].as_bool().unwrap()).into(),
         "Boolean" => ClearValue::Boolean(v["value"].as_bool().unwrap()),
@@ -119,7 +128,11 @@ pub fn encrypted_from_proto_hex(
             let proto = pb::Value::decode(bytes.as_slice()).unwrap();
             let value = value_from_proto(&proto, prime).unwrap();
             // Our encoder writes the same bytes back.
-            assert_eq!(hex::encode(value_to_proto(&value).unwrap().encode_to_vec()), hex_value.as_str().unwrap(), "re-encoding {p}/{name}");
+            assert_eq!(
+                hex::encode(value_to_proto(&value).unwrap().encode_to_vec()),
+                hex_value.as_str().unwrap(),
+                "re-encoding {p}/{name}"
+            );
             values.insert(name.clone(), value);
         }
         out.insert(party(p), values);
@@ -132,23 +145,42 @@ pub fn wire_to_proto(v: &Json) -> pb::Value {
     use pb::value::Value as K;
     let bytes = |k: &str| hex::decode(v[k].as_str().unwrap_or_default()).unwrap();
     let kind = match v["kind"].as_str().unwrap() {
-        "public_integer" => K::PublicInteger(pb::PublicInteger { value: bytes("value") }),
-        "public_unsigned_integer" => K::PublicUnsignedInteger(pb::PublicInteger { value: bytes("value") }),
-        "public_boolean" => K::PublicBoolean(pb::PublicInteger { value: bytes("value") }),
-        "shamir_share_integer" => K::ShamirShareInteger(pb::ShamirShare { value: bytes("value") }),
-        "shamir_share_unsigned_integer" => K::ShamirShareUnsignedInteger(pb::ShamirShare { value: bytes("value") }),
-        "shamir_share_boolean" => K::ShamirShareBoolean(pb::ShamirShare { value: bytes("value") }),
+        "public_integer" => K::PublicInteger(pb::PublicInteger {
+            value: bytes("value"),
+        }),
+        "public_unsigned_integer" => K::PublicUnsignedInteger(pb::PublicInteger {
+            value: bytes("value"),
+        }),
+        "public_boolean" => K::PublicBoolean(pb::PublicInteger {
+            value: bytes("value"),
+        }),
+        "shamir_share_integer" => K::ShamirShareInteger(pb::ShamirShare {
+            value: bytes("value"),
+        }),
+        "shamir_share_unsigned_integer" => K::ShamirShareUnsignedInteger(pb::ShamirShare {
+            value: bytes("value"),
+        }),
+        "shamir_share_boolean" => K::ShamirShareBoolean(pb::ShamirShare {
+            value: bytes("value"),
+        }),
         "shamir_shares_blob" => K::ShamirSharesBlob(pb::ShamirSharesBlob {
             shares: v["shares"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|s| pb::ShamirShare { value: hex::decode(s.as_str().unwrap()).unwrap() })
+                .map(|s| pb::ShamirShare {
+                    value: hex::decode(s.as_str().unwrap()).unwrap(),
+                })
                 .collect(),
             original_size: v["original_size"].as_u64().unwrap_or(0),
         }),
         "array" => K::Array(pb::Array {
-            values: v["values"].as_array().unwrap().iter().map(wire_to_proto).collect(),
+            values: v["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(wire_to_proto)
+                .collect(),
             inner_type: Some(wire_type_to_proto(&v["inner_type"])),
         }),
         "ecdsa_private_key_share" => K::EcdsaPrivateKeyShare(pb::EcdsaPrivateKeyShare {
@@ -162,8 +194,13 @@ pub fn wire_to_proto(v: &Json) -> pb::Value {
                 .map(|s| hex::decode(s.as_str().unwrap()).unwrap())
                 .collect(),
         }),
-        "ecdsa_signature_share" => K::EcdsaSignatureShare(pb::EcdsaSignatureShare { r: bytes("r"), sigma: bytes("sigma") }),
-        "ecdsa_message_digest" => K::EcdsaMessageDigest(pb::EcdsaMessageDigest { digest: bytes("digest") }),
+        "ecdsa_signature_share" => K::EcdsaSignatureShare(pb::EcdsaSignatureShare {
+            r: bytes("r"),
+            sigma: bytes("sigma"),
+        }),
+        "ecdsa_message_digest" => K::EcdsaMessageDigest(pb::EcdsaMessageDigest {
+            digest: bytes("digest"),
+        }),
         other => panic!("unknown wire kind {other}"),
     };
     pb::Value { value: Some(kind) }
@@ -187,7 +224,9 @@ pub fn wire_type_to_proto(t: &Json) -> pb::ValueType {
         })),
         other => panic!("unknown wire type {other}"),
     };
-    pb::ValueType { value_type: Some(kind) }
+    pb::ValueType {
+        value_type: Some(kind),
+    }
 }
 
 pub fn jar_of(
@@ -212,11 +251,16 @@ pub struct Recorded {
 
 impl RandomnessSource for Recorded {
     fn coefficient<F: PrimeField>(&mut self) -> F {
-        let v = self.coefficients.pop_front().expect("ran out of recorded coefficients");
+        let v = self
+            .coefficients
+            .pop_front()
+            .expect("ran out of recorded coefficients");
         F::from_u256(&v).expect("coefficient below p")
     }
     fn secp256k1_scalar(&mut self) -> k256::Scalar {
-        self.secp256k1.pop_front().expect("ran out of recorded scalars")
+        self.secp256k1
+            .pop_front()
+            .expect("ran out of recorded scalars")
     }
     fn ed25519_scalar(&mut self) -> curve25519_dalek::Scalar {
         panic!("no EdDSA in the vectors")

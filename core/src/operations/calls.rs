@@ -1,0 +1,416 @@
+//! Requests in flight: ids, per-attempt deadlines, and retries of transient failures.
+//!
+//! Every operation sends through one `Calls`. It hands out request ids, remembers what each id
+//! was for, answers a late or duplicated reply with silence, and re-sends a request that failed
+//! with a transient status after the back-off the official clients use.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use crate::rpc::{Code, Reply, Request, Status};
+use crate::time::{Duration, Timestamp};
+
+use super::{RequestId, Target, Transmit};
+
+/// When and how often failed requests are sent again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times one request is re-sent at most.
+    pub max_retries: u32,
+    /// The delay before each retry; the last entry repeats.
+    pub delays: Vec<Duration>,
+    /// How long one attempt may wait for its reply (for a stream: for its next message).
+    pub attempt_timeout: Duration,
+    /// How long a results stream may stay silent: nodes send a waiting message every 30 s.
+    pub stream_idle_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// The official Rust client's policy: 10 retries after 1 s, 3 s, then 5 s each, and 30 s
+    /// per attempt.
+    fn default() -> Self {
+        Self {
+            max_retries: 10,
+            delays: alloc::vec![
+                Duration::from_secs(1),
+                Duration::from_secs(3),
+                Duration::from_secs(5)
+            ],
+            attempt_timeout: Duration::from_secs(30),
+            stream_idle_timeout: Duration::from_secs(75),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn no_retries() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    fn delay(&self, retry: u32, status: &Status) -> Duration {
+        let scheduled = usize::try_from(retry)
+            .ok()
+            .and_then(|i| self.delays.get(i).or(self.delays.last()))
+            .copied()
+            .unwrap_or_default();
+        match status.retry_delay_millis() {
+            Some(asked) => scheduled.max(Duration::from_millis(asked)),
+            None => scheduled,
+        }
+    }
+}
+
+/// One request and what it is for, kept until its reply arrives.
+#[derive(Debug)]
+struct Call<K> {
+    key: K,
+    target: Target,
+    request: Request,
+    retries: u32,
+    deadline: Timestamp,
+    streaming: bool,
+}
+
+/// What became of a request.
+#[derive(Debug)]
+pub(crate) enum Settled<K> {
+    /// The node answered.
+    Replied {
+        key: K,
+        target: Target,
+        reply: Reply,
+    },
+    /// The node refused, or a transient failure outlasted the retries.
+    Failed {
+        target: Target,
+        status: Status,
+        retries: u32,
+    },
+}
+
+/// The calls of one operation. `K` says what a call is for (e.g. a node's index).
+#[derive(Debug)]
+pub(crate) struct Calls<K> {
+    policy: RetryPolicy,
+    next_id: u64,
+    outbox: VecDeque<Transmit>,
+    in_flight: BTreeMap<RequestId, Call<K>>,
+    /// Retries waiting for their back-off to pass.
+    backing_off: Vec<(Timestamp, Call<K>)>,
+}
+
+impl<K: Clone> Calls<K> {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
+        Self {
+            policy,
+            next_id: 0,
+            outbox: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            backing_off: Vec::new(),
+        }
+    }
+
+    /// Queues a request; `poll_transmit` hands it to the driver.
+    pub(crate) fn send(&mut self, now: Timestamp, key: K, target: Target, request: Request) {
+        let streaming = request.method().is_server_stream();
+        let call = Call {
+            key,
+            target,
+            request,
+            retries: 0,
+            deadline: now,
+            streaming,
+        };
+        self.dispatch(now, call);
+    }
+
+    fn dispatch(&mut self, now: Timestamp, mut call: Call<K>) {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        call.deadline = now.saturating_add(self.timeout_for(&call));
+        self.outbox.push_back(Transmit {
+            id,
+            target: call.target.clone(),
+            request: call.request.clone(),
+        });
+        self.in_flight.insert(id, call);
+    }
+
+    fn timeout_for(&self, call: &Call<K>) -> Duration {
+        if call.streaming {
+            self.policy.stream_idle_timeout
+        } else {
+            self.policy.attempt_timeout
+        }
+    }
+
+    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.outbox.pop_front()
+    }
+
+    /// Whether nothing is queued, in flight or backing off.
+    #[cfg(test)]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.outbox.is_empty() && self.in_flight.is_empty() && self.backing_off.is_empty()
+    }
+
+    /// The earliest deadline or end of back-off.
+    pub(crate) fn poll_timeout(&self) -> Option<Timestamp> {
+        let deadlines = self.in_flight.values().map(|call| call.deadline);
+        let backoffs = self.backing_off.iter().map(|(at, _)| *at);
+        deadlines.chain(backoffs).min()
+    }
+
+    /// Takes a reply. Returns `None` for an id that is not in flight (late, duplicated or
+    /// forged), and while a transient failure is being retried.
+    pub(crate) fn handle_reply(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        reply: Result<Reply, Status>,
+    ) -> Option<Settled<K>> {
+        match reply {
+            Ok(reply) => {
+                let call = self.in_flight.get_mut(&id)?;
+                if reply.method() != call.request.method() {
+                    let status = Status::new(
+                        Code::Internal,
+                        alloc::format!(
+                            "reply for {:?} to a {:?} request",
+                            reply.method(),
+                            call.request.method()
+                        ),
+                    );
+                    let call = self.in_flight.remove(&id)?;
+                    return Some(Settled::Failed {
+                        target: call.target,
+                        status,
+                        retries: call.retries,
+                    });
+                }
+                if call.streaming {
+                    // The stream stays open until its owner calls `finish`.
+                    call.deadline = now.saturating_add(self.policy.stream_idle_timeout);
+                    return Some(Settled::Replied {
+                        key: call.key.clone(),
+                        target: call.target.clone(),
+                        reply,
+                    });
+                }
+                let call = self.in_flight.remove(&id)?;
+                Some(Settled::Replied {
+                    key: call.key,
+                    target: call.target,
+                    reply,
+                })
+            }
+            Err(status) => {
+                let call = self.in_flight.remove(&id)?;
+                self.fail_or_retry(now, call, status)
+            }
+        }
+    }
+
+    /// Closes a stream whose terminal message arrived.
+    pub(crate) fn finish(&mut self, id: RequestId) {
+        self.in_flight.remove(&id);
+    }
+
+    /// Fires deadlines and ends back-offs. Returns the calls that failed for good.
+    pub(crate) fn handle_timeout(&mut self, now: Timestamp) -> Vec<Settled<K>> {
+        let due: Vec<RequestId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, call)| call.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut failed = Vec::new();
+        for id in due {
+            if let Some(call) = self.in_flight.remove(&id) {
+                let status = Status::new(Code::DeadlineExceeded, "no reply before the deadline");
+                failed.extend(self.fail_or_retry(now, call, status));
+            }
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) =
+            self.backing_off.drain(..).partition(|(at, _)| *at <= now);
+        self.backing_off = waiting;
+        for (_, call) in ready {
+            self.dispatch(now, call);
+        }
+        failed
+    }
+
+    fn fail_or_retry(
+        &mut self,
+        now: Timestamp,
+        mut call: Call<K>,
+        status: Status,
+    ) -> Option<Settled<K>> {
+        if status.code.is_transient() && call.retries < self.policy.max_retries {
+            let resume = now.saturating_add(self.policy.delay(call.retries, &status));
+            call.retries += 1;
+            self.backing_off.push((resume, call));
+            return None;
+        }
+        Some(Settled::Failed {
+            target: call.target,
+            status,
+            retries: call.retries,
+        })
+    }
+
+    /// The node a call in flight was sent to.
+    pub(crate) fn target_of(&self, id: RequestId) -> Option<Target> {
+        self.in_flight.get(&id).map(|call| call.target.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start() -> Timestamp {
+        Timestamp::from_unix_seconds(1_000)
+    }
+
+    fn version_request() -> Request {
+        Request::NodeVersion(())
+    }
+
+    fn version_reply() -> Reply {
+        Reply::NodeVersion(Default::default())
+    }
+
+    #[test]
+    fn a_reply_settles_its_call_once() {
+        let mut calls = Calls::new(RetryPolicy::default());
+        calls.send(start(), 7usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        assert!(calls.poll_transmit().is_none());
+        let settled = calls.handle_reply(start(), sent.id, Ok(version_reply()));
+        assert!(matches!(settled, Some(Settled::Replied { key: 7, .. })));
+        assert!(
+            calls
+                .handle_reply(start(), sent.id, Ok(version_reply()))
+                .is_none(),
+            "duplicate ignored"
+        );
+        assert!(calls.is_idle());
+    }
+
+    #[test]
+    fn transient_failures_back_off_then_resend_with_a_new_id() {
+        let mut calls = Calls::new(RetryPolicy::default());
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let first = calls.poll_transmit().unwrap();
+        let unavailable = Status::new(Code::Unavailable, "down");
+        assert!(
+            calls
+                .handle_reply(start(), first.id, Err(unavailable))
+                .is_none()
+        );
+        assert!(
+            calls.poll_transmit().is_none(),
+            "nothing before the back-off ends"
+        );
+        let resume = calls.poll_timeout().unwrap();
+        assert_eq!(resume, start().saturating_add(Duration::from_secs(1)));
+        assert!(calls.handle_timeout(resume).is_empty());
+        let second = calls.poll_transmit().unwrap();
+        assert_ne!(second.id, first.id);
+        assert!(
+            calls
+                .handle_reply(resume, first.id, Ok(version_reply()))
+                .is_none(),
+            "stale id ignored"
+        );
+        assert!(matches!(
+            calls.handle_reply(resume, second.id, Ok(version_reply())),
+            Some(Settled::Replied { .. })
+        ));
+    }
+
+    #[test]
+    fn refusals_are_not_retried() {
+        let mut calls = Calls::new(RetryPolicy::default());
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        let settled = calls.handle_reply(
+            start(),
+            sent.id,
+            Err(Status::new(Code::NotFound, "value not found")),
+        );
+        assert!(
+            matches!(settled, Some(Settled::Failed { status, retries: 0, .. }) if status.code == Code::NotFound)
+        );
+    }
+
+    #[test]
+    fn retries_run_out_and_deadlines_count_as_transient() {
+        let policy = RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        };
+        let mut calls = Calls::new(policy);
+        let mut now = start();
+        calls.send(now, 0usize, Target::Bootnode, version_request());
+        let mut failures = Vec::new();
+        for _ in 0..10 {
+            while calls.poll_transmit().is_some() {}
+            let Some(next) = calls.poll_timeout() else {
+                break;
+            };
+            now = next;
+            failures.extend(calls.handle_timeout(now));
+        }
+        assert_eq!(failures.len(), 1);
+        let Settled::Failed {
+            status, retries, ..
+        } = &failures[0]
+        else {
+            panic!("expected a failure")
+        };
+        assert_eq!((status.code, *retries), (Code::DeadlineExceeded, 2));
+        assert!(calls.is_idle());
+    }
+
+    #[test]
+    fn a_reply_of_the_wrong_kind_fails_the_call() {
+        let mut calls = Calls::new(RetryPolicy::default());
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        let settled = calls.handle_reply(start(), sent.id, Ok(Reply::Cluster(Default::default())));
+        assert!(
+            matches!(settled, Some(Settled::Failed { status, .. }) if status.code == Code::Internal)
+        );
+    }
+
+    #[test]
+    fn retry_info_lengthens_the_back_off() {
+        use nilvm_proto::google::rpc::RetryInfo;
+        let mut calls = Calls::new(RetryPolicy::default());
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        let info = RetryInfo {
+            retry_delay: Some(nilvm_proto::well_known::Duration {
+                seconds: 9,
+                nanos: 0,
+            }),
+        };
+        let status = Status::with_detail(
+            Code::Unavailable,
+            "busy",
+            crate::rpc::RETRY_INFO_TYPE_URL,
+            &info,
+        );
+        assert!(calls.handle_reply(start(), sent.id, Err(status)).is_none());
+        assert_eq!(
+            calls.poll_timeout(),
+            Some(start().saturating_add(Duration::from_secs(9)))
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! Calling a set of nodes with one request each and combining their replies.
+//!
+//! Every data operation talks to all members (or to the leader alone) in parallel. The
+//! operation says what to send to each node, how to read one node's reply, and how to combine
+//! all of them; `Fanout` does the rest. Any node's final failure ends the operation: the
+//! protocol has no partial success.
+
+use alloc::vec::Vec;
+
+use crate::identity::NodeId;
+use crate::rpc::{Reply, Request, Status};
+use crate::time::Timestamp;
+
+use super::calls::{Calls, Settled};
+use super::{Operation, OperationError, Output, RequestId, RetryPolicy, Target, Transmit};
+
+/// One node's part of an operation.
+pub trait NodeCall {
+    /// What one node's reply is read into.
+    type NodeReply;
+    /// What the operation returns.
+    type Output;
+
+    /// The requests to send, one per node.
+    fn requests(&mut self) -> Vec<(Target, Request)>;
+
+    /// Reads one reply. `Ok(None)` means "not final yet" (a waiting message on a stream).
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Self::NodeReply>, OperationError>;
+
+    /// Combines the replies of every node, in the order of `requests`.
+    fn finish(
+        self,
+        replies: Vec<(Target, Self::NodeReply)>,
+    ) -> Result<Self::Output, OperationError>;
+}
+
+/// A set of per-node calls in flight.
+pub(crate) struct Fanout<C: NodeCall> {
+    call: Option<C>,
+    calls: Calls<usize>,
+    targets: Vec<Target>,
+    replies: Vec<Option<C::NodeReply>>,
+    result: Option<Result<C::Output, OperationError>>,
+}
+
+impl<C: NodeCall> Fanout<C> {
+    pub(crate) fn start(now: Timestamp, mut call: C, policy: RetryPolicy) -> Self {
+        let requests = call.requests();
+        let mut calls = Calls::new(policy);
+        let mut targets = Vec::with_capacity(requests.len());
+        for (index, (target, request)) in requests.into_iter().enumerate() {
+            calls.send(now, index, target.clone(), request);
+            targets.push(target);
+        }
+        let replies = targets.iter().map(|_| None).collect();
+        let mut fanout = Self {
+            call: Some(call),
+            calls,
+            targets,
+            replies,
+            result: None,
+        };
+        fanout.finish_if_complete();
+        fanout
+    }
+
+    pub(crate) fn handle_reply(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        reply: Result<Reply, Status>,
+    ) {
+        if self.result.is_some() {
+            return;
+        }
+        match self.calls.handle_reply(now, id, reply) {
+            Some(Settled::Replied { key, target, reply }) => {
+                let Some(call) = self.call.as_mut() else {
+                    return;
+                };
+                match call.parse(&target, reply) {
+                    Ok(Some(parsed)) => {
+                        self.calls.finish(id);
+                        if let Some(slot) = self.replies.get_mut(key) {
+                            *slot = Some(parsed);
+                        }
+                        self.finish_if_complete();
+                    }
+                    Ok(None) => {}
+                    Err(error) => self.fail(error),
+                }
+            }
+            Some(Settled::Failed {
+                target,
+                status,
+                retries,
+                ..
+            }) => {
+                self.fail(OperationError::from_failed_call(target, status, retries));
+            }
+            None => {}
+        }
+    }
+
+    pub(crate) fn handle_stream_end(&mut self, id: RequestId) {
+        if self.result.is_some() {
+            return;
+        }
+        // A stream that ends before its terminal message is not retried: the node dropped it.
+        if let Some(target) = self.calls.target_of(id) {
+            self.fail(OperationError::misbehaving(
+                &target,
+                "server closed results channel",
+            ));
+        }
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Timestamp) {
+        if self.result.is_some() {
+            return;
+        }
+        if let Some(Settled::Failed {
+            target,
+            status,
+            retries,
+            ..
+        }) = self.calls.handle_timeout(now).into_iter().next()
+        {
+            self.fail(OperationError::from_failed_call(target, status, retries));
+        }
+    }
+
+    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
+        if self.result.is_some() {
+            return None;
+        }
+        self.calls.poll_transmit()
+    }
+
+    pub(crate) fn poll_timeout(&self) -> Option<Timestamp> {
+        if self.result.is_some() {
+            return None;
+        }
+        self.calls.poll_timeout()
+    }
+
+    pub(crate) fn take_result(&mut self) -> Option<Result<C::Output, OperationError>> {
+        self.result.take()
+    }
+
+    fn fail(&mut self, error: OperationError) {
+        self.call = None;
+        self.result = Some(Err(error));
+    }
+
+    fn finish_if_complete(&mut self) {
+        if self.replies.iter().any(Option::is_none) {
+            return;
+        }
+        let Some(call) = self.call.take() else { return };
+        let replies = self
+            .targets
+            .drain(..)
+            .zip(self.replies.drain(..).flatten())
+            .collect();
+        self.result = Some(call.finish(replies));
+    }
+}
+
+impl<C: NodeCall> core::fmt::Debug for Fanout<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Fanout")
+            .field("targets", &self.targets)
+            .field(
+                "replied",
+                &self.replies.iter().filter(|r| r.is_some()).count(),
+            )
+            .field("finished", &self.result.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A free operation: one fan-out, no payment.
+#[derive(Debug)]
+pub struct Free<C: NodeCall> {
+    fanout: Fanout<C>,
+    misuse: Option<OperationError>,
+    done: bool,
+}
+
+impl<C: NodeCall> Free<C> {
+    pub(crate) fn start(now: Timestamp, call: C, policy: RetryPolicy) -> Self {
+        Self {
+            fanout: Fanout::start(now, call, policy),
+            misuse: None,
+            done: false,
+        }
+    }
+}
+
+impl<C: NodeCall> Operation for Free<C> {
+    type Output = C::Output;
+
+    fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>) {
+        self.fanout.handle_reply(now, id, reply);
+    }
+
+    fn handle_stream_end(&mut self, _now: Timestamp, id: RequestId) {
+        self.fanout.handle_stream_end(id);
+    }
+
+    fn handle_payment(
+        &mut self,
+        _now: Timestamp,
+        _result: Result<alloc::string::String, alloc::string::String>,
+    ) {
+        self.misuse = Some(OperationError::ApiMisuse(
+            "a payment was fed to an operation that never asked for one",
+        ));
+    }
+
+    fn handle_timeout(&mut self, now: Timestamp) {
+        self.fanout.handle_timeout(now);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<C::Output>> {
+        if self.done {
+            return None;
+        }
+        if let Some(error) = self.misuse.take() {
+            self.done = true;
+            return Some(Output::Done(Err(error)));
+        }
+        if let Some(transmit) = self.fanout.poll_transmit() {
+            return Some(Output::Transmit(transmit));
+        }
+        let result = self.fanout.take_result()?;
+        self.done = true;
+        Some(Output::Done(result))
+    }
+
+    fn poll_timeout(&self) -> Option<Timestamp> {
+        if self.done {
+            None
+        } else {
+            self.fanout.poll_timeout()
+        }
+    }
+}
+
+/// Checks that every node returned the same thing, naming the first node that did not.
+pub(crate) fn all_equal<T: PartialEq + core::fmt::Debug>(
+    what: &str,
+    replies: &[(Target, T)],
+) -> Result<(), OperationError> {
+    let Some((first_node, first)) = replies.first() else {
+        return Ok(());
+    };
+    for (node, value) in &replies[1..] {
+        if value != first {
+            return Err(OperationError::Inconsistent(alloc::format!(
+                "{first_node} returned {what} {first:?} but {node} returned {value:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every member as a target.
+pub(crate) fn members(nodes: &[NodeId]) -> impl Iterator<Item = Target> + '_ {
+    nodes.iter().cloned().map(Target::Node)
+}

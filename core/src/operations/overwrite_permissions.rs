@@ -1,0 +1,100 @@
+//! `overwrite_permissions`: replace the permissions of stored values (paid; owner only).
+
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::payments::v1::quote::{
+    OverwritePermissions as Quote, PriceQuoteRequest, price_quote_request,
+};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
+use nilvm_proto::nillion::permissions::v1::permissions::Permissions as ProtoPermissions;
+use uuid::Uuid;
+
+use crate::permissions::Permissions;
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+
+use super::fanout::NodeCall;
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// Replaces the permissions of one set of values on every member.
+#[derive(Debug)]
+pub struct OverwritePermissionsCall {
+    members: Vec<Target>,
+    values_id: Uuid,
+    permissions: ProtoPermissions,
+    receipt: Option<SignedReceipt>,
+}
+
+impl OverwritePermissionsCall {
+    /// Prepares replacing the permissions of `values_id`.
+    pub fn new(context: &OperationContext, values_id: Uuid, permissions: &Permissions) -> Self {
+        let members = context.members.iter().cloned().map(Target::Node).collect();
+        Self {
+            members,
+            values_id,
+            permissions: permissions.to_proto(),
+            receipt: None,
+        }
+    }
+}
+
+/// Starts replacing permissions: quote, payment, receipt, then every member.
+pub fn overwrite_permissions(
+    now: Timestamp,
+    context: &OperationContext,
+    values_id: Uuid,
+    permissions: &Permissions,
+) -> Paid<OverwritePermissionsCall> {
+    Paid::start(
+        now,
+        context,
+        OverwritePermissionsCall::new(context, values_id, permissions),
+    )
+}
+
+impl PaidCall for OverwritePermissionsCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::OverwritePermissions(quote)),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for OverwritePermissionsCall {
+    type NodeReply = ();
+    type Output = ();
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        let request = OverwritePermissionsRequest {
+            signed_receipt: self.receipt.clone(),
+            permissions: Some(self.permissions.clone()),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::OverwritePermissions(request.clone())))
+            .collect()
+    }
+
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
+        match reply {
+            Reply::OverwritePermissions(()) => Ok(Some(())),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to overwrite permissions",
+            )),
+        }
+    }
+
+    fn finish(self, _replies: Vec<(Target, ())>) -> Result<(), OperationError> {
+        Ok(())
+    }
+}

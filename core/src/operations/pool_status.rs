@@ -1,0 +1,85 @@
+//! `pool_status`: the leader's preprocessing pool (paid).
+
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::leader_queries::v1::pool_status::{
+    PoolStatusRequest, PoolStatusResponse,
+};
+use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, price_quote_request};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+
+use crate::identity::NodeId;
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+
+use super::fanout::NodeCall;
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// The available preprocessing elements, and whether generation is running.
+pub type PoolStatus = PoolStatusResponse;
+
+/// Asks the leader for its pool status.
+#[derive(Debug)]
+pub struct PoolStatusCall {
+    leader: NodeId,
+    receipt: Option<SignedReceipt>,
+}
+
+impl PoolStatusCall {
+    /// Prepares asking the leader.
+    pub fn new(context: &OperationContext) -> Self {
+        Self {
+            leader: context.leader.clone(),
+            receipt: None,
+        }
+    }
+}
+
+/// Starts asking for the pool status: quote, payment, receipt, then the leader.
+pub fn pool_status(now: Timestamp, context: &OperationContext) -> Paid<PoolStatusCall> {
+    Paid::start(now, context, PoolStatusCall::new(context))
+}
+
+impl PaidCall for PoolStatusCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::PoolStatus(())),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for PoolStatusCall {
+    type NodeReply = PoolStatus;
+    type Output = PoolStatus;
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        let request = PoolStatusRequest {
+            signed_receipt: self.receipt.clone(),
+        };
+        alloc::vec![(
+            Target::Node(self.leader.clone()),
+            Request::PoolStatus(request)
+        )]
+    }
+
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<PoolStatus>, OperationError> {
+        match reply {
+            Reply::PoolStatus(status) => Ok(Some(status)),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to pool status",
+            )),
+        }
+    }
+
+    fn finish(self, mut replies: Vec<(Target, PoolStatus)>) -> Result<PoolStatus, OperationError> {
+        replies
+            .pop()
+            .map(|(_, status)| status)
+            .ok_or(OperationError::ApiMisuse("the leader did not reply"))
+    }
+}

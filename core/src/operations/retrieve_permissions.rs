@@ -1,0 +1,108 @@
+//! `retrieve_permissions`: who may do what with stored values (paid; needs `retrieve`).
+
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, RetrievePermissions as Quote, price_quote_request,
+};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use nilvm_proto::nillion::permissions::v1::retrieve::RetrievePermissionsRequest;
+use uuid::Uuid;
+
+use crate::permissions::Permissions;
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+
+use super::fanout::{NodeCall, all_equal};
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// Retrieves the permissions of one set of values from every member.
+#[derive(Debug)]
+pub struct RetrievePermissionsCall {
+    members: Vec<Target>,
+    values_id: Uuid,
+    receipt: Option<SignedReceipt>,
+}
+
+impl RetrievePermissionsCall {
+    /// Prepares retrieving the permissions of `values_id`.
+    pub fn new(context: &OperationContext, values_id: Uuid) -> Self {
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            values_id,
+            receipt: None,
+        }
+    }
+}
+
+/// Starts retrieving permissions: quote, payment, receipt, then every member.
+pub fn retrieve_permissions(
+    now: Timestamp,
+    context: &OperationContext,
+    values_id: Uuid,
+) -> Paid<RetrievePermissionsCall> {
+    Paid::start(
+        now,
+        context,
+        RetrievePermissionsCall::new(context, values_id),
+    )
+}
+
+impl PaidCall for RetrievePermissionsCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::RetrievePermissions(quote)),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for RetrievePermissionsCall {
+    type NodeReply = Permissions;
+    type Output = Permissions;
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        let request = RetrievePermissionsRequest {
+            signed_receipt: self.receipt.clone(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::RetrievePermissions(request.clone())))
+            .collect()
+    }
+
+    fn parse(
+        &mut self,
+        node: &Target,
+        reply: Reply,
+    ) -> Result<Option<Permissions>, OperationError> {
+        match reply {
+            Reply::RetrievePermissions(permissions) => Permissions::from_proto(&permissions)
+                .map(Some)
+                .map_err(|e| {
+                    OperationError::misbehaving(node, alloc::format!("invalid permissions: {e}"))
+                }),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to retrieve permissions",
+            )),
+        }
+    }
+
+    fn finish(self, replies: Vec<(Target, Permissions)>) -> Result<Permissions, OperationError> {
+        // Permissions hold sets, so members listing users in another order still agree.
+        all_equal("permissions", &replies)?;
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, p)| p)
+            .ok_or(OperationError::ApiMisuse("no member replied"))
+    }
+}

@@ -1,0 +1,106 @@
+//! `store_program`: upload a compiled Nada program to every member (paid).
+//!
+//! The quote carries the program's metadata, its SHA-256 and its name; the nodes check the
+//! bytes against the hash in the receipt. Every member must answer with the same program id.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, StoreProgram as Quote, price_quote_request,
+};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
+
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+
+use super::fanout::{NodeCall, all_equal};
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// Stores one program on every member.
+#[derive(Debug)]
+pub struct StoreProgramCall {
+    members: Vec<Target>,
+    quote: Quote,
+    program: Vec<u8>,
+    receipt: Option<SignedReceipt>,
+}
+
+impl StoreProgramCall {
+    /// Prepares storing `program` with its quote parameters (metadata, hash and name).
+    pub fn new(context: &OperationContext, quote: Quote, program: Vec<u8>) -> Self {
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            quote,
+            program,
+            receipt: None,
+        }
+    }
+}
+
+/// Starts storing a program: quote, payment, receipt, then every member. Returns its id.
+pub fn store_program(
+    now: Timestamp,
+    context: &OperationContext,
+    quote: Quote,
+    program: Vec<u8>,
+) -> Paid<StoreProgramCall> {
+    Paid::start(now, context, StoreProgramCall::new(context, quote, program))
+}
+
+impl PaidCall for StoreProgramCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::StoreProgram(
+                self.quote.clone(),
+            )),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for StoreProgramCall {
+    type NodeReply = String;
+    type Output = String;
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        let request = StoreProgramRequest {
+            program: core::mem::take(&mut self.program),
+            signed_receipt: self.receipt.clone(),
+        };
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::StoreProgram(request.clone())))
+            .collect()
+    }
+
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<String>, OperationError> {
+        match reply {
+            Reply::StoreProgram(reply) if !reply.program_id.is_empty() => {
+                Ok(Some(reply.program_id))
+            }
+            Reply::StoreProgram(_) => Err(OperationError::misbehaving(
+                node,
+                "empty program id returned",
+            )),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to store program",
+            )),
+        }
+    }
+
+    fn finish(self, replies: Vec<(Target, String)>) -> Result<String, OperationError> {
+        all_equal("program id", &replies)?;
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, id)| id)
+            .ok_or(OperationError::ApiMisuse("no member replied"))
+    }
+}

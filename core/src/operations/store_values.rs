@@ -1,0 +1,186 @@
+//! `store_values`: share values among the members and store them (paid).
+//!
+//! The values are masked once, at the start; each member then receives only its own shares
+//! (and the public values). Every member must answer with the same values id.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, StoreValues as StoreValuesQuote, price_quote_request,
+};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use nilvm_proto::nillion::values::v1::store::StoreValuesRequest;
+use nilvm_proto::nillion::values::v1::value::NamedValue;
+use rand_core::CryptoRng;
+use uuid::Uuid;
+
+use crate::masking::PartyId;
+use crate::permissions::Permissions;
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+use crate::values::{ClearValue, classify, payload_size, proto::to_named_values};
+
+use super::fanout::{NodeCall, all_equal};
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// What to store.
+#[derive(Clone, Debug, Default)]
+pub struct StoreValuesInput {
+    /// The values, by name.
+    pub values: BTreeMap<String, ClearValue>,
+    /// How many days the nodes keep them; `None` leaves it to the nodes.
+    pub ttl_days: Option<u32>,
+    /// Who may do what; required for a new store, optional for an update.
+    pub permissions: Option<Permissions>,
+    /// Overwrite these stored values instead of storing new ones.
+    pub update: Option<Uuid>,
+}
+
+/// Stores one set of values on every member.
+#[derive(Debug)]
+pub struct StoreValuesCall {
+    members: Vec<Target>,
+    shares: Vec<Vec<NamedValue>>,
+    quote: StoreValuesQuote,
+    permissions: Option<nilvm_proto::nillion::permissions::v1::permissions::Permissions>,
+    update: Option<Uuid>,
+    receipt: Option<SignedReceipt>,
+}
+
+impl StoreValuesCall {
+    /// Masks the values for every member and prepares the quote request.
+    pub fn new<R: CryptoRng + ?Sized>(
+        context: &OperationContext,
+        input: StoreValuesInput,
+        rng: &mut R,
+    ) -> Result<Self, OperationError> {
+        if input.values.is_empty() {
+            return Err(OperationError::InvalidInput("no values to store".into()));
+        }
+        if input.update.is_none() && input.permissions.is_none() {
+            return Err(OperationError::InvalidInput(
+                "permissions are required to store new values".into(),
+            ));
+        }
+        let masker = &context.masker;
+        let mut masked = masker
+            .mask(&input.values, rng)
+            .map_err(|e| OperationError::InvalidInput(alloc::format!("{e}")))?;
+        let counts = classify(input.values.values(), masker.prime());
+        let mut shares = Vec::with_capacity(context.members.len());
+        let mut size = 0;
+        for member in &context.members {
+            let party = PartyId::new(member.as_bytes());
+            let values = masked.remove(&party).ok_or_else(|| {
+                OperationError::InvalidInput(alloc::format!("no shares for member {member}"))
+            })?;
+            // Sizes differ by a byte or two between parties (ECDSA share index 0); the
+            // largest never under-declares.
+            size = size.max(payload_size(&values).map_err(invalid)?);
+            shares.push(to_named_values(&values).map_err(invalid)?);
+        }
+        let quote = StoreValuesQuote {
+            secret_shared_count: counts.shares,
+            public_values_count: counts.public,
+            ttl_days: input.ttl_days,
+            payload_size: size,
+            ecdsa_private_key_shares_count: counts.ecdsa_private_key_shares,
+            ecdsa_signature_shares_count: counts.ecdsa_signature_shares,
+        };
+        Ok(Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            shares,
+            quote,
+            permissions: input.permissions.as_ref().map(Permissions::to_proto),
+            update: input.update,
+            receipt: None,
+        })
+    }
+}
+
+fn invalid(error: impl core::fmt::Display) -> OperationError {
+    OperationError::InvalidInput(alloc::format!("{error}"))
+}
+
+/// Starts storing values: quote, payment, receipt, then every member's shares.
+pub fn store_values<R: CryptoRng + ?Sized>(
+    now: Timestamp,
+    context: &OperationContext,
+    input: StoreValuesInput,
+    rng: &mut R,
+) -> Result<Paid<StoreValuesCall>, OperationError> {
+    Ok(Paid::start(
+        now,
+        context,
+        StoreValuesCall::new(context, input, rng)?,
+    ))
+}
+
+impl PaidCall for StoreValuesCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::StoreValues(self.quote)),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for StoreValuesCall {
+    type NodeReply = Uuid;
+    type Output = Uuid;
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        let update_identifier = self
+            .update
+            .map(|id| id.as_bytes().to_vec())
+            .unwrap_or_default();
+        let shares = core::mem::take(&mut self.shares);
+        self.members
+            .iter()
+            .cloned()
+            .zip(shares)
+            .map(|(member, values)| {
+                let request = StoreValuesRequest {
+                    signed_receipt: self.receipt.clone(),
+                    permissions: self.permissions.clone(),
+                    update_identifier: update_identifier.clone(),
+                    values,
+                };
+                (member, Request::StoreValues(request))
+            })
+            .collect()
+    }
+
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Uuid>, OperationError> {
+        let Reply::StoreValues(reply) = reply else {
+            return Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to store values",
+            ));
+        };
+        Uuid::from_slice(&reply.values_id)
+            .map(Some)
+            .map_err(|_| OperationError::misbehaving(node, "malformed values_id returned"))
+    }
+
+    fn finish(self, replies: Vec<(Target, Uuid)>) -> Result<Uuid, OperationError> {
+        all_equal("values id", &replies)?;
+        let (_, id) = replies
+            .into_iter()
+            .next()
+            .ok_or(OperationError::ApiMisuse("no member replied"))?;
+        if let Some(update) = self.update {
+            if id != update {
+                return Err(OperationError::Inconsistent(alloc::format!(
+                    "the nodes updated values {id} instead of {update}"
+                )));
+            }
+        }
+        Ok(id)
+    }
+}

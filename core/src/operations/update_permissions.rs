@@ -1,0 +1,97 @@
+//! `update_permissions`: grant and revoke permissions of stored values (paid; owner only).
+
+use alloc::vec::Vec;
+
+use nilvm_proto::nillion::payments::v1::quote::{
+    PriceQuoteRequest, UpdatePermissions as Quote, price_quote_request,
+};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use uuid::Uuid;
+
+use crate::permissions::PermissionsDelta;
+use crate::rpc::{Reply, Request};
+use crate::time::Timestamp;
+
+use super::fanout::NodeCall;
+use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+
+/// Grants and revokes permissions of one set of values on every member.
+#[derive(Debug)]
+pub struct UpdatePermissionsCall {
+    members: Vec<Target>,
+    values_id: Uuid,
+    delta: PermissionsDelta,
+    receipt: Option<SignedReceipt>,
+}
+
+impl UpdatePermissionsCall {
+    /// Prepares applying `delta` to the permissions of `values_id`.
+    pub fn new(context: &OperationContext, values_id: Uuid, delta: PermissionsDelta) -> Self {
+        Self {
+            members: context.members.iter().cloned().map(Target::Node).collect(),
+            values_id,
+            delta,
+            receipt: None,
+        }
+    }
+}
+
+/// Starts updating permissions: quote, payment, receipt, then every member.
+pub fn update_permissions(
+    now: Timestamp,
+    context: &OperationContext,
+    values_id: Uuid,
+    delta: PermissionsDelta,
+) -> Paid<UpdatePermissionsCall> {
+    Paid::start(
+        now,
+        context,
+        UpdatePermissionsCall::new(context, values_id, delta),
+    )
+}
+
+impl PaidCall for UpdatePermissionsCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        let quote = Quote {
+            values_id: self.values_id.as_bytes().to_vec(),
+        };
+        PriceQuoteRequest {
+            operation: Some(price_quote_request::Operation::UpdatePermissions(quote)),
+        }
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for UpdatePermissionsCall {
+    type NodeReply = ();
+    type Output = ();
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        // All four commands are sent, possibly empty, as both official clients do.
+        let request = self
+            .delta
+            .to_request(self.receipt.clone().unwrap_or_default());
+        self.members
+            .iter()
+            .cloned()
+            .map(|member| (member, Request::UpdatePermissions(request.clone())))
+            .collect()
+    }
+
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
+        match reply {
+            Reply::UpdatePermissions(()) => Ok(Some(())),
+            _ => Err(OperationError::misbehaving(
+                node,
+                "unexpected reply to update permissions",
+            )),
+        }
+    }
+
+    fn finish(self, _replies: Vec<(Target, ())>) -> Result<(), OperationError> {
+        Ok(())
+    }
+}
