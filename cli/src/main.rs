@@ -1,12 +1,51 @@
-//! The `nilvm` command.
+//! The `nilvm` command: run Nada programs locally, and (with the transport) a devnet, a demo
+//! and the SDK operations.
+//!
+//! Exit codes: 0 success; 1 the operation failed (a node refused, a computation failed);
+//! 2 bad command line; 3 bad input (values, files, configuration); 4 network unreachable.
 
-use clap::Parser;
+mod commands;
+mod error;
+mod output;
+mod values;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+use crate::output::OutputFormat;
 
 /// The nilVM SDK command line.
 #[derive(Debug, Parser)]
 #[command(name = "nilvm", version, about)]
-struct Cli {}
+struct Cli {
+    /// How to print results.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    output_format: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate a compiled Nada program locally (no network).
+    Run(commands::run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<serde_json::Value, CliError> = match &cli.command {
+        Command::Run(args) => commands::run::run(args),
+    };
+    match result {
+        Ok(value) => {
+            print!("{}", cli.output_format.render(&value));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            error.exit_code()
+        }
+    }
 }
