@@ -14,4 +14,5 @@ extern crate alloc;
 
 pub mod field;
 pub mod masking;
+pub mod program;
 pub mod values;
