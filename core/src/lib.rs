@@ -9,6 +9,7 @@
 //! - [`identity`], [`auth`]: user keys and ids, node ids, auth tokens;
 //! - [`cluster`], [`permissions`]: the cluster definition and the permissions model;
 //! - [`rpc`]: one request and one reply enum for every nilVM RPC, and a transport-neutral status;
+//! - [`program`]: program names, ids, and the store-program metadata computed from the MIR;
 //! - [`operations`]: one state machine per operation, and the paid pipeline.
 //!
 //! # Driving an operation
@@ -55,6 +56,7 @@ pub mod masking;
 pub mod operations;
 pub mod payments;
 pub mod permissions;
+pub mod program;
 pub mod rpc;
 pub mod time;
 pub mod values;
