@@ -10,8 +10,6 @@ pub enum Failure {
     Operation = 1,
     /// Bad input: a value flag, a program file, a config file (exit 3).
     Input = 3,
-    /// The network could not be reached (exit 4).
-    Unreachable = 4,
 }
 
 /// A failed command: a one-line message and, where it helps, what to do about it.
@@ -28,7 +26,11 @@ pub struct CliError {
 impl CliError {
     /// An error of class `failure`.
     pub fn new(failure: Failure, message: impl Into<String>) -> Self {
-        Self { failure, message: message.into(), hint: None }
+        Self {
+            failure,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a hint.

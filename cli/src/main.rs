@@ -2,7 +2,7 @@
 //! and the SDK operations.
 //!
 //! Exit codes: 0 success; 1 the operation failed (a node refused, a computation failed);
-//! 2 bad command line; 3 bad input (values, files, configuration); 4 network unreachable.
+//! 2 bad command line; 3 bad input (values, files, configuration).
 
 mod commands;
 mod error;

@@ -70,30 +70,40 @@ impl std::fmt::Display for ValueArgError {
 fn split<'a>(flag: &str, arg: &'a str) -> Result<(&'a str, &'a str), ValueArgError> {
     match arg.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name, value)),
-        _ => Err(ValueArgError(format!("--{flag} {arg:?}: expected NAME=VALUE"))),
+        _ => Err(ValueArgError(format!(
+            "--{flag} {arg:?}: expected NAME=VALUE"
+        ))),
     }
 }
 
 fn integer(flag: &str, name: &str, text: &str) -> Result<Integer, ValueArgError> {
-    text.trim().parse().map_err(|e| ValueArgError(format!("--{flag} {name}: {text:?} is not an integer: {e}")))
+    text.trim()
+        .parse()
+        .map_err(|e| ValueArgError(format!("--{flag} {name}: {text:?} is not an integer: {e}")))
 }
 
 fn unsigned(flag: &str, name: &str, text: &str) -> Result<UnsignedInteger, ValueArgError> {
-    text.trim()
-        .parse()
-        .map_err(|e| ValueArgError(format!("--{flag} {name}: {text:?} is not an unsigned integer: {e}")))
+    text.trim().parse().map_err(|e| {
+        ValueArgError(format!(
+            "--{flag} {name}: {text:?} is not an unsigned integer: {e}"
+        ))
+    })
 }
 
 fn boolean(flag: &str, name: &str, text: &str) -> Result<bool, ValueArgError> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
         "false" | "0" => Ok(false),
-        _ => Err(ValueArgError(format!("--{flag} {name}: {text:?} is not true or false"))),
+        _ => Err(ValueArgError(format!(
+            "--{flag} {name}: {text:?} is not true or false"
+        ))),
     }
 }
 
 fn base64(flag: &str, name: &str, text: &str) -> Result<Vec<u8>, ValueArgError> {
-    BASE64.decode(text.trim()).map_err(|e| ValueArgError(format!("--{flag} {name}: not valid base64: {e}")))
+    BASE64
+        .decode(text.trim())
+        .map_err(|e| ValueArgError(format!("--{flag} {name}: not valid base64: {e}")))
 }
 
 fn array(
@@ -102,59 +112,108 @@ fn array(
     text: &str,
     element: impl Fn(&str) -> Result<ClearValue, ValueArgError>,
 ) -> Result<ClearValue, ValueArgError> {
-    let values = text.split(',').map(element).collect::<Result<Vec<_>, _>>()?;
-    Array::new(values).map(ClearValue::Array).map_err(|e| ValueArgError(format!("--{flag} {name}: {e}")))
+    let values = text
+        .split(',')
+        .map(element)
+        .collect::<Result<Vec<_>, _>>()?;
+    Array::new(values)
+        .map(ClearValue::Array)
+        .map_err(|e| ValueArgError(format!("--{flag} {name}: {e}")))
 }
 
 impl ValueArgs {
-    /// Whether no value flag was given.
-    pub fn is_empty(&self) -> bool {
-        self.collect().map(|values| values.is_empty()).unwrap_or(false)
-    }
-
     /// All values, by name. A name given twice is an error.
     pub fn collect(&self) -> Result<BTreeMap<String, ClearValue>, ValueArgError> {
         let mut values = BTreeMap::new();
-        let mut put = |flag: &str, args: &[String], parse: &dyn Fn(&str, &str) -> Result<ClearValue, ValueArgError>| {
-            for arg in args {
-                let (name, text) = split(flag, arg)?;
-                let value = parse(name, text)?;
-                if values.insert(name.to_string(), value).is_some() {
-                    return Err(ValueArgError(format!("value {name:?} is given more than once")));
+        let mut put =
+            |flag: &str,
+             args: &[String],
+             parse: &dyn Fn(&str, &str) -> Result<ClearValue, ValueArgError>| {
+                for arg in args {
+                    let (name, text) = split(flag, arg)?;
+                    let value = parse(name, text)?;
+                    if values.insert(name.to_string(), value).is_some() {
+                        return Err(ValueArgError(format!(
+                            "value {name:?} is given more than once"
+                        )));
+                    }
                 }
-            }
-            Ok::<_, ValueArgError>(())
-        };
-        put("public-integer", &self.integers, &|n, t| Ok(ClearValue::Integer(integer("public-integer", n, t)?)))?;
-        put("public-unsigned-integer", &self.unsigned_integers, &|n, t| {
-            Ok(ClearValue::UnsignedInteger(unsigned("public-unsigned-integer", n, t)?))
+                Ok::<_, ValueArgError>(())
+            };
+        put("public-integer", &self.integers, &|n, t| {
+            Ok(ClearValue::Integer(integer("public-integer", n, t)?))
         })?;
-        put("public-boolean", &self.booleans, &|n, t| Ok(ClearValue::Boolean(boolean("public-boolean", n, t)?)))?;
+        put(
+            "public-unsigned-integer",
+            &self.unsigned_integers,
+            &|n, t| {
+                Ok(ClearValue::UnsignedInteger(unsigned(
+                    "public-unsigned-integer",
+                    n,
+                    t,
+                )?))
+            },
+        )?;
+        put("public-boolean", &self.booleans, &|n, t| {
+            Ok(ClearValue::Boolean(boolean("public-boolean", n, t)?))
+        })?;
         put("secret-integer", &self.secret_integers, &|n, t| {
-            Ok(ClearValue::SecretInteger(SecretInteger::new(integer("secret-integer", n, t)?)))
+            Ok(ClearValue::SecretInteger(SecretInteger::new(integer(
+                "secret-integer",
+                n,
+                t,
+            )?)))
         })?;
-        put("secret-unsigned-integer", &self.secret_unsigned_integers, &|n, t| {
-            Ok(ClearValue::SecretUnsignedInteger(SecretUnsignedInteger::new(unsigned("secret-unsigned-integer", n, t)?)))
-        })?;
+        put(
+            "secret-unsigned-integer",
+            &self.secret_unsigned_integers,
+            &|n, t| {
+                Ok(ClearValue::SecretUnsignedInteger(
+                    SecretUnsignedInteger::new(unsigned("secret-unsigned-integer", n, t)?),
+                ))
+            },
+        )?;
         put("secret-boolean", &self.secret_booleans, &|n, t| {
-            Ok(ClearValue::SecretBoolean(SecretBoolean::new(boolean("secret-boolean", n, t)?)))
+            Ok(ClearValue::SecretBoolean(SecretBoolean::new(boolean(
+                "secret-boolean",
+                n,
+                t,
+            )?)))
         })?;
         let flag = "array-public-integer";
-        put(flag, &self.array_integers, &|n, t| array(flag, n, t, |e| Ok(ClearValue::Integer(integer(flag, n, e)?))))?;
+        put(flag, &self.array_integers, &|n, t| {
+            array(flag, n, t, |e| {
+                Ok(ClearValue::Integer(integer(flag, n, e)?))
+            })
+        })?;
         let flag = "array-public-unsigned-integer";
         put(flag, &self.array_unsigned_integers, &|n, t| {
-            array(flag, n, t, |e| Ok(ClearValue::UnsignedInteger(unsigned(flag, n, e)?)))
+            array(flag, n, t, |e| {
+                Ok(ClearValue::UnsignedInteger(unsigned(flag, n, e)?))
+            })
         })?;
         let flag = "array-secret-integer";
         put(flag, &self.array_secret_integers, &|n, t| {
-            array(flag, n, t, |e| Ok(ClearValue::SecretInteger(SecretInteger::new(integer(flag, n, e)?))))
+            array(flag, n, t, |e| {
+                Ok(ClearValue::SecretInteger(SecretInteger::new(integer(
+                    flag, n, e,
+                )?)))
+            })
         })?;
         let flag = "array-secret-unsigned-integer";
         put(flag, &self.array_secret_unsigned_integers, &|n, t| {
-            array(flag, n, t, |e| Ok(ClearValue::SecretUnsignedInteger(SecretUnsignedInteger::new(unsigned(flag, n, e)?))))
+            array(flag, n, t, |e| {
+                Ok(ClearValue::SecretUnsignedInteger(
+                    SecretUnsignedInteger::new(unsigned(flag, n, e)?),
+                ))
+            })
         })?;
         put("secret-blob", &self.secret_blobs, &|n, t| {
-            Ok(ClearValue::SecretBlob(SecretBlob::new(base64("secret-blob", n, t)?)))
+            Ok(ClearValue::SecretBlob(SecretBlob::new(base64(
+                "secret-blob",
+                n,
+                t,
+            )?)))
         })?;
         let flag = "ecdsa-digest-message";
         put(flag, &self.ecdsa_digest_messages, &|n, t| {
@@ -174,16 +233,24 @@ pub fn to_json(value: &ClearValue) -> Json {
         ClearValue::UnsignedInteger(v) => ("UnsignedInteger", json!(v.to_string())),
         ClearValue::Boolean(v) => ("Boolean", json!(v)),
         ClearValue::SecretInteger(v) => ("SecretInteger", json!(v.value().to_string())),
-        ClearValue::SecretUnsignedInteger(v) => ("SecretUnsignedInteger", json!(v.value().to_string())),
+        ClearValue::SecretUnsignedInteger(v) => {
+            ("SecretUnsignedInteger", json!(v.value().to_string()))
+        }
         ClearValue::SecretBoolean(v) => ("SecretBoolean", json!(v.value())),
         ClearValue::SecretBlob(v) => ("SecretBlob", json!(BASE64.encode(v.as_bytes()))),
-        ClearValue::Array(a) => ("Array", Json::Array(a.values().iter().map(to_json).collect())),
+        ClearValue::Array(a) => (
+            "Array",
+            Json::Array(a.values().iter().map(to_json).collect()),
+        ),
         ClearValue::Tuple(t) => ("Tuple", json!([to_json(t.left()), to_json(t.right())])),
         ClearValue::EcdsaPrivateKey(k) => ("EcdsaPrivateKey", json!(hex::encode(k.to_be_bytes()))),
-        ClearValue::EcdsaDigestMessage(d) => ("EcdsaDigestMessage", json!(BASE64.encode(d.as_bytes()))),
-        ClearValue::EcdsaSignature(s) => {
-            ("EcdsaSignature", json!({"r": hex::encode(s.r_be_bytes()), "s": hex::encode(s.s_be_bytes())}))
+        ClearValue::EcdsaDigestMessage(d) => {
+            ("EcdsaDigestMessage", json!(BASE64.encode(d.as_bytes())))
         }
+        ClearValue::EcdsaSignature(s) => (
+            "EcdsaSignature",
+            json!({"r": hex::encode(s.r_be_bytes()), "s": hex::encode(s.s_be_bytes())}),
+        ),
         ClearValue::EcdsaPublicKey(k) => ("EcdsaPublicKey", json!(hex::encode(k.as_bytes()))),
         ClearValue::StoreId(id) => ("StoreId", json!(hex::encode(id.as_bytes()))),
         ClearValue::EddsaPrivateKey(k) => ("EddsaPrivateKey", json!(hex::encode(k.to_le_bytes()))),
@@ -197,7 +264,12 @@ pub fn to_json(value: &ClearValue) -> Json {
 
 /// Named values as a JSON object.
 pub fn map_to_json(values: &BTreeMap<String, ClearValue>) -> Json {
-    Json::Object(values.iter().map(|(name, value)| (name.clone(), to_json(value))).collect())
+    Json::Object(
+        values
+            .iter()
+            .map(|(name, value)| (name.clone(), to_json(value)))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -220,16 +292,41 @@ mod tests {
     #[test]
     fn every_flag_builds_its_type() {
         let values = parse(&[
-            "--si", "a=-42", "--integer", "b=7", "--secret-boolean", "c=true", "--asi", "d=1,2,3",
-            "--sb", "e=aGVsbG8=", "--sui", "f=5",
+            "--si",
+            "a=-42",
+            "--integer",
+            "b=7",
+            "--secret-boolean",
+            "c=true",
+            "--asi",
+            "d=1,2,3",
+            "--sb",
+            "e=aGVsbG8=",
+            "--sui",
+            "f=5",
         ])
         .unwrap();
-        assert_eq!(to_json(&values["a"]), json!({"type": "SecretInteger", "value": "-42"}));
-        assert_eq!(to_json(&values["b"]), json!({"type": "Integer", "value": "7"}));
-        assert_eq!(to_json(&values["c"]), json!({"type": "SecretBoolean", "value": true}));
+        assert_eq!(
+            to_json(&values["a"]),
+            json!({"type": "SecretInteger", "value": "-42"})
+        );
+        assert_eq!(
+            to_json(&values["b"]),
+            json!({"type": "Integer", "value": "7"})
+        );
+        assert_eq!(
+            to_json(&values["c"]),
+            json!({"type": "SecretBoolean", "value": true})
+        );
         assert_eq!(to_json(&values["d"])["value"].as_array().unwrap().len(), 3);
-        assert_eq!(to_json(&values["e"]), json!({"type": "SecretBlob", "value": "aGVsbG8="}));
-        assert_eq!(to_json(&values["f"]), json!({"type": "SecretUnsignedInteger", "value": "5"}));
+        assert_eq!(
+            to_json(&values["e"]),
+            json!({"type": "SecretBlob", "value": "aGVsbG8="})
+        );
+        assert_eq!(
+            to_json(&values["f"]),
+            json!({"type": "SecretUnsignedInteger", "value": "5"})
+        );
     }
 
     #[test]

@@ -196,8 +196,14 @@ fn fixtures_match_recorded_metadata() {
         compared += 1;
     }
     println!("{}", memory_report.join("\n"));
-    // Every fixture has recorded metadata for one of its forms.
-    assert_eq!(compared, fixtures().len());
+    // Every fixture from the official tools has recorded metadata for one of its forms
+    // (our own hand-checked programs record none).
+    let official = fixtures()
+        .iter()
+        .filter(|f| !f.json["metadata"].is_null())
+        .count();
+    assert_eq!(compared, official);
+    assert!(compared >= 15, "only {compared} fixtures compared");
 }
 
 /// client-protocol.md §4.5 / the Rust client's translation.

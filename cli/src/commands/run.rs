@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use nilvm_core::field::Prime;
-use nilvm_nada::{EvalConfig, Program, evaluate};
+use nilvm_nada::{EvalConfig, EvalError, Program, evaluate};
 use rand::SeedableRng;
 use serde_json::{Value as Json, json};
 
@@ -42,23 +42,55 @@ pub fn run(args: &RunArgs) -> Result<Json, CliError> {
     let bytes = std::fs::read(&args.program)
         .map_err(|e| CliError::new(Failure::Input, format!("cannot read {path}: {e}")))?;
     let program = Program::decode(&bytes).map_err(|e| {
-        CliError::new(Failure::Input, format!("{path} is not a valid Nada program: {e}"))
-            .hint("compile it with `python -m nada_dsl.compile` (nada-dsl 0.8) or `nada build`")
+        CliError::new(
+            Failure::Input,
+            format!("{path} is not a valid Nada program: {e}"),
+        )
+        .hint("compile it with `python -m nada_dsl.compile` (nada-dsl 0.8) or `nada build`")
     })?;
-    let inputs = args.inputs.collect().map_err(|e| CliError::new(Failure::Input, e.0))?;
+    let inputs = args
+        .inputs
+        .collect()
+        .map_err(|e| CliError::new(Failure::Input, e.0))?;
     let config = EvalConfig::new(args.prime);
     let outputs = match args.seed {
-        Some(seed) => evaluate(&program, &inputs, &config, &mut rand::rngs::StdRng::seed_from_u64(seed)),
+        Some(seed) => evaluate(
+            &program,
+            &inputs,
+            &config,
+            &mut rand::rngs::StdRng::seed_from_u64(seed),
+        ),
         None => evaluate(&program, &inputs, &config, &mut rand::rng()),
     }
     .map_err(|e| {
-        let party = |index: usize| program.parties().get(index).map_or("?", |p| p.name.as_str());
+        let party = |index: usize| {
+            program
+                .parties()
+                .get(index)
+                .map_or("?", |p| p.name.as_str())
+        };
         let expected: Vec<String> = program
             .inputs()
             .iter()
-            .map(|input| format!("{} ({}, party {})", input.name, input.ty, party(input.party)))
+            .map(|input| {
+                format!(
+                    "{} ({}, party {})",
+                    input.name,
+                    input.ty,
+                    party(input.party)
+                )
+            })
             .collect();
-        CliError::new(Failure::Operation, format!("{path}: {e}"))
+        // Inputs that do not fit the program are the caller's to fix; the rest is the run.
+        let failure = match e {
+            EvalError::MissingInput { .. }
+            | EvalError::UnexpectedInput { .. }
+            | EvalError::WrongParty { .. }
+            | EvalError::InputType { .. }
+            | EvalError::InvalidInput { .. } => Failure::Input,
+            _ => Failure::Operation,
+        };
+        CliError::new(failure, format!("{path}: {e}"))
             .hint(format!("the program's inputs are: {}", expected.join(", ")))
     })?;
     let by_party = outputs.by_party();

@@ -6,13 +6,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use nilvm_proto::nillion::auth::v1::user::UserId as ProtoUserId;
-use nilvm_proto::nillion::payments::v1::quote::StoreProgram;
 use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use rand::SeedableRng;
 use uuid::Uuid;
 
 use crate::identity::UserKey;
 use crate::permissions::PermissionsDelta;
+use crate::program::ProgramName;
 use crate::rpc::{Code, Reply, Request, Status};
 use crate::values::{ClearValue, Integer, SecretInteger};
 
@@ -124,21 +124,15 @@ fn update_always_sends_all_four_commands() {
     assert!(sent.signed_receipt.is_some());
 }
 
+const ADD_SIMPLE: &[u8] = include_bytes!("../../../testdata/programs/add_simple.nada.bin");
+
 #[test]
 fn store_program_returns_the_common_id() {
     let mut cluster = ScriptedCluster::new(3, 1);
     let context = cluster.context.clone();
-    let quote = StoreProgram {
-        name: "main".into(),
-        contents_sha256: alloc::vec![0; 32],
-        ..Default::default()
-    };
-    let id = run(
-        &mut cluster,
-        store_program(start(), &context, quote.clone(), alloc::vec![1, 2, 3]),
-    )
-    .unwrap();
-    assert_eq!(id, "user/main");
+    let name = ProgramName::new("main").unwrap();
+    let op = store_program(start(), &context, &name, ADD_SIMPLE.to_vec()).unwrap();
+    assert_eq!(run(&mut cluster, op).unwrap(), "user/main");
     cluster.tamper = |t, reply| {
         if let (Target::Node(node), Reply::StoreProgram(r)) = (&t.target, reply) {
             if *node == nodes(3)[0] {
@@ -146,13 +140,22 @@ fn store_program_returns_the_common_id() {
             }
         }
     };
-    let error = run(
-        &mut cluster,
-        store_program(start(), &context, quote, alloc::vec![1]),
-    )
-    .unwrap_err();
+    let op = store_program(start(), &context, &name, ADD_SIMPLE.to_vec()).unwrap();
+    let error = run(&mut cluster, op).unwrap_err();
     assert!(
         matches!(error, OperationError::Inconsistent(_)),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_program_the_nodes_would_refuse_is_refused_before_paying() {
+    let cluster = ScriptedCluster::new(3, 1);
+    let name = ProgramName::new("main").unwrap();
+    let error =
+        store_program(start(), &cluster.context, &name, alloc::vec![0xff, 0x01]).unwrap_err();
+    assert!(
+        matches!(error, OperationError::InvalidInput(_)),
         "{error:?}"
     );
 }

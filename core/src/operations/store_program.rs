@@ -12,6 +12,7 @@ use nilvm_proto::nillion::payments::v1::quote::{
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
 
+use crate::program::{ProgramName, store_program_quote};
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
@@ -28,8 +29,21 @@ pub struct StoreProgramCall {
 }
 
 impl StoreProgramCall {
-    /// Prepares storing `program` with its quote parameters (metadata, hash and name).
-    pub fn new(context: &OperationContext, quote: Quote, program: Vec<u8>) -> Self {
+    /// Prepares storing `program` under `name`: computes its metadata for the quote and
+    /// refuses, before anything is paid, bytes the nodes would refuse after payment.
+    pub fn new(
+        context: &OperationContext,
+        name: &ProgramName,
+        program: Vec<u8>,
+    ) -> Result<Self, OperationError> {
+        let quote = store_program_quote(name, &program).map_err(|e| {
+            OperationError::InvalidInput(alloc::format!("cannot store program {name}: {e}"))
+        })?;
+        Ok(Self::with_quote(context, quote, program))
+    }
+
+    /// Prepares storing `program` with quote parameters computed elsewhere.
+    pub fn with_quote(context: &OperationContext, quote: Quote, program: Vec<u8>) -> Self {
         Self {
             members: context.members.iter().cloned().map(Target::Node).collect(),
             quote,
@@ -43,10 +57,14 @@ impl StoreProgramCall {
 pub fn store_program(
     now: Timestamp,
     context: &OperationContext,
-    quote: Quote,
+    name: &ProgramName,
     program: Vec<u8>,
-) -> Paid<StoreProgramCall> {
-    Paid::start(now, context, StoreProgramCall::new(context, quote, program))
+) -> Result<Paid<StoreProgramCall>, OperationError> {
+    Ok(Paid::start(
+        now,
+        context,
+        StoreProgramCall::new(context, name, program)?,
+    ))
 }
 
 impl PaidCall for StoreProgramCall {
