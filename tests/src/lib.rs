@@ -1,1 +1,3 @@
-//! Shared helpers for the integration test suites.
+//! Shared helpers for the integration suites.
+
+pub mod vector_json;

@@ -16,7 +16,7 @@ use nilvm_proto::nillion::values::v1::value as pb;
 use serde_json::Value as Json;
 
 pub fn load(name: &str) -> Json {
-    let path = format!("{}/tests/data/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../testdata/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
