@@ -10,8 +10,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-pub use nilvm_proto::nillion::membership::v1::cluster::Prime;
 use nilvm_proto::nillion::membership::v1::cluster as proto;
+pub use nilvm_proto::nillion::membership::v1::cluster::Prime;
 
 use crate::identity::{IdentityError, NodeId, PublicKey};
 
@@ -121,7 +121,10 @@ impl ClusterMember {
         &self.public_key
     }
 
-    fn from_proto(member: &proto::ClusterMember, position: MemberPosition) -> Result<Self, ClusterError> {
+    fn from_proto(
+        member: &proto::ClusterMember,
+        position: MemberPosition,
+    ) -> Result<Self, ClusterError> {
         let node_id = member
             .identity
             .as_ref()
@@ -232,8 +235,8 @@ impl Cluster {
             .as_ref()
             .ok_or(ClusterError::MissingLeader)
             .and_then(|l| ClusterMember::from_proto(l, MemberPosition::Leader))?;
-        let prime =
-            Prime::try_from(cluster.prime).map_err(|_| ClusterError::UnknownPrime(cluster.prime))?;
+        let prime = Prime::try_from(cluster.prime)
+            .map_err(|_| ClusterError::UnknownPrime(cluster.prime))?;
         let checked = Cluster {
             members,
             leader,
@@ -256,7 +259,9 @@ impl Cluster {
                 return Err(ClusterError::DuplicateMember(member.node_id.clone()));
             }
             if !endpoints.insert(member.grpc_endpoint.as_str()) {
-                return Err(ClusterError::DuplicateEndpoint(member.grpc_endpoint.clone()));
+                return Err(ClusterError::DuplicateEndpoint(
+                    member.grpc_endpoint.clone(),
+                ));
             }
         }
         if let Some(member) = self.member(&self.leader.node_id) {
@@ -264,8 +269,8 @@ impl Cluster {
                 return Err(ClusterError::LeaderKeyMismatch(self.leader.node_id.clone()));
             }
         }
-        let degree_ok = usize::try_from(self.polynomial_degree)
-            .is_ok_and(|degree| degree < self.members.len());
+        let degree_ok =
+            usize::try_from(self.polynomial_degree).is_ok_and(|degree| degree < self.members.len());
         if !degree_ok {
             return Err(ClusterError::DegreeTooHigh {
                 degree: self.polynomial_degree,
@@ -368,9 +373,13 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, port)| {
-                let key = UserKey::from_bytes(&sha256(format!("nillion-devnet:{i}").as_bytes()))
-                    .unwrap();
-                ClusterMember::new(key.node_id(), format!("http://127.0.0.1:{port}"), key.public_key())
+                let key =
+                    UserKey::from_bytes(&sha256(format!("nillion-devnet:{i}").as_bytes())).unwrap();
+                ClusterMember::new(
+                    key.node_id(),
+                    format!("http://127.0.0.1:{port}"),
+                    key.public_key(),
+                )
             })
             .collect();
         let leader = members[1].clone();
@@ -403,7 +412,14 @@ mod tests {
         );
         // Round trip, including the deprecated key field.
         let proto = cluster.to_proto();
-        assert_eq!(proto.members[0].public_key, proto.members[0].public_keys.as_ref().unwrap().authentication);
+        assert_eq!(
+            proto.members[0].public_key,
+            proto.members[0]
+                .public_keys
+                .as_ref()
+                .unwrap()
+                .authentication
+        );
         assert_eq!(Cluster::try_from(&proto), Ok(cluster));
     }
 
@@ -424,7 +440,9 @@ mod tests {
             Err(ClusterError::MissingIdentity(MemberPosition::Member(1)))
         );
         let mut c = devnet();
-        c.members[1].identity = Some(proto::NodeId { contents: Vec::new() });
+        c.members[1].identity = Some(proto::NodeId {
+            contents: Vec::new(),
+        });
         assert_eq!(
             Cluster::from_proto(&c),
             Err(ClusterError::MissingIdentity(MemberPosition::Member(1)))
@@ -433,11 +451,16 @@ mod tests {
         let mut c = devnet();
         c.members[2].public_keys = None;
         let err = Cluster::from_proto(&c).unwrap_err();
-        assert_eq!(err, ClusterError::MissingPublicKeys(MemberPosition::Member(2)));
+        assert_eq!(
+            err,
+            ClusterError::MissingPublicKeys(MemberPosition::Member(2))
+        );
         assert_eq!(err.to_string(), "member 2: 'public_keys' not set");
 
         let mut c = devnet();
-        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys { authentication: None });
+        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys {
+            authentication: None,
+        });
         assert_eq!(
             Cluster::from_proto(&c),
             Err(ClusterError::MissingPublicKeys(MemberPosition::Leader))
@@ -458,13 +481,19 @@ mod tests {
             .truncate(32);
         assert!(matches!(
             Cluster::from_proto(&c),
-            Err(ClusterError::InvalidPublicKey { position: MemberPosition::Member(0), .. })
+            Err(ClusterError::InvalidPublicKey {
+                position: MemberPosition::Member(0),
+                ..
+            })
         ));
         for endpoint in ["", "127.0.0.1:1234", "grpc://x:1", "http://", "https:///x"] {
             let mut c = devnet();
             c.members[0].grpc_endpoint = endpoint.into();
             assert!(
-                matches!(Cluster::from_proto(&c), Err(ClusterError::InvalidEndpoint { .. })),
+                matches!(
+                    Cluster::from_proto(&c),
+                    Err(ClusterError::InvalidEndpoint { .. })
+                ),
                 "{endpoint}"
             );
         }
@@ -472,7 +501,10 @@ mod tests {
         c.leader.as_mut().unwrap().grpc_endpoint = "ftp://x".into();
         assert!(matches!(
             Cluster::from_proto(&c),
-            Err(ClusterError::InvalidEndpoint { position: MemberPosition::Leader, .. })
+            Err(ClusterError::InvalidEndpoint {
+                position: MemberPosition::Leader,
+                ..
+            })
         ));
     }
 
@@ -480,24 +512,39 @@ mod tests {
     fn duplicates_and_leader_consistency() {
         let mut c = devnet();
         c.members[2].identity = c.members[0].identity.clone();
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::DuplicateMember(_))));
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::DuplicateMember(_))
+        ));
 
         let mut c = devnet();
         c.members[2].grpc_endpoint = c.members[0].grpc_endpoint.clone();
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::DuplicateEndpoint(_))));
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::DuplicateEndpoint(_))
+        ));
 
         let mut c = devnet();
         let other = UserKey::from_bytes(&[9; 32]).unwrap().public_key();
         let key = nilvm_proto::nillion::auth::v1::public_key::PublicKey::from(other);
-        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys { authentication: Some(key) });
-        assert!(matches!(Cluster::from_proto(&c), Err(ClusterError::LeaderKeyMismatch(_))));
+        c.leader.as_mut().unwrap().public_keys = Some(proto::PublicKeys {
+            authentication: Some(key),
+        });
+        assert!(matches!(
+            Cluster::from_proto(&c),
+            Err(ClusterError::LeaderKeyMismatch(_))
+        ));
 
         // A leader outside the member list is allowed.
         let mut c = devnet();
         let outside = UserKey::from_bytes(&[9; 32]).unwrap();
         c.leader = Some(
-            ClusterMember::new(outside.node_id(), "https://leader.example:443", outside.public_key())
-                .to_proto(),
+            ClusterMember::new(
+                outside.node_id(),
+                "https://leader.example:443",
+                outside.public_key(),
+            )
+            .to_proto(),
         );
         let cluster = Cluster::from_proto(&c).unwrap();
         assert!(!cluster.leader_is_member());
@@ -517,7 +564,10 @@ mod tests {
         c.polynomial_degree = 3;
         assert_eq!(
             Cluster::from_proto(&c),
-            Err(ClusterError::DegreeTooHigh { degree: 3, members: 3 })
+            Err(ClusterError::DegreeTooHigh {
+                degree: 3,
+                members: 3
+            })
         );
         c.polynomial_degree = 2;
         assert!(Cluster::from_proto(&c).is_ok());

@@ -18,6 +18,7 @@ pub mod field;
 pub mod identity;
 pub mod masking;
 pub mod operations;
+pub mod payments;
 pub mod permissions;
 pub mod rpc;
 pub mod time;

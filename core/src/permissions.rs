@@ -254,9 +254,7 @@ impl PermissionCommand {
     }
 
     /// Parses the protobuf message.
-    pub fn from_proto(
-        message: &proto_update::PermissionCommand,
-    ) -> Result<Self, PermissionsError> {
+    pub fn from_proto(message: &proto_update::PermissionCommand) -> Result<Self, PermissionsError> {
         Ok(PermissionCommand {
             grant: users_from_proto(&message.grant)?,
             revoke: users_from_proto(&message.revoke)?,
@@ -407,7 +405,10 @@ impl PermissionsDelta {
 
     /// The UpdatePermissions request carrying this delta. All four commands are sent, possibly
     /// empty, as both SDKs do.
-    pub fn to_request(&self, signed_receipt: SignedReceipt) -> proto_update::UpdatePermissionsRequest {
+    pub fn to_request(
+        &self,
+        signed_receipt: SignedReceipt,
+    ) -> proto_update::UpdatePermissionsRequest {
         proto_update::UpdatePermissionsRequest {
             signed_receipt: Some(signed_receipt),
             retrieve: Some(self.retrieve.to_proto()),
@@ -568,12 +569,19 @@ mod tests {
         assert_eq!(err.to_string(), "protobuf parsing error: 'owner' not set ");
 
         let mut message = Permissions::new(user(1)).to_proto();
-        message.owner = Some(ProtoUserId { contents: alloc::vec![1; 21] });
+        message.owner = Some(ProtoUserId {
+            contents: alloc::vec![1; 21],
+        });
         let err = Permissions::from_proto(&message).unwrap_err();
-        assert_eq!(err.to_string(), "protobuf parsing error: invalid user id length");
+        assert_eq!(
+            err.to_string(),
+            "protobuf parsing error: invalid user id length"
+        );
 
         let mut message = Permissions::new(user(1)).to_proto();
-        message.delete = alloc::vec![ProtoUserId { contents: Vec::new() }];
+        message.delete = alloc::vec![ProtoUserId {
+            contents: Vec::new()
+        }];
         assert!(matches!(
             Permissions::from_proto(&message),
             Err(PermissionsError::InvalidUserId(_))
@@ -646,14 +654,19 @@ mod tests {
 
         let mut bad = request.clone();
         bad.retrieve = Some(proto_update::PermissionCommand {
-            grant: alloc::vec![ProtoUserId { contents: alloc::vec![0; 5] }],
+            grant: alloc::vec![ProtoUserId {
+                contents: alloc::vec![0; 5]
+            }],
             revoke: Vec::new(),
         });
         assert!(PermissionsDelta::from_request(&bad).is_err());
         let mut bad = request;
         bad.compute = Some(proto_update::ComputePermissionCommand {
             grant: Vec::new(),
-            revoke: alloc::vec![proto::ComputePermissions { user: None, program_ids: Vec::new() }],
+            revoke: alloc::vec![proto::ComputePermissions {
+                user: None,
+                program_ids: Vec::new()
+            }],
         });
         assert_eq!(
             PermissionsDelta::from_request(&bad),

@@ -286,7 +286,9 @@ mod tests {
         let second = one.token_for(at(100), &n).unwrap().to_vec();
         let nonce = |bytes: &[u8]| {
             let signed = SignedToken::decode(bytes).unwrap();
-            Token::decode(signed.serialized_token.as_slice()).unwrap().nonce
+            Token::decode(signed.serialized_token.as_slice())
+                .unwrap()
+                .nonce
         };
         assert_ne!(nonce(&first), nonce(&second));
     }

@@ -1,0 +1,111 @@
+//! Paying for operations: quote requests, signed quotes, receipts, payment modes, add funds and
+//! the nilchain `MsgPayFor` transaction.
+//!
+//! A paid operation goes quote -> pay -> receipt -> invoke:
+//!
+//! 1. build the [`PriceQuoteRequest`] for the operation ([`quote_request`]) and send it to the
+//!    leader;
+//! 2. check the signed quote it answers with ([`validate_quote`]): leader signature, the
+//!    quoted request is exactly ours, not expired, not above the user's maximum fee;
+//! 3. pay: from the balance, or on chain with a [`chain_tx`] transaction whose resource is the
+//!    quote nonce ([`Payment`] drives this, including the fallback from balance to chain);
+//! 4. ask for the receipt ([`receipt_request`]) and check it ([`validate_receipt`]); the
+//!    operation request then carries the signed receipt unchanged.
+//!
+//! The leader and node sides live beside the client sides: [`sign_quote`], [`sign_receipt`],
+//! [`verify_receipt_on_node`], [`decode_add_funds_payload`], [`decode_pay_for`].
+
+pub mod add_funds;
+pub mod chain_tx;
+pub mod mode;
+pub mod quote;
+pub mod quote_request;
+pub mod receipt;
+
+use core::fmt;
+
+use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, price_quote_request};
+use nilvm_proto::nillion::payments::v1::receipt::{OperationMetadata, operation_metadata};
+
+pub use add_funds::{AddFundsError, AddFundsPayload, decode_add_funds_payload};
+pub use chain_tx::{ChainTxError, SignedTx, TxParams, decode_pay_for, nillion_address, pay_for_tx};
+pub use mode::{Payment, PaymentAction, PaymentError, PaymentMode, is_insufficient_balance};
+pub use quote::{Fees, MaxFee, Quote, QuoteError, sign_quote, validate_quote, verify_signed_quote};
+pub use receipt::{
+    NodeReceiptError, Receipt, ReceiptError, UsedReceipts, receipt_request, sign_receipt,
+    validate_receipt, verify_receipt_on_node, verify_signed_receipt,
+};
+
+/// The kinds of paid operations, as named in quotes and receipts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum OperationKind {
+    /// Pool status (leader query).
+    PoolStatus,
+    /// Store a program.
+    StoreProgram,
+    /// Retrieve values.
+    RetrieveValues,
+    /// Retrieve permissions.
+    RetrievePermissions,
+    /// Store (or update) values.
+    StoreValues,
+    /// Invoke a computation.
+    InvokeCompute,
+    /// Overwrite permissions.
+    OverwritePermissions,
+    /// Update permissions.
+    UpdatePermissions,
+}
+
+impl OperationKind {
+    /// The operation a quote request is for, if any is set.
+    pub fn of_request(request: &PriceQuoteRequest) -> Option<Self> {
+        use price_quote_request::Operation as Op;
+        Some(match request.operation.as_ref()? {
+            Op::PoolStatus(()) => OperationKind::PoolStatus,
+            Op::StoreProgram(_) => OperationKind::StoreProgram,
+            Op::RetrieveValues(_) => OperationKind::RetrieveValues,
+            Op::RetrievePermissions(_) => OperationKind::RetrievePermissions,
+            Op::StoreValues(_) => OperationKind::StoreValues,
+            Op::InvokeCompute(_) => OperationKind::InvokeCompute,
+            Op::OverwritePermissions(_) => OperationKind::OverwritePermissions,
+            Op::UpdatePermissions(_) => OperationKind::UpdatePermissions,
+        })
+    }
+
+    /// The operation a receipt is for, if any is set.
+    pub fn of_metadata(metadata: &OperationMetadata) -> Option<Self> {
+        use operation_metadata::Operation as Op;
+        Some(match metadata.operation.as_ref()? {
+            Op::PoolStatus(()) => OperationKind::PoolStatus,
+            Op::StoreProgram(_) => OperationKind::StoreProgram,
+            Op::RetrieveValues(_) => OperationKind::RetrieveValues,
+            Op::RetrievePermissions(_) => OperationKind::RetrievePermissions,
+            Op::StoreValues(_) => OperationKind::StoreValues,
+            Op::InvokeCompute(_) => OperationKind::InvokeCompute,
+            Op::OverwritePermissions(_) => OperationKind::OverwritePermissions,
+            Op::UpdatePermissions(_) => OperationKind::UpdatePermissions,
+        })
+    }
+
+    /// The name the nodes use in "receipt is not for a '`<name>`' operation".
+    pub const fn name(self) -> &'static str {
+        match self {
+            OperationKind::PoolStatus => "pool status",
+            OperationKind::StoreProgram => "store program",
+            OperationKind::RetrieveValues => "retrieve values",
+            OperationKind::RetrievePermissions => "retrieve permissions",
+            OperationKind::StoreValues => "store values",
+            OperationKind::InvokeCompute => "invoke compute",
+            OperationKind::OverwritePermissions => "overwrite permissions",
+            OperationKind::UpdatePermissions => "update permissions",
+        }
+    }
+}
+
+impl fmt::Display for OperationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

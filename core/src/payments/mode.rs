@@ -1,0 +1,463 @@
+//! Payment modes and the pay step of a paid operation.
+//!
+//! [`PaymentMode::FromBalance`] (the default of both SDKs) asks for a receipt with an empty
+//! `tx_hash`. When the leader answers FAILED_PRECONDITION with a `google.rpc.PreconditionFailure`
+//! violation `{type: "PAYMENT", subject: "BALANCE"}` ("not enough funds"), the same quote is paid
+//! on chain and the receipt asked for again with the tx hash. [`PaymentMode::PayPerOperation`]
+//! pays on chain straight away. [`Payment`] is the small state machine doing this.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use nilvm_proto::Message;
+use nilvm_proto::nillion::membership::v1::version::SemverVersion;
+use nilvm_proto::nillion::payments::v1::receipt::{PaymentReceiptRequest, SignedReceipt};
+use nilvm_proto::well_known::Any;
+
+use super::quote::{QUOTE_NONCE_LENGTH, Quote};
+use super::receipt::{Receipt, ReceiptError, receipt_request, validate_receipt};
+use crate::identity::PublicKey;
+use crate::time::Timestamp;
+
+/// The gRPC code FAILED_PRECONDITION.
+pub const FAILED_PRECONDITION: i32 = 9;
+
+/// The message of the leader's insufficient-balance status.
+pub const NOT_ENOUGH_FUNDS: &str = "not enough funds";
+
+const PRECONDITION_FAILURE_TYPE_URL: &str = "type.googleapis.com/google.rpc.PreconditionFailure";
+
+/// `google.rpc.Status`, as carried in the `grpc-status-details-bin` trailer.
+#[derive(Clone, PartialEq, Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<Any>,
+}
+
+/// `google.rpc.PreconditionFailure`.
+#[derive(Clone, PartialEq, Message)]
+struct PreconditionFailure {
+    #[prost(message, repeated, tag = "1")]
+    violations: Vec<Violation>,
+}
+
+/// `google.rpc.PreconditionFailure.Violation`.
+#[derive(Clone, PartialEq, Message)]
+struct Violation {
+    #[prost(string, tag = "1")]
+    r#type: String,
+    #[prost(string, tag = "2")]
+    subject: String,
+    #[prost(string, tag = "3")]
+    description: String,
+}
+
+/// Whether a failed PaymentReceipt call means "the balance cannot cover it": code
+/// FAILED_PRECONDITION and, in the status details (the `grpc-status-details-bin` bytes, an
+/// encoded `google.rpc.Status`), a PreconditionFailure with a `PAYMENT`/`BALANCE` violation.
+/// Without that detail there is no fallback, as in both SDKs.
+pub fn is_insufficient_balance(code: i32, status_details: &[u8]) -> bool {
+    if code != FAILED_PRECONDITION {
+        return false;
+    }
+    let Ok(status) = RpcStatus::decode(status_details) else {
+        return false;
+    };
+    status
+        .details
+        .iter()
+        .filter(|any| any.type_url == PRECONDITION_FAILURE_TYPE_URL)
+        .filter_map(|any| PreconditionFailure::decode(any.value.as_slice()).ok())
+        .flat_map(|failure| failure.violations)
+        .any(|v| v.r#type == "PAYMENT" && v.subject == "BALANCE")
+}
+
+/// The status details the leader attaches to "not enough funds" (for an emulated leader):
+/// an encoded `google.rpc.Status` for the `grpc-status-details-bin` trailer.
+pub fn insufficient_balance_status_details() -> Vec<u8> {
+    let failure = PreconditionFailure {
+        violations: vec![Violation {
+            r#type: "PAYMENT".into(),
+            subject: "BALANCE".into(),
+            description: "balance is not enough to cover for operation cost".into(),
+        }],
+    };
+    RpcStatus {
+        code: FAILED_PRECONDITION,
+        message: NOT_ENOUGH_FUNDS.into(),
+        details: vec![Any {
+            type_url: PRECONDITION_FAILURE_TYPE_URL.into(),
+            value: failure.encode_to_vec(),
+        }],
+    }
+    .encode_to_vec()
+}
+
+/// How operations are paid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaymentMode {
+    /// From the prepaid balance, falling back to on-chain payment when it is too low.
+    #[default]
+    FromBalance,
+    /// On chain for every operation.
+    PayPerOperation,
+}
+
+impl PaymentMode {
+    /// The mode to use given the bootnode's version: balances need nodes of 0.8 or later, so
+    /// older versions switch to pay-per-operation. An unset (or all-zero) version is a devnet
+    /// build and supports balances.
+    pub fn for_node_version(self, version: Option<&SemverVersion>) -> Self {
+        match self {
+            PaymentMode::FromBalance if !balance_supported(version) => PaymentMode::PayPerOperation,
+            mode => mode,
+        }
+    }
+}
+
+/// Whether a node of this version supports paying from a balance.
+pub fn balance_supported(version: Option<&SemverVersion>) -> bool {
+    match version {
+        None => true,
+        Some(v) => (v.major == 0 && v.minor == 0 && v.patch == 0) || v.major > 0 || v.minor >= 8,
+    }
+}
+
+/// Why paying failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaymentError {
+    /// The leader refused the receipt (and it was not a balance fallback).
+    #[error("the leader refused the payment receipt (code {code})")]
+    ReceiptRefused {
+        /// The gRPC status code.
+        code: i32,
+    },
+    /// The receipt the leader sent is not acceptable.
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    /// A call that does not fit the current state.
+    #[error("payment misuse: {0}")]
+    ApiMisuse(&'static str),
+}
+
+/// What the driver must do next for a [`Payment`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum PaymentAction {
+    /// Send this PaymentReceipt request to the leader; answer with
+    /// [`Payment::handle_receipt`] or [`Payment::handle_receipt_failure`].
+    RequestReceipt(PaymentReceiptRequest),
+    /// Pay `amount_unil` on chain for `resource` (a `MsgPayFor`); answer with
+    /// [`Payment::handle_paid`].
+    PayOnChain {
+        /// Amount in unil: the quote's `fees.tokens`.
+        amount_unil: u64,
+        /// The quote nonce.
+        resource: [u8; QUOTE_NONCE_LENGTH],
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum State {
+    ReceiptFromBalance,
+    Paying,
+    ReceiptWithTx(String),
+    Done,
+    Failed,
+}
+
+/// The pay step for one quote: which receipt request to send, when to pay on chain, and the
+/// validation of the receipt.
+///
+/// ```
+/// # use nilvm_core::payments::{Payment, PaymentAction, PaymentMode, Quote};
+/// # fn drive(quote: Quote) {
+/// let mut payment = Payment::new(PaymentMode::FromBalance, quote);
+/// match payment.next_action() {
+///     Some(PaymentAction::RequestReceipt(request)) => { /* send to the leader */ }
+///     Some(PaymentAction::PayOnChain { amount_unil, resource }) => { /* pay */ }
+///     _ => {}
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Payment {
+    quote: Quote,
+    state: State,
+}
+
+impl Payment {
+    /// Starts paying for a validated quote.
+    pub fn new(mode: PaymentMode, quote: Quote) -> Self {
+        let state = match mode {
+            PaymentMode::FromBalance => State::ReceiptFromBalance,
+            PaymentMode::PayPerOperation => State::Paying,
+        };
+        Payment { quote, state }
+    }
+
+    /// The quote being paid.
+    pub fn quote(&self) -> &Quote {
+        &self.quote
+    }
+
+    /// The next thing to do, or `None` once the receipt is in or the payment failed. Poll again
+    /// after every `handle_*` call.
+    pub fn next_action(&self) -> Option<PaymentAction> {
+        match &self.state {
+            State::ReceiptFromBalance => Some(PaymentAction::RequestReceipt(receipt_request(
+                &self.quote,
+                None,
+            ))),
+            State::Paying => Some(PaymentAction::PayOnChain {
+                amount_unil: self.quote.fees().tokens,
+                resource: *self.quote.nonce(),
+            }),
+            State::ReceiptWithTx(tx_hash) => Some(PaymentAction::RequestReceipt(receipt_request(
+                &self.quote,
+                Some(tx_hash),
+            ))),
+            State::Done | State::Failed => None,
+        }
+    }
+
+    /// The on-chain payment went through with this tx hash.
+    pub fn handle_paid(&mut self, tx_hash: impl Into<String>) -> Result<(), PaymentError> {
+        if self.state != State::Paying {
+            return Err(PaymentError::ApiMisuse("no on-chain payment was asked for"));
+        }
+        self.state = State::ReceiptWithTx(tx_hash.into());
+        Ok(())
+    }
+
+    /// The leader answered the receipt request with an error status (`status_details`: the
+    /// `grpc-status-details-bin` bytes, empty if none). A balance too low switches to paying
+    /// on chain; anything else fails.
+    pub fn handle_receipt_failure(
+        &mut self,
+        code: i32,
+        status_details: &[u8],
+    ) -> Result<(), PaymentError> {
+        match self.state {
+            State::ReceiptFromBalance if is_insufficient_balance(code, status_details) => {
+                self.state = State::Paying;
+                Ok(())
+            }
+            State::ReceiptFromBalance | State::ReceiptWithTx(_) => {
+                self.state = State::Failed;
+                Err(PaymentError::ReceiptRefused { code })
+            }
+            _ => Err(PaymentError::ApiMisuse("no receipt was asked for")),
+        }
+    }
+
+    /// The leader sent the receipt: it is checked against the quote ([`validate_receipt`]).
+    pub fn handle_receipt(
+        &mut self,
+        signed: &SignedReceipt,
+        leader_key: &PublicKey,
+        now: Timestamp,
+    ) -> Result<Receipt, PaymentError> {
+        if !matches!(
+            self.state,
+            State::ReceiptFromBalance | State::ReceiptWithTx(_)
+        ) {
+            return Err(PaymentError::ApiMisuse("no receipt was asked for"));
+        }
+        match validate_receipt(signed, leader_key, &self.quote, now) {
+            Ok(receipt) => {
+                self.state = State::Done;
+                Ok(receipt)
+            }
+            Err(e) => {
+                self.state = State::Failed;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::payments::quote::tests::{FEES, at, leader, signed_quote, store_request};
+    use crate::payments::quote::verify_signed_quote;
+    use crate::payments::quote_request;
+    use crate::payments::receipt::{new_receipt, operation_metadata, sign_receipt};
+
+    fn quote() -> Quote {
+        verify_signed_quote(&signed_quote(store_request(), 1000), &leader().public_key()).unwrap()
+    }
+
+    fn receipt_for(
+        request: &nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest,
+    ) -> SignedReceipt {
+        let metadata = operation_metadata(request, Vec::new(), Vec::new()).unwrap();
+        sign_receipt(&leader(), &new_receipt([2; 16], metadata, at(5000))).unwrap()
+    }
+
+    #[test]
+    fn balance_detail_detection() {
+        let details = insufficient_balance_status_details();
+        assert!(is_insufficient_balance(FAILED_PRECONDITION, &details));
+        assert!(!is_insufficient_balance(3, &details));
+        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &[]));
+        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &[0xff, 0x01]));
+        // A precondition failure about something else.
+        let other = RpcStatus {
+            code: 9,
+            message: "x".into(),
+            details: vec![Any {
+                type_url: PRECONDITION_FAILURE_TYPE_URL.into(),
+                value: PreconditionFailure {
+                    violations: vec![Violation {
+                        r#type: "PAYMENT".into(),
+                        subject: "NONCE".into(),
+                        description: String::new(),
+                    }],
+                }
+                .encode_to_vec(),
+            }],
+        }
+        .encode_to_vec();
+        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &other));
+    }
+
+    #[test]
+    fn from_balance_happy_path() {
+        let mut payment = Payment::new(PaymentMode::FromBalance, quote());
+        let Some(PaymentAction::RequestReceipt(request)) = payment.next_action() else {
+            panic!("receipt request expected");
+        };
+        assert!(request.tx_hash.is_empty());
+        let receipt = payment
+            .handle_receipt(
+                &receipt_for(&store_request()),
+                &leader().public_key(),
+                at(0),
+            )
+            .unwrap();
+        assert_eq!(receipt.identifier().get_version_num(), 4);
+        assert_eq!(payment.next_action(), None);
+    }
+
+    #[test]
+    fn insufficient_balance_falls_back_to_chain() {
+        let mut payment = Payment::new(PaymentMode::FromBalance, quote());
+        payment
+            .handle_receipt_failure(FAILED_PRECONDITION, &insufficient_balance_status_details())
+            .unwrap();
+        assert_eq!(
+            payment.next_action(),
+            Some(PaymentAction::PayOnChain {
+                amount_unil: FEES.tokens,
+                resource: [4; 32]
+            })
+        );
+        assert!(payment.handle_receipt_failure(9, &[]).is_err());
+        payment.handle_paid("ABCDEF").unwrap();
+        let Some(PaymentAction::RequestReceipt(request)) = payment.next_action() else {
+            panic!("receipt request expected");
+        };
+        assert_eq!(request.tx_hash, "ABCDEF");
+        // The same quote is reused.
+        assert_eq!(
+            request.signed_quote.as_ref(),
+            Some(payment.quote().signed())
+        );
+        payment
+            .handle_receipt(
+                &receipt_for(&store_request()),
+                &leader().public_key(),
+                at(0),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn other_failures_do_not_fall_back() {
+        let mut payment = Payment::new(PaymentMode::FromBalance, quote());
+        assert_eq!(
+            payment.handle_receipt_failure(FAILED_PRECONDITION, &[]),
+            Err(PaymentError::ReceiptRefused { code: 9 })
+        );
+        assert_eq!(payment.next_action(), None);
+
+        let mut payment = Payment::new(PaymentMode::PayPerOperation, quote());
+        assert!(matches!(
+            payment.next_action(),
+            Some(PaymentAction::PayOnChain { .. })
+        ));
+        // No fallback loop once paying on chain.
+        assert!(matches!(
+            payment.handle_receipt(
+                &receipt_for(&store_request()),
+                &leader().public_key(),
+                at(0)
+            ),
+            Err(PaymentError::ApiMisuse(_))
+        ));
+        payment.handle_paid("AA").unwrap();
+        assert!(payment.handle_paid("BB").is_err());
+        assert_eq!(
+            payment.handle_receipt_failure(
+                FAILED_PRECONDITION,
+                &insufficient_balance_status_details()
+            ),
+            Err(PaymentError::ReceiptRefused { code: 9 })
+        );
+    }
+
+    #[test]
+    fn receipt_for_another_operation_fails_the_payment() {
+        let mut payment = Payment::new(PaymentMode::FromBalance, quote());
+        let err = payment
+            .handle_receipt(
+                &receipt_for(&quote_request::pool_status()),
+                &leader().public_key(),
+                at(0),
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            PaymentError::Receipt(ReceiptError::OperationMismatch { .. })
+        ));
+        assert_eq!(payment.next_action(), None);
+    }
+
+    #[test]
+    fn version_rules() {
+        let v = |major, minor, patch| SemverVersion {
+            major,
+            minor,
+            patch,
+            pre_release: String::new(),
+        };
+        assert!(balance_supported(None));
+        assert!(balance_supported(Some(&v(0, 0, 0))));
+        assert!(balance_supported(Some(&v(0, 8, 0))));
+        assert!(balance_supported(Some(&v(1, 0, 0))));
+        assert!(!balance_supported(Some(&v(0, 7, 9))));
+        assert_eq!(
+            PaymentMode::FromBalance.for_node_version(Some(&v(0, 7, 0))),
+            PaymentMode::PayPerOperation
+        );
+        assert_eq!(
+            PaymentMode::FromBalance.for_node_version(None),
+            PaymentMode::FromBalance
+        );
+        assert_eq!(
+            PaymentMode::PayPerOperation.for_node_version(None),
+            PaymentMode::PayPerOperation
+        );
+    }
+}
