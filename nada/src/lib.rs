@@ -1,5 +1,28 @@
 //! The Nada program runtime: decode compiled `.nada.bin` programs and evaluate them with the
 //! nilVM nodes' semantics.
+//!
+//! - [`Program::decode`] turns MIR bytes (raw `nada_dsl.compile` output or the preprocessed form
+//!   `nada build` writes) into a typed, validated [`Program`]: parties, inputs, literals,
+//!   outputs, functions, and operations in topological order.
+//! - The evaluator runs a program in the clear over the field of a given prime, with the
+//!   semantics of the nodes' protocols (nada-programs.md §6–§8).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod error;
+pub mod program;
+pub mod types;
+mod validate;
+
+pub use error::{EvalError, ProgramError};
+pub use program::{
+    BinaryOp, Function, FunctionArg, Graph, Input, Literal, LiteralValue, Node, NodeIndex,
+    Operation, Output, Party, Program, TupleIndex, UnaryOp,
+};
+pub use types::{NadaType, ScalarKind};
+pub use validate::MAX_VALUE_LEAVES;
+pub mod eval;
+pub use eval::{EvalConfig, Limits, OutputValue, Outputs, TruncPrMode, evaluate, evaluate_by_party};
