@@ -10,8 +10,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+pub use crate::field::Prime;
 use nilvm_proto::nillion::membership::v1::cluster as proto;
-pub use nilvm_proto::nillion::membership::v1::cluster::Prime;
 
 use crate::identity::{IdentityError, NodeId, PublicKey};
 
@@ -183,7 +183,7 @@ impl ClusterMember {
 ///     })
 ///     .collect();
 /// let leader = members[0].clone();
-/// let cluster = Cluster::new(members, leader, Prime::Safe256Bits, 1, 0).unwrap();
+/// let cluster = Cluster::new(members, leader, Prime::U256, 1, 0).unwrap();
 /// let ids = cluster.party_ids();
 /// assert!(ids.windows(2).all(|w| w[0] < w[1]));
 /// ```
@@ -235,8 +235,8 @@ impl Cluster {
             .as_ref()
             .ok_or(ClusterError::MissingLeader)
             .and_then(|l| ClusterMember::from_proto(l, MemberPosition::Leader))?;
-        let prime = Prime::try_from(cluster.prime)
-            .map_err(|_| ClusterError::UnknownPrime(cluster.prime))?;
+        let prime = Prime::from_cluster_enum(cluster.prime)
+            .ok_or(ClusterError::UnknownPrime(cluster.prime))?;
         let checked = Cluster {
             members,
             leader,
@@ -300,18 +300,14 @@ impl Cluster {
         self.member(&self.leader.node_id).is_some()
     }
 
-    /// The prime of the secret-sharing field (`SAFE_64_BITS`, `SAFE_128_BITS`, `SAFE_256_BITS`).
+    /// The prime of the secret-sharing field (the wire's `SAFE_64_BITS`, `SAFE_128_BITS`, `SAFE_256_BITS`).
     pub fn prime(&self) -> Prime {
         self.prime
     }
 
     /// The prime's size in bits: 64, 128 or 256.
     pub fn prime_bits(&self) -> u32 {
-        match self.prime {
-            Prime::Safe64Bits => 64,
-            Prime::Safe128Bits => 128,
-            Prime::Safe256Bits => 256,
-        }
+        self.prime.bits()
     }
 
     /// The Shamir polynomial degree `t` (`t + 1` shares reconstruct a secret).
@@ -345,7 +341,7 @@ impl Cluster {
         proto::Cluster {
             members: self.members.iter().map(ClusterMember::to_proto).collect(),
             leader: Some(self.leader.to_proto()),
-            prime: self.prime as i32,
+            prime: self.prime.cluster_enum(),
             polynomial_degree: self.polynomial_degree,
             kappa: self.kappa,
         }
@@ -383,7 +379,7 @@ mod tests {
             })
             .collect();
         let leader = members[1].clone();
-        Cluster::new(members, leader, Prime::Safe256Bits, 1, 0)
+        Cluster::new(members, leader, Prime::U256, 1, 0)
             .unwrap()
             .to_proto()
     }
@@ -558,7 +554,7 @@ mod tests {
         c.prime = 0;
         assert_eq!(Cluster::from_proto(&c).unwrap().prime_bits(), 64);
         c.prime = 1;
-        assert_eq!(Cluster::from_proto(&c).unwrap().prime(), Prime::Safe128Bits);
+        assert_eq!(Cluster::from_proto(&c).unwrap().prime(), Prime::U128);
 
         let mut c = devnet();
         c.polynomial_degree = 3;

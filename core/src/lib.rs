@@ -5,7 +5,42 @@
 //!
 //! - [`field`]: arithmetic in the three safe-prime fields;
 //! - [`values`]: clear and encrypted values, protobuf conversion, classify and payload size;
-//! - [`masking`]: the masker (Shamir and additive sharing) and the strict unmasker.
+//! - [`masking`]: the masker (Shamir and additive sharing) and the strict unmasker;
+//! - [`identity`], [`auth`]: user keys and ids, node ids, auth tokens;
+//! - [`cluster`], [`permissions`]: the cluster definition and the permissions model;
+//! - [`rpc`]: one request and one reply enum for every nilVM RPC, and a transport-neutral status;
+//! - [`operations`]: one state machine per operation, and the paid pipeline.
+//!
+//! # Driving an operation
+//!
+//! A driver sends what the operation asks for, feeds back what comes in, and stops at
+//! [`Output::Done`](operations::Output::Done). Here the "network" answers in-process:
+//!
+//! ```
+//! use nilvm_core::identity::NodeId;
+//! use nilvm_core::operations::{delete_values::delete_values, Operation, Output, RetryPolicy};
+//! use nilvm_core::rpc::Reply;
+//! use nilvm_core::time::Timestamp;
+//!
+//! let members = [NodeId::new(vec![1; 20]).unwrap(), NodeId::new(vec![2; 20]).unwrap()];
+//! let mut now = Timestamp::from_unix_seconds(1_700_000_000);
+//! let mut op = delete_values(now, &members, uuid::Uuid::nil(), RetryPolicy::default());
+//! let result = loop {
+//!     match op.poll_output() {
+//!         // A real driver sends `transmit.request` to `transmit.target` and, later, hands the
+//!         // reply (or the transport's failure as a `Status`) back with `transmit.id`.
+//!         Some(Output::Transmit(transmit)) => op.handle_reply(now, transmit.id, Ok(Reply::DeleteValues(()))),
+//!         Some(Output::Pay(_payment)) => unreachable!("deleting is free"),
+//!         Some(Output::Done(result)) => break result,
+//!         // Nothing to do until a reply arrives or the next timeout passes.
+//!         None => {
+//!             now = op.poll_timeout().expect("something is pending");
+//!             op.handle_timeout(now);
+//!         }
+//!     }
+//! };
+//! assert_eq!(result, Ok(()));
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

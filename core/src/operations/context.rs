@@ -2,11 +2,13 @@
 
 use alloc::vec::Vec;
 
+use crate::cluster::Cluster;
 use crate::identity::{NodeId, PublicKey};
-use crate::masking::SecretMasker;
+use crate::masking::{PartyId, SecretMasker};
 
-use super::RetryPolicy;
-use super::payment_receipt::PaymentMode;
+use super::{OperationError, RetryPolicy};
+use crate::payments::mode::PaymentMode;
+use crate::payments::quote::MaxFee;
 
 /// The cluster as operations see it, and how the caller wants to pay and retry.
 #[derive(Clone, Debug)]
@@ -21,8 +23,54 @@ pub struct OperationContext {
     pub masker: SecretMasker,
     /// How paid operations are paid for.
     pub payment_mode: PaymentMode,
-    /// Refuse quotes above this many unil.
-    pub max_tokens: Option<u64>,
+    /// Refuse quotes above these fees.
+    pub max_fee: Option<MaxFee>,
     /// When to re-send failed requests.
     pub retry: RetryPolicy,
+}
+
+impl OperationContext {
+    /// The context for a discovered cluster, paying from the balance with the official
+    /// clients' retry policy and no price limit.
+    pub fn new(cluster: &Cluster) -> Result<Self, OperationError> {
+        let members: Vec<NodeId> = cluster
+            .members()
+            .iter()
+            .map(|m| m.node_id().clone())
+            .collect();
+        let parties = members.iter().map(|m| PartyId::new(m.as_bytes()));
+        let masker = SecretMasker::new(
+            cluster.prime(),
+            u64::from(cluster.polynomial_degree()),
+            parties,
+        )
+        .map_err(|e| OperationError::InvalidInput(alloc::format!("unusable cluster: {e}")))?;
+        Ok(Self {
+            members,
+            leader: cluster.leader().node_id().clone(),
+            leader_key: *cluster.leader().public_key(),
+            masker,
+            payment_mode: PaymentMode::default(),
+            max_fee: None,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// Pays as `mode` says.
+    pub fn with_payment_mode(mut self, mode: PaymentMode) -> Self {
+        self.payment_mode = mode;
+        self
+    }
+
+    /// Refuses quotes above `max`.
+    pub fn with_max_fee(mut self, max: MaxFee) -> Self {
+        self.max_fee = Some(max);
+        self
+    }
+
+    /// Retries as `policy` says.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
 }

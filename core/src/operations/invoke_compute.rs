@@ -12,9 +12,7 @@ use nilvm_proto::Message;
 use nilvm_proto::nillion::compute::v1::invoke::{
     InputPartyBinding, InvokeComputeRequest, OutputPartyBinding,
 };
-use nilvm_proto::nillion::payments::v1::quote::{
-    InvokeCompute as Quote, PriceQuoteRequest, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::{Receipt, SignedReceipt};
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
@@ -22,6 +20,7 @@ use uuid::Uuid;
 
 use crate::identity::UserId;
 use crate::masking::PartyId;
+use crate::payments::quote_request;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 use crate::values::{ClearValue, payload_size, proto::to_named_values};
@@ -48,7 +47,8 @@ pub struct InvokeComputeInput {
 #[derive(Debug)]
 pub struct InvokeComputeCall {
     members: Vec<Target>,
-    quote: Quote,
+    program_id: String,
+    values_payload_size: u64,
     request: InvokeComputeRequest,
     shares: Vec<Vec<NamedValue>>,
     receipt_id: Option<Uuid>,
@@ -123,10 +123,8 @@ impl InvokeComputeCall {
         };
         Ok(Self {
             members: context.members.iter().cloned().map(Target::Node).collect(),
-            quote: Quote {
-                program_id: input.program_id,
-                values_payload_size: size,
-            },
+            program_id: input.program_id,
+            values_payload_size: size,
             request,
             shares,
             receipt_id: None,
@@ -154,11 +152,7 @@ pub fn invoke_compute<R: CryptoRng + ?Sized>(
 
 impl PaidCall for InvokeComputeCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::InvokeCompute(
-                self.quote.clone(),
-            )),
-        }
+        quote_request::invoke_compute(self.program_id.clone(), self.values_payload_size)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

@@ -4,7 +4,7 @@
 //! driver (the gRPC client, the emulated cluster, a test) feeds it input and drains its output:
 //!
 //! - **inputs**: [`Operation::handle_reply`] for each node reply (or the transport's failure,
-//!   as a [`Status`](crate::rpc::Status)), [`Operation::handle_stream_end`] when a reply stream
+//!   as a [`Status`]), [`Operation::handle_stream_end`] when a reply stream
 //!   closes, [`Operation::handle_payment`] with the outcome of a payment it asked for, and
 //!   [`Operation::handle_timeout`] when [`Operation::poll_timeout`] passes;
 //! - **outputs**: after *every* input, call [`Operation::poll_output`] until it returns `None`:
@@ -20,7 +20,6 @@ mod fanout;
 #[cfg(test)]
 mod ops_tests;
 mod paid;
-mod permission_sets;
 #[cfg(test)]
 mod pipeline_tests;
 mod single;
@@ -30,6 +29,7 @@ mod unmask;
 
 pub mod account_balance;
 pub mod delete_values;
+pub mod discover_cluster;
 pub mod invoke_compute;
 pub mod node_version;
 pub mod overwrite_permissions;

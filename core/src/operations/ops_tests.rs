@@ -7,12 +7,12 @@ use alloc::vec::Vec;
 
 use nilvm_proto::nillion::auth::v1::user::UserId as ProtoUserId;
 use nilvm_proto::nillion::payments::v1::quote::StoreProgram;
-use nilvm_proto::nillion::permissions::v1::permissions::{ComputePermissions, Permissions};
-use nilvm_proto::nillion::permissions::v1::update::{PermissionCommand, UpdatePermissionsRequest};
+use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use rand::SeedableRng;
 use uuid::Uuid;
 
 use crate::identity::UserKey;
+use crate::permissions::PermissionsDelta;
 use crate::rpc::{Code, Reply, Request, Status};
 use crate::values::{ClearValue, Integer, SecretInteger};
 
@@ -26,6 +26,10 @@ use super::testing::cluster::{ScriptedCluster, chain_payer};
 use super::testing::{drive, drive_with_payer, nodes, start};
 use super::update_permissions::update_permissions;
 use super::{OperationError, Target};
+
+fn key(seed: u8) -> UserKey {
+    UserKey::from_bytes(&[seed; 32]).unwrap()
+}
 
 fn user(seed: u8) -> ProtoUserId {
     UserKey::from_bytes(&[seed; 32]).unwrap().user_id().into()
@@ -90,36 +94,24 @@ fn members_with_different_permissions_are_reported() {
 }
 
 #[test]
-fn overwrite_needs_an_owner_and_sends_the_permissions() {
+fn overwrite_sends_the_permissions_to_every_member() {
     let mut cluster = ScriptedCluster::new(3, 1);
     let context = cluster.context.clone();
-    let error =
-        overwrite_permissions(start(), &context, Uuid::nil(), Permissions::default()).unwrap_err();
-    assert!(matches!(error, OperationError::InvalidInput(_)));
-    let permissions = Permissions {
-        owner: Some(user(1)),
-        compute: alloc::vec![ComputePermissions {
-            user: Some(user(2)),
-            program_ids: alloc::vec!["p".into()]
-        }],
-        ..Default::default()
-    };
-    let op = overwrite_permissions(start(), &context, Uuid::nil(), permissions.clone()).unwrap();
-    run(&mut cluster, op).unwrap();
-    assert_eq!(cluster.permissions, permissions);
+    let permissions = crate::permissions::Permissions::defaults_for_user(key(1).user_id())
+        .allow_compute(key(2).user_id(), "p");
+    run(
+        &mut cluster,
+        overwrite_permissions(start(), &context, Uuid::nil(), &permissions),
+    )
+    .unwrap();
+    assert_eq!(cluster.permissions, permissions.to_proto());
 }
 
 #[test]
 fn update_always_sends_all_four_commands() {
     let mut cluster = ScriptedCluster::new(3, 1);
     let context = cluster.context.clone();
-    let delta = UpdatePermissionsRequest {
-        retrieve: Some(PermissionCommand {
-            grant: alloc::vec![user(2)],
-            revoke: alloc::vec![],
-        }),
-        ..Default::default()
-    };
+    let delta = PermissionsDelta::new().grant_retrieve(key(2).user_id());
     run(
         &mut cluster,
         update_permissions(start(), &context, Uuid::nil(), delta),

@@ -2,14 +2,14 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    OverwritePermissions as Quote, PriceQuoteRequest, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
+use nilvm_proto::nillion::permissions::v1::permissions::Permissions as ProtoPermissions;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
@@ -21,29 +21,20 @@ use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 pub struct OverwritePermissionsCall {
     members: Vec<Target>,
     values_id: Uuid,
-    permissions: Permissions,
+    permissions: ProtoPermissions,
     receipt: Option<SignedReceipt>,
 }
 
 impl OverwritePermissionsCall {
     /// Prepares replacing the permissions of `values_id`.
-    pub fn new(
-        context: &OperationContext,
-        values_id: Uuid,
-        permissions: Permissions,
-    ) -> Result<Self, OperationError> {
-        if permissions.owner.is_none() {
-            return Err(OperationError::InvalidInput(
-                "permissions must name an owner".into(),
-            ));
-        }
+    pub fn new(context: &OperationContext, values_id: Uuid, permissions: &Permissions) -> Self {
         let members = context.members.iter().cloned().map(Target::Node).collect();
-        Ok(Self {
+        Self {
             members,
             values_id,
-            permissions,
+            permissions: permissions.to_proto(),
             receipt: None,
-        })
+        }
     }
 }
 
@@ -52,23 +43,18 @@ pub fn overwrite_permissions(
     now: Timestamp,
     context: &OperationContext,
     values_id: Uuid,
-    permissions: Permissions,
-) -> Result<Paid<OverwritePermissionsCall>, OperationError> {
-    Ok(Paid::start(
+    permissions: &Permissions,
+) -> Paid<OverwritePermissionsCall> {
+    Paid::start(
         now,
         context,
-        OverwritePermissionsCall::new(context, values_id, permissions)?,
-    ))
+        OverwritePermissionsCall::new(context, values_id, permissions),
+    )
 }
 
 impl PaidCall for OverwritePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::OverwritePermissions(quote)),
-        }
+        quote_request::overwrite_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

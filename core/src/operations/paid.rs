@@ -74,7 +74,7 @@ impl<C: PaidCall> Paid<C> {
             &context.leader,
             &context.leader_key,
             call.quote_request(),
-            context.max_tokens,
+            context.max_fee,
             context.retry.clone(),
         );
         Self {

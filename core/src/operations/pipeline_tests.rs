@@ -8,20 +8,21 @@ use alloc::vec::Vec;
 use nilvm_proto::Message;
 use nilvm_proto::nillion::payments::v1::quote::PriceQuote;
 use nilvm_proto::nillion::payments::v1::receipt::{OperationMetadata, Receipt, operation_metadata};
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use rand::SeedableRng;
 use uuid::Uuid;
 
 use crate::identity::UserKey;
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::values::{ClearValue, Integer, SecretBlob, SecretInteger};
 
-use super::payment_receipt::PaymentMode;
 use super::retrieve_values::retrieve_values;
 use super::store_values::{StoreValuesInput, store_values};
 use super::testing::cluster::{ScriptedCluster, chain_payer};
 use super::testing::{drive_with_payer, start};
 use super::{OperationError, Transmit};
+use crate::payments::mode::PaymentMode;
+use crate::payments::quote::MaxFee;
 
 fn values() -> BTreeMap<String, ClearValue> {
     let mut values = BTreeMap::new();
@@ -39,10 +40,7 @@ fn values() -> BTreeMap<String, ClearValue> {
 
 fn input() -> StoreValuesInput {
     let owner = UserKey::from_bytes(&[1; 32]).unwrap().user_id();
-    let permissions = Permissions {
-        owner: Some(owner.into()),
-        ..Default::default()
-    };
+    let permissions = Permissions::defaults_for_user(owner);
     StoreValuesInput {
         values: values(),
         ttl_days: Some(1),
@@ -125,7 +123,10 @@ fn a_failed_payment_fails_the_operation() {
 #[test]
 fn a_quote_above_the_maximum_is_refused() {
     let mut cluster = ScriptedCluster::new(3, 1);
-    cluster.context.max_tokens = Some(999_999);
+    cluster.context.max_fee = Some(MaxFee {
+        tokens: Some(999_999),
+        credits: None,
+    });
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
         matches!(&error, OperationError::Payment(m) if m.contains("maximum")),
@@ -148,7 +149,7 @@ fn a_quote_for_another_request_is_refused() {
     let mut cluster = ScriptedCluster::new(3, 1);
     cluster.tamper = |t, reply| {
         resign_quote(t, reply, |quote| {
-            quote.request = Some(Default::default());
+            quote.request = Some(crate::payments::quote_request::pool_status())
         })
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
@@ -161,8 +162,16 @@ fn a_quote_for_another_request_is_refused() {
 #[test]
 fn an_expired_quote_is_refused() {
     let mut cluster = ScriptedCluster::new(3, 1);
-    cluster.tamper =
-        |t, reply| resign_quote(t, reply, |quote| quote.expires_at = Some(start().into()));
+    cluster.tamper = |t, reply| {
+        resign_quote(t, reply, |quote| {
+            quote.expires_at = Some(
+                start()
+                    .checked_sub(crate::time::Duration::from_secs(1))
+                    .unwrap()
+                    .into(),
+            )
+        })
+    };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
         matches!(&error, OperationError::Payment(m) if m.contains("expired")),
@@ -205,7 +214,7 @@ fn a_receipt_for_another_operation_is_refused() {
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("different operation")),
+        matches!(&error, OperationError::Payment(m) if m.contains("another operation")),
         "{error:?}"
     );
 }

@@ -5,10 +5,11 @@ use alloc::vec::Vec;
 use nilvm_proto::nillion::leader_queries::v1::pool_status::{
     PoolStatusRequest, PoolStatusResponse,
 };
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, price_quote_request};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 
 use crate::identity::NodeId;
+use crate::payments::quote_request;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
@@ -42,9 +43,7 @@ pub fn pool_status(now: Timestamp, context: &OperationContext) -> Paid<PoolStatu
 
 impl PaidCall for PoolStatusCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::PoolStatus(())),
-        }
+        quote_request::pool_status()
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

@@ -2,116 +2,44 @@
 //!
 //! The official clients trust the quote blindly; we check that the leader signed it, that it
 //! quotes exactly what we asked, that it has not expired, and (optionally) that it costs no
-//! more than the caller allows.
+//! more than the caller allows ([`validate_quote`]).
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::Message;
-use nilvm_proto::nillion::payments::v1::quote::{PriceQuote, PriceQuoteRequest, SignedQuote};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 
 use crate::identity::{NodeId, PublicKey};
+use crate::payments::quote::{MaxFee, Quote, validate_quote};
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall};
 use super::{OperationError, RetryPolicy, Target};
 
-/// A quote the leader signed, checked against what was asked.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Quote {
-    /// The quote exactly as signed; the receipt request sends it back unchanged.
-    pub signed: SignedQuote,
-    /// The decoded quote.
-    pub quote: PriceQuote,
-}
-
-impl Quote {
-    /// The nonce a pay-per-operation payment names as its resource.
-    pub fn nonce(&self) -> &[u8] {
-        &self.quote.nonce
-    }
-
-    /// The price on chain, in unil.
-    pub fn tokens(&self) -> u64 {
-        self.quote.fees.as_ref().map_or(0, |fees| fees.tokens)
-    }
-
-    /// The price from the balance, in credits.
-    pub fn credits(&self) -> u64 {
-        self.quote.fees.as_ref().map_or(0, |fees| fees.credits)
-    }
-
-    /// When the quote stops being accepted.
-    pub fn expires_at(&self) -> Option<Timestamp> {
-        self.quote
-            .expires_at
-            .and_then(|t| Timestamp::try_from(t).ok())
-    }
-}
-
-/// Checks a signed quote: the leader's signature, the request it quotes, expiry, and price.
-pub fn check_quote(
-    signed: SignedQuote,
-    asked: &PriceQuoteRequest,
-    leader_key: &PublicKey,
-    now: Timestamp,
-    max_tokens: Option<u64>,
-) -> Result<Quote, String> {
-    leader_key
-        .verify(&signed.quote, &signed.signature)
-        .map_err(|e| {
-            alloc::format!("quote signature does not verify with the leader's key: {e}")
-        })?;
-    let quote = PriceQuote::decode(signed.quote.as_slice())
-        .map_err(|e| alloc::format!("undecodable quote: {e}"))?;
-    if quote.request.as_ref() != Some(asked) {
-        return Err("the quote is for a different request than the one asked".into());
-    }
-    if quote.fees.is_none() {
-        return Err("the quote has no fees".into());
-    }
-    let quote = Quote { signed, quote };
-    match quote.expires_at() {
-        None => return Err("the quote has no valid expiry".into()),
-        Some(expiry) if expiry <= now => return Err("the quote has already expired".into()),
-        Some(_) => {}
-    }
-    if let Some(max) = max_tokens {
-        if quote.tokens() > max {
-            return Err(alloc::format!(
-                "the quote asks {} unil, more than the maximum of {max}",
-                quote.tokens()
-            ));
-        }
-    }
-    Ok(quote)
-}
-
-/// Quote request, checking the reply.
+/// A quote request, checking the reply.
 #[derive(Debug)]
 pub struct RequestQuoteCall {
     leader: NodeId,
     leader_key: PublicKey,
     request: PriceQuoteRequest,
-    max_tokens: Option<u64>,
+    max_fee: Option<MaxFee>,
     now: Timestamp,
 }
 
-/// Asks the leader for a quote for `request`; the result is checked with [`check_quote`].
+/// Asks the leader for a quote for `request`.
 pub fn request_quote(
     now: Timestamp,
     leader: &NodeId,
     leader_key: &PublicKey,
     request: PriceQuoteRequest,
-    max_tokens: Option<u64>,
+    max_fee: Option<MaxFee>,
     policy: RetryPolicy,
 ) -> Free<RequestQuoteCall> {
     let call = RequestQuoteCall {
         leader: leader.clone(),
         leader_key: *leader_key,
         request,
-        max_tokens,
+        max_fee,
         now,
     };
     Free::start(now, call, policy)
@@ -135,12 +63,12 @@ impl NodeCall for RequestQuoteCall {
                 "unexpected reply to a quote request",
             ));
         };
-        check_quote(
-            signed,
-            &self.request,
+        validate_quote(
+            &signed,
             &self.leader_key,
+            &self.request,
             self.now,
-            self.max_tokens,
+            self.max_fee.as_ref(),
         )
         .map(Some)
         .map_err(|reason| {

@@ -2,19 +2,17 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, RetrievePermissions as Quote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use nilvm_proto::nillion::permissions::v1::retrieve::RetrievePermissionsRequest;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
-use super::fanout::NodeCall;
-use super::permission_sets::PermissionSets;
+use super::fanout::{NodeCall, all_equal};
 use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// Retrieves the permissions of one set of values from every member.
@@ -51,12 +49,7 @@ pub fn retrieve_permissions(
 
 impl PaidCall for RetrievePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::RetrievePermissions(quote)),
-        }
+        quote_request::retrieve_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
@@ -85,7 +78,11 @@ impl NodeCall for RetrievePermissionsCall {
         reply: Reply,
     ) -> Result<Option<Permissions>, OperationError> {
         match reply {
-            Reply::RetrievePermissions(permissions) => Ok(Some(permissions)),
+            Reply::RetrievePermissions(permissions) => Permissions::from_proto(&permissions)
+                .map(Some)
+                .map_err(|e| {
+                    OperationError::misbehaving(node, alloc::format!("invalid permissions: {e}"))
+                }),
             _ => Err(OperationError::misbehaving(
                 node,
                 "unexpected reply to retrieve permissions",
@@ -94,20 +91,8 @@ impl NodeCall for RetrievePermissionsCall {
     }
 
     fn finish(self, replies: Vec<(Target, Permissions)>) -> Result<Permissions, OperationError> {
-        // Members list users in any order: compare as sets, as both official clients do.
-        let mut first: Option<(Target, PermissionSets)> = None;
-        for (node, permissions) in &replies {
-            let sets = PermissionSets::from(permissions);
-            match &first {
-                None => first = Some((node.clone(), sets)),
-                Some((first_node, first_sets)) if *first_sets != sets => {
-                    return Err(OperationError::Inconsistent(alloc::format!(
-                        "{first_node} and {node} returned different permissions"
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
+        // Permissions hold sets, so members listing users in another order still agree.
+        all_equal("permissions", &replies)?;
         replies
             .into_iter()
             .next()

@@ -4,15 +4,14 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, RetrieveValues as RetrieveValuesQuote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::values::v1::retrieve::RetrieveValuesRequest;
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
 use crate::masking::SecretMasker;
+use crate::payments::quote_request;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 use crate::values::ClearValue;
@@ -53,12 +52,7 @@ pub fn retrieve_values(
 
 impl PaidCall for RetrieveValuesCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = RetrieveValuesQuote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::RetrieveValues(quote)),
-        }
+        quote_request::retrieve_values(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

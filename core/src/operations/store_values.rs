@@ -7,17 +7,16 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, StoreValues as StoreValuesQuote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
-use nilvm_proto::nillion::permissions::v1::permissions::Permissions;
 use nilvm_proto::nillion::values::v1::store::StoreValuesRequest;
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
 use uuid::Uuid;
 
 use crate::masking::PartyId;
+use crate::payments::quote_request::{self, StoreValuesCounts};
+use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 use crate::values::{ClearValue, classify, payload_size, proto::to_named_values};
@@ -43,8 +42,8 @@ pub struct StoreValuesInput {
 pub struct StoreValuesCall {
     members: Vec<Target>,
     shares: Vec<Vec<NamedValue>>,
-    quote: StoreValuesQuote,
-    permissions: Option<Permissions>,
+    quote: PriceQuoteRequest,
+    permissions: Option<nilvm_proto::nillion::permissions::v1::permissions::Permissions>,
     update: Option<Uuid>,
     receipt: Option<SignedReceipt>,
 }
@@ -81,19 +80,18 @@ impl StoreValuesCall {
             size = size.max(payload_size(&values).map_err(invalid)?);
             shares.push(to_named_values(&values).map_err(invalid)?);
         }
-        let quote = StoreValuesQuote {
-            secret_shared_count: counts.shares,
-            public_values_count: counts.public,
-            ttl_days: input.ttl_days,
-            payload_size: size,
-            ecdsa_private_key_shares_count: counts.ecdsa_private_key_shares,
-            ecdsa_signature_shares_count: counts.ecdsa_signature_shares,
+        let counts = StoreValuesCounts {
+            secret_shared: counts.shares,
+            public_values: counts.public,
+            ecdsa_private_key_shares: counts.ecdsa_private_key_shares,
+            ecdsa_signature_shares: counts.ecdsa_signature_shares,
         };
+        let quote = quote_request::store_values(&counts, size, input.ttl_days);
         Ok(Self {
             members: context.members.iter().cloned().map(Target::Node).collect(),
             shares,
             quote,
-            permissions: input.permissions,
+            permissions: input.permissions.as_ref().map(Permissions::to_proto),
             update: input.update,
             receipt: None,
         })
@@ -120,9 +118,7 @@ pub fn store_values<R: CryptoRng + ?Sized>(
 
 impl PaidCall for StoreValuesCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::StoreValues(self.quote)),
-        }
+        self.quote.clone()
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {

@@ -80,8 +80,8 @@ pub(crate) mod cluster {
     use crate::field::Prime;
     use crate::identity::{NodeId, UserKey};
     use crate::masking::{PartyId, SecretMasker};
-    use crate::operations::payment_receipt::PaymentMode;
     use crate::operations::{OperationContext, RetryPolicy, Target, Transmit};
+    use crate::payments::mode::PaymentMode;
     use crate::rpc::{Reply, Request, Status};
     use crate::time::Timestamp;
 
@@ -117,7 +117,7 @@ pub(crate) mod cluster {
                 members,
                 masker,
                 payment_mode: PaymentMode::FromBalance,
-                max_tokens: None,
+                max_fee: None,
                 retry: RetryPolicy::default(),
             };
             Self {
@@ -199,7 +199,7 @@ pub(crate) mod cluster {
                     let credits = quote.fees.as_ref().map_or(0, |f| f.credits);
                     if request.tx_hash.is_empty() {
                         if self.balance < credits {
-                            return Err(Status::insufficient_balance("not enough funds"));
+                            return Err(Status::insufficient_balance());
                         }
                         self.balance -= credits;
                     } else {

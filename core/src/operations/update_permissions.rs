@@ -2,13 +2,12 @@
 
 use alloc::vec::Vec;
 
-use nilvm_proto::nillion::payments::v1::quote::{
-    PriceQuoteRequest, UpdatePermissions as Quote, price_quote_request,
-};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
-use nilvm_proto::nillion::permissions::v1::update::UpdatePermissionsRequest;
 use uuid::Uuid;
 
+use crate::payments::quote_request;
+use crate::permissions::PermissionsDelta;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
 
@@ -20,26 +19,18 @@ use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 pub struct UpdatePermissionsCall {
     members: Vec<Target>,
     values_id: Uuid,
-    delta: UpdatePermissionsRequest,
+    delta: PermissionsDelta,
+    receipt: Option<SignedReceipt>,
 }
 
 impl UpdatePermissionsCall {
-    /// Prepares applying `delta` (its receipt field is filled in later) to `values_id`.
-    pub fn new(
-        context: &OperationContext,
-        values_id: Uuid,
-        mut delta: UpdatePermissionsRequest,
-    ) -> Self {
-        // Like both official clients, always send all four commands, possibly empty.
-        delta.retrieve.get_or_insert_with(Default::default);
-        delta.update.get_or_insert_with(Default::default);
-        delta.delete.get_or_insert_with(Default::default);
-        delta.compute.get_or_insert_with(Default::default);
-        delta.signed_receipt = None;
+    /// Prepares applying `delta` to the permissions of `values_id`.
+    pub fn new(context: &OperationContext, values_id: Uuid, delta: PermissionsDelta) -> Self {
         Self {
             members: context.members.iter().cloned().map(Target::Node).collect(),
             values_id,
             delta,
+            receipt: None,
         }
     }
 }
@@ -49,7 +40,7 @@ pub fn update_permissions(
     now: Timestamp,
     context: &OperationContext,
     values_id: Uuid,
-    delta: UpdatePermissionsRequest,
+    delta: PermissionsDelta,
 ) -> Paid<UpdatePermissionsCall> {
     Paid::start(
         now,
@@ -60,16 +51,11 @@ pub fn update_permissions(
 
 impl PaidCall for UpdatePermissionsCall {
     fn quote_request(&self) -> PriceQuoteRequest {
-        let quote = Quote {
-            values_id: self.values_id.as_bytes().to_vec(),
-        };
-        PriceQuoteRequest {
-            operation: Some(price_quote_request::Operation::UpdatePermissions(quote)),
-        }
+        quote_request::update_permissions(self.values_id)
     }
 
     fn set_receipt(&mut self, receipt: SignedReceipt) {
-        self.delta.signed_receipt = Some(receipt);
+        self.receipt = Some(receipt);
     }
 }
 
@@ -78,10 +64,14 @@ impl NodeCall for UpdatePermissionsCall {
     type Output = ();
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
+        // All four commands are sent, possibly empty, as both official clients do.
+        let request = self
+            .delta
+            .to_request(self.receipt.clone().unwrap_or_default());
         self.members
             .iter()
             .cloned()
-            .map(|member| (member, Request::UpdatePermissions(self.delta.clone())))
+            .map(|member| (member, Request::UpdatePermissions(request.clone())))
             .collect()
     }
 

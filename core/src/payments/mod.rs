@@ -29,7 +29,7 @@ use nilvm_proto::nillion::payments::v1::receipt::{OperationMetadata, operation_m
 
 pub use add_funds::{AddFundsError, AddFundsPayload, decode_add_funds_payload};
 pub use chain_tx::{ChainTxError, SignedTx, TxParams, decode_pay_for, nillion_address, pay_for_tx};
-pub use mode::{Payment, PaymentAction, PaymentError, PaymentMode, is_insufficient_balance};
+pub use mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 pub use quote::{Fees, MaxFee, Quote, QuoteError, sign_quote, validate_quote, verify_signed_quote};
 pub use receipt::{
     NodeReceiptError, Receipt, ReceiptError, UsedReceipts, receipt_request, sign_receipt,
@@ -107,5 +107,57 @@ impl OperationKind {
 impl fmt::Display for OperationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::collections::BTreeSet;
+    use alloc::vec::Vec;
+
+    use nilvm_proto::nillion::payments::v1::quote::SignedQuote;
+    use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::identity::UserKey;
+    use crate::time::Timestamp;
+
+    proptest! {
+        /// Untrusted bytes never panic the decoders and verifiers.
+        #[test]
+        fn no_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300), sig in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let key = UserKey::from_bytes(&[0x51; 32]).unwrap();
+            let leader = key.public_key();
+            let now = Timestamp::from_unix_seconds(0);
+            let quote = SignedQuote { quote: bytes.clone(), signature: sig.clone() };
+            let _ = verify_signed_quote(&quote, &leader);
+            // Correctly signed garbage exercises the decoding paths.
+            let signed = key.sign(&bytes).unwrap().to_vec();
+            let quote = SignedQuote { quote: bytes.clone(), signature: signed.clone() };
+            let _ = verify_signed_quote(&quote, &leader);
+            let receipt = SignedReceipt { receipt: bytes.clone(), signature: signed };
+            let _ = verify_signed_receipt(&receipt, &leader);
+            let mut used: BTreeSet<uuid::Uuid> = BTreeSet::new();
+            let _ = verify_receipt_on_node(Some(&receipt), &leader, OperationKind::StoreValues, now, &mut used);
+            let _ = decode_add_funds_payload(&bytes, &leader);
+            let _ = chain_tx::decode_pay_for_body(&bytes);
+            let _ = crate::auth::verify_token(&bytes, &crate::identity::NodeId::from_public_key_bytes(&sig), now);
+            let mut status = crate::rpc::Status::new(crate::rpc::Code::FailedPrecondition, "x");
+            status.details = bytes.clone();
+            let _ = status.is_insufficient_balance();
+            if let Ok(cluster) = <nilvm_proto::nillion::membership::v1::cluster::Cluster as nilvm_proto::Message>::decode(bytes.as_slice()) {
+                let _ = crate::cluster::Cluster::from_proto(&cluster);
+            }
+            if let Ok(p) = <nilvm_proto::nillion::permissions::v1::permissions::Permissions as nilvm_proto::Message>::decode(bytes.as_slice()) {
+                let _ = crate::permissions::Permissions::from_proto(&p);
+            }
+            let text: Vec<u8> = bytes.iter().map(|b| b % 128).collect();
+            if let Ok(s) = core::str::from_utf8(&text) {
+                let _ = chain_tx::parse_nillion_address(s);
+                let _ = s.parse::<crate::identity::UserId>();
+                let _ = crate::identity::UserKey::from_hex(s);
+            }
+        }
     }
 }

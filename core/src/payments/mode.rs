@@ -7,96 +7,15 @@
 //! pays on chain straight away. [`Payment`] is the small state machine doing this.
 
 use alloc::string::String;
-use alloc::vec;
-use alloc::vec::Vec;
 
-use nilvm_proto::Message;
 use nilvm_proto::nillion::membership::v1::version::SemverVersion;
 use nilvm_proto::nillion::payments::v1::receipt::{PaymentReceiptRequest, SignedReceipt};
-use nilvm_proto::well_known::Any;
 
 use super::quote::{QUOTE_NONCE_LENGTH, Quote};
 use super::receipt::{Receipt, ReceiptError, receipt_request, validate_receipt};
 use crate::identity::PublicKey;
+use crate::rpc::Status;
 use crate::time::Timestamp;
-
-/// The gRPC code FAILED_PRECONDITION.
-pub const FAILED_PRECONDITION: i32 = 9;
-
-/// The message of the leader's insufficient-balance status.
-pub const NOT_ENOUGH_FUNDS: &str = "not enough funds";
-
-const PRECONDITION_FAILURE_TYPE_URL: &str = "type.googleapis.com/google.rpc.PreconditionFailure";
-
-/// `google.rpc.Status`, as carried in the `grpc-status-details-bin` trailer.
-#[derive(Clone, PartialEq, Message)]
-struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    code: i32,
-    #[prost(string, tag = "2")]
-    message: String,
-    #[prost(message, repeated, tag = "3")]
-    details: Vec<Any>,
-}
-
-/// `google.rpc.PreconditionFailure`.
-#[derive(Clone, PartialEq, Message)]
-struct PreconditionFailure {
-    #[prost(message, repeated, tag = "1")]
-    violations: Vec<Violation>,
-}
-
-/// `google.rpc.PreconditionFailure.Violation`.
-#[derive(Clone, PartialEq, Message)]
-struct Violation {
-    #[prost(string, tag = "1")]
-    r#type: String,
-    #[prost(string, tag = "2")]
-    subject: String,
-    #[prost(string, tag = "3")]
-    description: String,
-}
-
-/// Whether a failed PaymentReceipt call means "the balance cannot cover it": code
-/// FAILED_PRECONDITION and, in the status details (the `grpc-status-details-bin` bytes, an
-/// encoded `google.rpc.Status`), a PreconditionFailure with a `PAYMENT`/`BALANCE` violation.
-/// Without that detail there is no fallback, as in both SDKs.
-pub fn is_insufficient_balance(code: i32, status_details: &[u8]) -> bool {
-    if code != FAILED_PRECONDITION {
-        return false;
-    }
-    let Ok(status) = RpcStatus::decode(status_details) else {
-        return false;
-    };
-    status
-        .details
-        .iter()
-        .filter(|any| any.type_url == PRECONDITION_FAILURE_TYPE_URL)
-        .filter_map(|any| PreconditionFailure::decode(any.value.as_slice()).ok())
-        .flat_map(|failure| failure.violations)
-        .any(|v| v.r#type == "PAYMENT" && v.subject == "BALANCE")
-}
-
-/// The status details the leader attaches to "not enough funds" (for an emulated leader):
-/// an encoded `google.rpc.Status` for the `grpc-status-details-bin` trailer.
-pub fn insufficient_balance_status_details() -> Vec<u8> {
-    let failure = PreconditionFailure {
-        violations: vec![Violation {
-            r#type: "PAYMENT".into(),
-            subject: "BALANCE".into(),
-            description: "balance is not enough to cover for operation cost".into(),
-        }],
-    };
-    RpcStatus {
-        code: FAILED_PRECONDITION,
-        message: NOT_ENOUGH_FUNDS.into(),
-        details: vec![Any {
-            type_url: PRECONDITION_FAILURE_TYPE_URL.into(),
-            value: failure.encode_to_vec(),
-        }],
-    }
-    .encode_to_vec()
-}
 
 /// How operations are paid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,6 +24,8 @@ pub enum PaymentMode {
     /// From the prepaid balance, falling back to on-chain payment when it is too low.
     #[default]
     FromBalance,
+    /// From the prepaid balance only: a balance too low fails the operation.
+    BalanceOnly,
     /// On chain for every operation.
     PayPerOperation,
 }
@@ -134,10 +55,10 @@ pub fn balance_supported(version: Option<&SemverVersion>) -> bool {
 #[non_exhaustive]
 pub enum PaymentError {
     /// The leader refused the receipt (and it was not a balance fallback).
-    #[error("the leader refused the payment receipt (code {code})")]
+    #[error("the leader refused the payment receipt: {status}")]
     ReceiptRefused {
-        /// The gRPC status code.
-        code: i32,
+        /// The leader's answer.
+        status: Status,
     },
     /// The receipt the leader sent is not acceptable.
     #[error(transparent)]
@@ -190,6 +111,7 @@ enum State {
 #[derive(Clone, Debug)]
 pub struct Payment {
     quote: Quote,
+    mode: PaymentMode,
     state: State,
 }
 
@@ -197,10 +119,10 @@ impl Payment {
     /// Starts paying for a validated quote.
     pub fn new(mode: PaymentMode, quote: Quote) -> Self {
         let state = match mode {
-            PaymentMode::FromBalance => State::ReceiptFromBalance,
             PaymentMode::PayPerOperation => State::Paying,
+            PaymentMode::FromBalance | PaymentMode::BalanceOnly => State::ReceiptFromBalance,
         };
-        Payment { quote, state }
+        Payment { quote, mode, state }
     }
 
     /// The quote being paid.
@@ -237,22 +159,22 @@ impl Payment {
         Ok(())
     }
 
-    /// The leader answered the receipt request with an error status (`status_details`: the
-    /// `grpc-status-details-bin` bytes, empty if none). A balance too low switches to paying
-    /// on chain; anything else fails.
-    pub fn handle_receipt_failure(
-        &mut self,
-        code: i32,
-        status_details: &[u8],
-    ) -> Result<(), PaymentError> {
+    /// The leader answered the receipt request with an error status. A balance too low
+    /// ([`Status::is_insufficient_balance`]) switches to paying on chain in
+    /// [`PaymentMode::FromBalance`]; anything else fails.
+    pub fn handle_receipt_failure(&mut self, status: &Status) -> Result<(), PaymentError> {
         match self.state {
-            State::ReceiptFromBalance if is_insufficient_balance(code, status_details) => {
+            State::ReceiptFromBalance
+                if self.mode == PaymentMode::FromBalance && status.is_insufficient_balance() =>
+            {
                 self.state = State::Paying;
                 Ok(())
             }
             State::ReceiptFromBalance | State::ReceiptWithTx(_) => {
                 self.state = State::Failed;
-                Err(PaymentError::ReceiptRefused { code })
+                Err(PaymentError::ReceiptRefused {
+                    status: status.clone(),
+                })
             }
             _ => Err(PaymentError::ApiMisuse("no receipt was asked for")),
         }
@@ -294,6 +216,25 @@ mod tests {
     use crate::payments::quote_request;
     use crate::payments::receipt::{new_receipt, operation_metadata, sign_receipt};
 
+    fn plain_failed_precondition() -> Status {
+        Status::new(crate::rpc::Code::FailedPrecondition, "not enough funds")
+    }
+
+    #[test]
+    fn balance_only_never_pays_on_chain() {
+        let mut payment = Payment::new(PaymentMode::BalanceOnly, quote());
+        assert!(matches!(
+            payment.next_action(),
+            Some(PaymentAction::RequestReceipt(_))
+        ));
+        assert!(
+            payment
+                .handle_receipt_failure(&Status::insufficient_balance())
+                .is_err()
+        );
+        assert_eq!(payment.next_action(), None);
+    }
+
     fn quote() -> Quote {
         verify_signed_quote(&signed_quote(store_request(), 1000), &leader().public_key()).unwrap()
     }
@@ -303,33 +244,6 @@ mod tests {
     ) -> SignedReceipt {
         let metadata = operation_metadata(request, Vec::new(), Vec::new()).unwrap();
         sign_receipt(&leader(), &new_receipt([2; 16], metadata, at(5000))).unwrap()
-    }
-
-    #[test]
-    fn balance_detail_detection() {
-        let details = insufficient_balance_status_details();
-        assert!(is_insufficient_balance(FAILED_PRECONDITION, &details));
-        assert!(!is_insufficient_balance(3, &details));
-        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &[]));
-        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &[0xff, 0x01]));
-        // A precondition failure about something else.
-        let other = RpcStatus {
-            code: 9,
-            message: "x".into(),
-            details: vec![Any {
-                type_url: PRECONDITION_FAILURE_TYPE_URL.into(),
-                value: PreconditionFailure {
-                    violations: vec![Violation {
-                        r#type: "PAYMENT".into(),
-                        subject: "NONCE".into(),
-                        description: String::new(),
-                    }],
-                }
-                .encode_to_vec(),
-            }],
-        }
-        .encode_to_vec();
-        assert!(!is_insufficient_balance(FAILED_PRECONDITION, &other));
     }
 
     #[test]
@@ -354,7 +268,7 @@ mod tests {
     fn insufficient_balance_falls_back_to_chain() {
         let mut payment = Payment::new(PaymentMode::FromBalance, quote());
         payment
-            .handle_receipt_failure(FAILED_PRECONDITION, &insufficient_balance_status_details())
+            .handle_receipt_failure(&Status::insufficient_balance())
             .unwrap();
         assert_eq!(
             payment.next_action(),
@@ -363,7 +277,11 @@ mod tests {
                 resource: [4; 32]
             })
         );
-        assert!(payment.handle_receipt_failure(9, &[]).is_err());
+        assert!(
+            payment
+                .handle_receipt_failure(&plain_failed_precondition())
+                .is_err()
+        );
         payment.handle_paid("ABCDEF").unwrap();
         let Some(PaymentAction::RequestReceipt(request)) = payment.next_action() else {
             panic!("receipt request expected");
@@ -387,8 +305,10 @@ mod tests {
     fn other_failures_do_not_fall_back() {
         let mut payment = Payment::new(PaymentMode::FromBalance, quote());
         assert_eq!(
-            payment.handle_receipt_failure(FAILED_PRECONDITION, &[]),
-            Err(PaymentError::ReceiptRefused { code: 9 })
+            payment.handle_receipt_failure(&plain_failed_precondition()),
+            Err(PaymentError::ReceiptRefused {
+                status: plain_failed_precondition()
+            })
         );
         assert_eq!(payment.next_action(), None);
 
@@ -409,11 +329,10 @@ mod tests {
         payment.handle_paid("AA").unwrap();
         assert!(payment.handle_paid("BB").is_err());
         assert_eq!(
-            payment.handle_receipt_failure(
-                FAILED_PRECONDITION,
-                &insufficient_balance_status_details()
-            ),
-            Err(PaymentError::ReceiptRefused { code: 9 })
+            payment.handle_receipt_failure(&Status::insufficient_balance()),
+            Err(PaymentError::ReceiptRefused {
+                status: Status::insufficient_balance()
+            })
         );
     }
 

@@ -127,21 +127,20 @@ impl Status {
         }
     }
 
-    /// The FAILED_PRECONDITION the leader answers when a balance cannot pay a quote: the
-    /// signal for clients to pay on chain instead.
-    pub fn insufficient_balance(message: impl Into<String>) -> Self {
+    /// The FAILED_PRECONDITION "not enough funds" the leader answers when a balance cannot pay
+    /// a quote, with the `PreconditionFailure` detail that tells clients to pay on chain.
+    pub fn insufficient_balance() -> Self {
         use nilvm_proto::google::rpc::precondition_failure::Violation;
-        let message = message.into();
         let detail = PreconditionFailure {
             violations: alloc::vec![Violation {
                 r#type: "PAYMENT".into(),
                 subject: "BALANCE".into(),
-                description: message.clone(),
+                description: "balance is not enough to cover for operation cost".into(),
             }],
         };
         Self::with_detail(
             Code::FailedPrecondition,
-            message,
+            "not enough funds",
             PRECONDITION_FAILURE_TYPE_URL,
             &detail,
         )
@@ -217,7 +216,7 @@ mod tests {
 
     #[test]
     fn insufficient_balance_round_trips_through_details() {
-        let status = Status::insufficient_balance("not enough funds");
+        let status = Status::insufficient_balance();
         assert!(status.is_insufficient_balance());
         assert_eq!(status.message, "not enough funds");
     }
