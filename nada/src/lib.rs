@@ -25,4 +25,6 @@ pub use program::{
 pub use types::{NadaType, ScalarKind};
 pub use validate::MAX_VALUE_LEAVES;
 pub mod eval;
-pub use eval::{EvalConfig, Limits, OutputValue, Outputs, TruncPrMode, evaluate, evaluate_by_party};
+pub use eval::{
+    EvalConfig, Limits, OutputValue, Outputs, TruncPrMode, evaluate, evaluate_by_party,
+};

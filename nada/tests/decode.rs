@@ -1,4 +1,5 @@
 //! Every fixture decodes and validates, in both forms.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::path::PathBuf;
 
@@ -30,7 +31,10 @@ fn every_fixture_decodes_with_its_interface() {
         )
         .unwrap();
         let mut files = vec![format!("{name}.nada.bin")];
-        if programs_dir().join(format!("{name}.preprocessed.nada.bin")).exists() {
+        if programs_dir()
+            .join(format!("{name}.preprocessed.nada.bin"))
+            .exists()
+        {
             files.push(format!("{name}.preprocessed.nada.bin"));
         }
         for file in files {
@@ -89,7 +93,12 @@ fn every_fixture_decodes_with_its_interface() {
             if file.contains("preprocessed") {
                 assert!(program.is_preprocessed(), "{file}");
             } else {
-                assert_eq!(program.is_preprocessed(), accepted, "{file}: {:?}", program.raw_only_operations());
+                assert_eq!(
+                    program.is_preprocessed(),
+                    accepted,
+                    "{file}: {:?}",
+                    program.raw_only_operations()
+                );
             }
         }
     }

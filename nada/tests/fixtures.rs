@@ -3,12 +3,15 @@
 //! Exact outputs must match; `one_of` outputs must stay in the set and, over many seeds, take
 //! every allowed value; signatures must verify with independent verifiers (k256 for ECDSA,
 //! ed25519-dalek for EdDSA); `expected_error` cases must fail with that message.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{binaries, case_inputs, case_inputs_by_party, clear, fixture_names, load_json, prime_of};
+use common::{
+    binaries, case_inputs, case_inputs_by_party, clear, fixture_names, load_json, prime_of,
+};
 use nilvm_core::values::ClearValue;
 use nilvm_nada::{EvalConfig, Outputs, Program, evaluate, evaluate_by_party};
 use rand::SeedableRng;
@@ -66,8 +69,10 @@ fn every_fixture_case_passes() {
                 for expected in case["expected_outputs"].as_array().unwrap() {
                     if let Some(one_of) = expected["one_of"].as_array() {
                         let out = expected["name"].as_str().unwrap();
-                        let allowed: BTreeSet<String> =
-                            one_of.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+                        let allowed: BTreeSet<String> = one_of
+                            .iter()
+                            .map(|v| v.as_str().unwrap().to_string())
+                            .collect();
                         assert_eq!(seen[out], allowed, "{case_name}: {out}");
                     }
                 }
@@ -85,7 +90,11 @@ fn check_outputs(
     seen: &mut BTreeMap<String, BTreeSet<String>>,
 ) {
     let expected_outputs = case["expected_outputs"].as_array().unwrap();
-    assert_eq!(outputs.values().len(), expected_outputs.len(), "{case_name}");
+    assert_eq!(
+        outputs.values().len(),
+        expected_outputs.len(),
+        "{case_name}"
+    );
     for expected in expected_outputs {
         let out = expected["name"].as_str().unwrap();
         let ty = expected["type"].as_str().unwrap();
@@ -95,7 +104,11 @@ fn check_outputs(
             .find(|o| o.name == out)
             .unwrap_or_else(|| panic!("{case_name}: no output {out} for {party}"));
         if !expected["value"].is_null() {
-            assert_eq!(got.value, clear(ty, &expected["value"]), "{case_name}: {out}");
+            assert_eq!(
+                got.value,
+                clear(ty, &expected["value"]),
+                "{case_name}: {out}"
+            );
         } else if let Some(one_of) = expected["one_of"].as_array() {
             let text = scalar_text(&got.value);
             assert!(
@@ -133,7 +146,8 @@ fn check_signature(case_name: &str, case: &Json, outputs: &Outputs, value: &Clea
     match value {
         ClearValue::EcdsaSignature(signature) => {
             use k256::ecdsa::signature::hazmat::PrehashVerifier;
-            let key = hex::decode(input(case, "EcdsaPrivateKey")["value"].as_str().unwrap()).unwrap();
+            let key =
+                hex::decode(input(case, "EcdsaPrivateKey")["value"].as_str().unwrap()).unwrap();
             let digest =
                 hex::decode(input(case, "EcdsaDigestMessage")["value"].as_str().unwrap()).unwrap();
             let signing_key = k256::ecdsa::SigningKey::from_slice(&key).unwrap();
@@ -149,7 +163,8 @@ fn check_signature(case_name: &str, case: &Json, outputs: &Outputs, value: &Clea
             assert_eq!(sig.normalize_s(), sig, "{case_name}: s is not low");
         }
         ClearValue::EddsaSignature(signature) => {
-            let message = hex::decode(input(case, "EddsaMessage")["value"].as_str().unwrap()).unwrap();
+            let message =
+                hex::decode(input(case, "EddsaMessage")["value"].as_str().unwrap()).unwrap();
             let public = outputs
                 .values()
                 .iter()

@@ -41,7 +41,11 @@ pub(crate) fn write<F: PrimeField>(value: Signed) -> F {
             F::from_u256(&reduced).unwrap_or(F::ZERO)
         }
     };
-    if value.negative { -magnitude } else { magnitude }
+    if value.negative {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// Orders two elements as integers of the given signedness.
@@ -106,34 +110,30 @@ pub(crate) fn shift_amount<F: PrimeField>(m: &F) -> u32 {
     if raw.bit_width_vartime() > 32 {
         u32::MAX
     } else {
-        raw.to_words()[0] as u32
+        u32::try_from(exponent_limbs(&raw)[0]).unwrap_or(u32::MAX)
     }
 }
 
 /// `a · 2^m mod p` for any `m`: the exponent is taken as its raw value.
 pub(crate) fn left_shift<F: PrimeField>(a: &F, m: &F) -> F {
     let two = F::from_u64(2);
-    let exponent = m.to_u256().to_words();
-    *a * two.pow_u64_limbs(&exponent_limbs(&exponent))
+    *a * two.pow_u64_limbs(&exponent_limbs(&m.to_u256()))
 }
 
 /// `base ^ exponent` with the exponent taken as its raw field value (so `2 ** −1` is
 /// `2^(p−1) = 1`, nada-programs.md §7.1).
 pub(crate) fn power<F: PrimeField>(base: &F, exponent: &F) -> F {
-    let words = exponent.to_u256().to_words();
-    base.pow_u64_limbs(&exponent_limbs(&words))
+    base.pow_u64_limbs(&exponent_limbs(&exponent.to_u256()))
 }
 
-fn exponent_limbs<const N: usize>(words: &[crypto_bigint::Word; N]) -> [u64; 4] {
+/// The little-endian 64-bit limbs of a 256-bit integer (independent of the target's word size).
+fn exponent_limbs(value: &U256) -> [u64; 4] {
+    let bytes = value.to_le_bytes();
     let mut limbs = [0u64; 4];
-    // Words are 64-bit on 64-bit targets and 32-bit elsewhere; assemble 64-bit limbs.
-    let per_limb = 64 / crypto_bigint::Word::BITS as usize;
-    for (i, w) in words.iter().enumerate() {
-        let limb = i / per_limb;
-        let shift = (i % per_limb) * crypto_bigint::Word::BITS as usize;
-        if let Some(l) = limbs.get_mut(limb) {
-            *l |= (*w as u64) << shift;
-        }
+    for (limb, chunk) in limbs.iter_mut().zip(bytes.as_slice().chunks(8)) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        *limb = u64::from_le_bytes(b);
     }
     limbs
 }
@@ -185,7 +185,7 @@ pub(crate) fn floor_shift<F: PrimeField>(a: &F, m: u32, signed: bool) -> (F, U51
 
 #[cfg(test)]
 mod tests {
-    use nilvm_core::field::{Fp256, Fp64};
+    use nilvm_core::field::{Fp64, Fp256};
 
     use super::*;
 
@@ -195,8 +195,7 @@ mod tests {
     }
 
     fn signed_value(v: Fp256) -> i64 {
-        read(&v, true).magnitude.to_words()[0] as i64
-            * if read(&v, true).negative { -1 } else { 1 }
+        read(&v, true).magnitude.to_words()[0] as i64 * if read(&v, true).negative { -1 } else { 1 }
     }
 
     #[test]
@@ -210,7 +209,11 @@ mod tests {
                 let (q, r) = div_mod(&s(a), &s(b), true).unwrap();
                 let (eq, er) = (a.div_euclid(b), a.rem_euclid(b));
                 // Python floor semantics from Euclid's: adjust when b < 0.
-                let (pq, pr) = if b < 0 && er != 0 { (eq - 1, er + b) } else { (eq, er) };
+                let (pq, pr) = if b < 0 && er != 0 {
+                    (eq - 1, er + b)
+                } else {
+                    (eq, er)
+                };
                 assert_eq!((signed_value(q), signed_value(r)), (pq, pr), "{a} {b}");
             }
         }

@@ -139,7 +139,10 @@ impl Outputs {
 
     /// The output with this name.
     pub fn get(&self, name: &str) -> Option<&ClearValue> {
-        self.values.iter().find(|o| o.name == name).map(|o| &o.value)
+        self.values
+            .iter()
+            .find(|o| o.name == name)
+            .map(|o| &o.value)
     }
 
     /// The outputs `party` receives.
@@ -175,8 +178,7 @@ pub fn evaluate<R: CryptoRng + ?Sized>(
     config: &EvalConfig,
     rng: &mut R,
 ) -> Result<Outputs, EvalError> {
-    let named: BTreeMap<&str, &ClearValue> =
-        inputs.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let named: BTreeMap<&str, &ClearValue> = inputs.iter().map(|(k, v)| (k.as_str(), v)).collect();
     match config.prime {
         Prime::U64 => run::<Fp64, R>(program, &named, config, rng),
         Prime::U128 => run::<Fp128, R>(program, &named, config, rng),
@@ -243,10 +245,12 @@ fn run<F: PrimeField, R: CryptoRng + ?Sized>(
     }
     let mut inputs = Vec::with_capacity(program.inputs.len());
     for input in &program.inputs {
-        let value = named.get(input.name.as_str()).ok_or_else(|| EvalError::MissingInput {
-            input: input.name.clone(),
-            party: party_name(input.party),
-        })?;
+        let value = named
+            .get(input.name.as_str())
+            .ok_or_else(|| EvalError::MissingInput {
+                input: input.name.clone(),
+                party: party_name(input.party),
+            })?;
         inputs.push(
             Value::<F>::from_clear(value, &input.ty).map_err(|e| match e {
                 IntoValueError::Type(found) => EvalError::InputType {
@@ -370,7 +374,12 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
     }
 
     /// Calls function `index` on `args` and returns its result.
-    fn call(&mut self, index: usize, args: &[Value<F>], depth: usize) -> Result<Value<F>, EvalError> {
+    fn call(
+        &mut self,
+        index: usize,
+        args: &[Value<F>],
+        depth: usize,
+    ) -> Result<Value<F>, EvalError> {
         let program = self.program;
         let function = program.functions.get(index).ok_or(EvalError::Internal {
             operation: 0,
@@ -394,15 +403,17 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
         args: &[Value<F>],
         depth: usize,
     ) -> Result<Value<F>, EvalError> {
-        let get = |i: usize| slots.get(i).ok_or_else(|| internal(node, "operand not evaluated"));
+        let get = |i: usize| {
+            slots
+                .get(i)
+                .ok_or_else(|| internal(node, "operand not evaluated"))
+        };
         let scalar = |i: usize| match slots.get(i) {
             Some(Value::Scalar(v)) => Ok(*v),
             _ => Err(internal(node, "operand is not a scalar")),
         };
         let ty = |i: usize| graph.nodes.get(i).map(|n| &n.ty);
-        let signed = |i: usize| {
-            ty(i).and_then(NadaType::scalar_kind) == Some(ScalarKind::Integer)
-        };
+        let signed = |i: usize| ty(i).and_then(NadaType::scalar_kind) == Some(ScalarKind::Integer);
         Ok(match &node.op {
             Operation::Input(i) => self
                 .inputs
@@ -456,7 +467,10 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
                         left.push(pair.0.clone());
                         right.push(pair.1.clone());
                     }
-                    Value::Tuple(Rc::new((Value::Array(left.into()), Value::Array(right.into()))))
+                    Value::Tuple(Rc::new((
+                        Value::Array(left.into()),
+                        Value::Array(right.into()),
+                    )))
                 }
             },
             Operation::Binary { op, left, right } => {
@@ -508,9 +522,11 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
                                 Value::Scalar(if *op == BinaryOp::Division { q } else { m })
                             }
                             // Secret zero divisor: quotient 0, and a − b·0 = a for modulo.
-                            None if divisor_secret => {
-                                Value::Scalar(if *op == BinaryOp::Division { F::ZERO } else { a })
-                            }
+                            None if divisor_secret => Value::Scalar(if *op == BinaryOp::Division {
+                                F::ZERO
+                            } else {
+                                a
+                            }),
                             None => return Err(EvalError::DivisionByZero { operation: node.id }),
                         }
                     }
@@ -531,8 +547,8 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
                             // c = 1 with probability low / 2^m: compare with a uniform draw
                             // below 2^m (m capped at 511 bits; beyond that low/2^m is 0 or ~1).
                             let bits = m.min(511);
-                            let draw = U512::random_from_rng(self.rng)
-                                .wrapping_shr_vartime(512 - bits);
+                            let draw =
+                                U512::random_from_rng(self.rng).wrapping_shr_vartime(512 - bits);
                             let carry = draw.cmp_vartime(&low).is_lt();
                             floor - F::ONE + bool_element(carry)
                         })
@@ -564,12 +580,13 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
                         Value::Array(pairs.into())
                     }
                     BinaryOp::EcdsaSign => {
-                        let (Value::Opaque(key), Value::Opaque(digest)) = (get(l)?, get(r)?)
-                        else {
+                        let (Value::Opaque(key), Value::Opaque(digest)) = (get(l)?, get(r)?) else {
                             return Err(internal(node, "ecdsa_sign operands"));
                         };
-                        let (ClearValue::EcdsaPrivateKey(key), ClearValue::EcdsaDigestMessage(digest)) =
-                            (key.as_ref(), digest.as_ref())
+                        let (
+                            ClearValue::EcdsaPrivateKey(key),
+                            ClearValue::EcdsaDigestMessage(digest),
+                        ) = (key.as_ref(), digest.as_ref())
                         else {
                             return Err(internal(node, "ecdsa_sign operands"));
                         };

@@ -22,8 +22,7 @@ pub(crate) fn ecdsa_sign<R: CryptoRng + ?Sized>(
     digest: &EcdsaDigestMessage,
     rng: &mut R,
 ) -> Option<EcdsaSignature> {
-    let secret: k256::NonZeroScalar =
-        Option::from(k256::NonZeroScalar::new(*key.scalar()))?;
+    let secret: k256::NonZeroScalar = Option::from(k256::NonZeroScalar::new(*key.scalar()))?;
     let signing_key = SigningKey::from(secret);
     // k256 mixes the random bytes into an RFC 6979 nonce: randomized, never repeated.
     let signature: k256::ecdsa::Signature = signing_key

@@ -1,5 +1,5 @@
 //! Shared helpers: fixture loading and JSON ↔ clear value conversion.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
