@@ -17,8 +17,8 @@ use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
 use nilvm_core::field::Prime as FieldPrime;
 use nilvm_core::identity::{NodeId, PublicKey, UserId, UserKey};
 use nilvm_core::masking::{PartyId, PartyJar, SecretMasker};
-use nilvm_core::operations::payment_receipt::PaymentMode;
-use nilvm_core::operations::{OperationContext, RetryPolicy};
+use nilvm_core::operations::OperationContext;
+use nilvm_core::payments::PaymentMode;
 use nilvm_core::permissions::Permissions;
 use nilvm_core::rpc::{Code, Reply, Request, Status};
 use nilvm_core::time::{Duration, Timestamp};
@@ -130,8 +130,7 @@ impl Cluster {
             0,
         )
         .map_err(|e| BuildError(e.to_string()))?;
-        let prime = FieldPrime::from_cluster_enum(config.prime as i32)
-            .ok_or_else(|| BuildError("unknown prime".into()))?;
+        let prime: FieldPrime = config.prime;
         let masker = SecretMasker::new(
             prime,
             u64::from(config.polynomial_degree),
@@ -261,13 +260,18 @@ impl Cluster {
     /// What a client needs to run operations against this cluster.
     pub fn operation_context(&self, payment_mode: PaymentMode) -> OperationContext {
         OperationContext {
-            members: self.info.members().iter().map(|m| m.node_id().clone()).collect(),
+            members: self
+                .info
+                .members()
+                .iter()
+                .map(|m| m.node_id().clone())
+                .collect(),
             leader: self.leader_id().clone(),
             leader_key: self.leader_key(),
             masker: self.masker.clone(),
             payment_mode,
-            max_tokens: None,
-            retry: RetryPolicy::default(),
+            max_fee: None,
+            retry: Default::default(),
         }
     }
 

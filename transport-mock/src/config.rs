@@ -49,7 +49,7 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         Self {
             node_count: 3,
-            prime: Prime::Safe256Bits,
+            prime: Prime::U256,
             polynomial_degree: 1,
             key_seed: "nillion-devnet".into(),
             chain_id: nilvm_core::payments::chain_tx::DEVNET_CHAIN_ID.into(),

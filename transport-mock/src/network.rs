@@ -351,6 +351,13 @@ impl Emulator {
         client
     }
 
+    /// 32 bytes from the emulator's seeded generator (nonces for test helpers).
+    pub fn random_bytes(&mut self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        self.rng.fill_bytes(&mut bytes);
+        bytes
+    }
+
     fn record(&mut self, line: impl FnOnce() -> String) {
         let line = line();
         for byte in line.bytes() {

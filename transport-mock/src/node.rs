@@ -37,7 +37,7 @@ use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
 use crate::programs::{
-    Dkg, ProgramId, builtin_programs, parse_program_id, program_id, validate_program_name,
+    Dkg, builtin_programs, parse_program_id, program_id, validate_program_name,
 };
 use crate::status;
 
