@@ -44,7 +44,11 @@ pub trait Harness {
         O::Output: Send + 'static;
 
     /// Adds `amount_unil` worth of credits to `user`'s balance (paid on chain by `user`).
-    async fn add_funds(&mut self, user: &Self::User, amount_unil: u64) -> Result<(), OperationError>;
+    async fn add_funds(
+        &mut self,
+        user: &Self::User,
+        amount_unil: u64,
+    ) -> Result<(), OperationError>;
 
     /// How many transactions the user's chain account has sent.
     fn chain_sequence(&self, user: &Self::User) -> u64;
@@ -55,7 +59,14 @@ fn add_funds_op(emulator: &mut Emulator, user: &Client, amount_unil: u64) -> Add
     let leader = cluster.leader_id().clone();
     let key = cluster.leader_key();
     let nonce = emulator.random_bytes();
-    AddFunds::new(emulator.now(), &leader, &key, user.user_id(), amount_unil, nonce)
+    AddFunds::new(
+        emulator.now(),
+        &leader,
+        &key,
+        user.user_id(),
+        amount_unil,
+        nonce,
+    )
 }
 
 fn sequence(emulator: &Emulator, user: &Client) -> u64 {

@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
-use nilvm_core::operations::invoke_compute::{InvokeComputeInput, invoke_compute};
-use nilvm_core::operations::store_values::{StoreValuesInput, store_values};
 use nilvm_core::operations::account_balance::account_balance;
 use nilvm_core::operations::delete_values::delete_values;
 use nilvm_core::operations::discover_cluster::discover_cluster;
+use nilvm_core::operations::invoke_compute::{InvokeComputeInput, invoke_compute};
 use nilvm_core::operations::node_version::node_version;
 use nilvm_core::operations::overwrite_permissions::overwrite_permissions;
 use nilvm_core::operations::payment_receipt::payment_receipt;
@@ -20,6 +19,7 @@ use nilvm_core::operations::retrieve_permissions::retrieve_permissions;
 use nilvm_core::operations::retrieve_results::retrieve_results;
 use nilvm_core::operations::retrieve_values::retrieve_values;
 use nilvm_core::operations::store_program::store_program;
+use nilvm_core::operations::store_values::{StoreValuesInput, store_values};
 use nilvm_core::operations::update_permissions::update_permissions;
 use nilvm_core::operations::{OperationContext, OperationError, Target};
 use nilvm_core::payments::{PaymentMode, quote_request};
@@ -38,7 +38,8 @@ use uuid::Uuid;
 use crate::harness::Harness;
 
 /// `multi_party_sum`: Dealer1 gives `x`, Dealer2 gives `y`, Receiver gets `sum` and `product`.
-pub const MULTI_PARTY_SUM: &[u8] = include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
+pub const MULTI_PARTY_SUM: &[u8] =
+    include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
 
 fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
@@ -133,18 +134,27 @@ pub async fn free_operations<H: Harness>(h: &mut H) {
     assert_eq!(cluster.members().len(), context.members.len());
     assert_eq!(cluster.leader().node_id(), &context.leader);
     let version = h
-        .run(&user, node_version(h.now(), Target::Bootnode, Default::default()))
+        .run(
+            &user,
+            node_version(h.now(), Target::Bootnode, Default::default()),
+        )
         .await
         .expect("version");
     assert!(version.version.is_none(), "a devnet advertises no version");
     let config = h
-        .run(&user, payments_config(h.now(), &context.leader, Default::default()))
+        .run(
+            &user,
+            payments_config(h.now(), &context.leader, Default::default()),
+        )
         .await
         .expect("config");
     assert_eq!(config.minimum_add_funds_payment, 10_000);
     assert_eq!(config.credits_per_nil, 100);
     let balance = h
-        .run(&user, account_balance(h.now(), &context.leader, Default::default()))
+        .run(
+            &user,
+            account_balance(h.now(), &context.leader, Default::default()),
+        )
         .await
         .expect("balance");
     assert_eq!(balance.balance, 0);
@@ -157,8 +167,14 @@ pub async fn store_retrieve_delete<H: Harness>(h: &mut H) {
     let stored = values(&[
         ("a", secret(-42)),
         ("b", ClearValue::Integer(Integer::from(7i64))),
-        ("c", ClearValue::UnsignedInteger(UnsignedInteger::from(9u64))),
-        ("d", ClearValue::SecretBlob(SecretBlob::from(b"hello nillion".to_vec()))),
+        (
+            "c",
+            ClearValue::UnsignedInteger(UnsignedInteger::from(9u64)),
+        ),
+        (
+            "d",
+            ClearValue::SecretBlob(SecretBlob::from(b"hello nillion".to_vec())),
+        ),
     ]);
     let input = StoreValuesInput {
         values: stored.clone(),
@@ -178,7 +194,10 @@ pub async fn store_retrieve_delete<H: Harness>(h: &mut H) {
     h.run(&user, op).await.expect("delete");
     let error = retrieve(h, &user, id).await.expect_err("deleted");
     assert!(error.is_not_found(), "{error}");
-    assert_eq!(error.status().map(|s| s.message.as_str()), Some("value not found"));
+    assert_eq!(
+        error.status().map(|s| s.message.as_str()),
+        Some("value not found")
+    );
     // Deleting twice: not found as well.
     let op = delete_values(h.now(), &context.members, id, Default::default());
     let error = h.run(&user, op).await.expect_err("gone");
@@ -231,7 +250,10 @@ pub async fn permissions<H: Harness>(h: &mut H) {
     let context = h.context(PaymentMode::FromBalance);
     let delta = PermissionsDelta::new().grant_retrieve(them);
     let error = h
-        .run(&other, update_permissions(h.now(), &context, id, delta.clone()))
+        .run(
+            &other,
+            update_permissions(h.now(), &context, id, delta.clone()),
+        )
         .await
         .expect_err("not the owner");
     assert!(error.is_permission_denied(), "{error}");
@@ -244,9 +266,12 @@ pub async fn permissions<H: Harness>(h: &mut H) {
     );
     // Overwrite: the owner locks everyone out, itself included.
     let locked = Permissions::new(me);
-    h.run(&owner, overwrite_permissions(h.now(), &context, id, &locked))
-        .await
-        .expect("overwrite");
+    h.run(
+        &owner,
+        overwrite_permissions(h.now(), &context, id, &locked),
+    )
+    .await
+    .expect("overwrite");
     let error = retrieve(h, &owner, id).await.expect_err("locked out");
     assert!(error.is_permission_denied(), "{error}");
 }
@@ -310,7 +335,10 @@ pub async fn balance_fallback_then_add_funds<H: Harness>(h: &mut H) {
     assert_eq!(h.chain_sequence(&user), before + 1, "one on-chain payment");
     h.add_funds(&user, 1_000_000).await.expect("add funds");
     let balance = h
-        .run(&user, account_balance(h.now(), &context.leader, Default::default()))
+        .run(
+            &user,
+            account_balance(h.now(), &context.leader, Default::default()),
+        )
         .await
         .expect("balance");
     assert_eq!(balance.balance, 100, "1 NIL buys 100 credits");
@@ -318,10 +346,20 @@ pub async fn balance_fallback_then_add_funds<H: Harness>(h: &mut H) {
         .run(&user, pool_status(h.now(), &context))
         .await
         .expect("pool status from balance");
-    assert!(status.offsets.iter().any(|o| o.element == 2), "COMPARE offsets");
-    assert_eq!(h.chain_sequence(&user), before + 2, "no payment beyond add funds");
+    assert!(
+        status.offsets.iter().any(|o| o.element == 2),
+        "COMPARE offsets"
+    );
+    assert_eq!(
+        h.chain_sequence(&user),
+        before + 2,
+        "no payment beyond add funds"
+    );
     let balance = h
-        .run(&user, account_balance(h.now(), &context.leader, Default::default()))
+        .run(
+            &user,
+            account_balance(h.now(), &context.leader, Default::default()),
+        )
         .await
         .expect("balance");
     assert_eq!(balance.balance, 0);
@@ -339,7 +377,11 @@ pub async fn multi_party_compute<H: Harness>(h: &mut H) {
     let dealer1 = h.new_user();
     let dealer2 = h.new_user();
     let receiver = h.new_user();
-    let (d1, d2, r) = (h.user_id(&dealer1), h.user_id(&dealer2), h.user_id(&receiver));
+    let (d1, d2, r) = (
+        h.user_id(&dealer1),
+        h.user_id(&dealer2),
+        h.user_id(&receiver),
+    );
     let program_id = store_program_bytes(h, &dealer2, "multi_party_sum", MULTI_PARTY_SUM)
         .await
         .expect("store program");
@@ -361,12 +403,19 @@ pub async fn multi_party_compute<H: Harness>(h: &mut H) {
     let op = invoke_compute(h.now(), &context, input.clone(), &mut rng(7)).expect("input");
     let compute_id = h.run(&dealer2, op).await.expect("invoke");
     let outputs = results(h, &receiver, compute_id).await.expect("results");
-    assert_eq!(outputs, values(&[("sum", secret(-12)), ("product", secret(-85))]));
+    assert_eq!(
+        outputs,
+        values(&[("sum", secret(-12)), ("product", secret(-85))])
+    );
     // Dealer2 is not an output user.
-    let error = results(h, &dealer2, compute_id).await.expect_err("not bound");
+    let error = results(h, &dealer2, compute_id)
+        .await
+        .expect_err("not bound");
     assert_eq!(status_code(&error), Some(Code::PermissionDenied), "{error}");
     // Dealer1 never allowed the receiver to compute with x.
-    let error = compute(h, &receiver, input, 8).await.expect_err("no compute permission");
+    let error = compute(h, &receiver, input, 8)
+        .await
+        .expect_err("no compute permission");
     assert!(error.is_permission_denied(), "{error}");
 }
 

@@ -93,7 +93,11 @@ struct Run {
 }
 
 impl Run {
-    fn run<O>(&mut self, client: &Client, op: O) -> Result<Result<O::Output, OperationError>, String>
+    fn run<O>(
+        &mut self,
+        client: &Client,
+        op: O,
+    ) -> Result<Result<O::Output, OperationError>, String>
     where
         O: Operation + Send + 'static,
         O::Output: Send + 'static,
@@ -166,7 +170,11 @@ pub fn run_seed(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<Str
         failed: 0,
     };
     let result = workload(&mut run, &mut rng);
-    let trace = run.emulator.trace().map(<[String]>::to_vec).unwrap_or_default();
+    let trace = run
+        .emulator
+        .trace()
+        .map(<[String]>::to_vec)
+        .unwrap_or_default();
     let outcome = result.map(|()| SeedOutcome {
         trace_hash: run.emulator.trace_hash(),
         succeeded: run.succeeded,
@@ -185,7 +193,10 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
             .leader_mut()
             .set_balance(now, owner.user_id(), 1_000);
     }
-    let context = run.emulator.cluster().operation_context(PaymentMode::FromBalance);
+    let context = run
+        .emulator
+        .cluster()
+        .operation_context(PaymentMode::FromBalance);
 
     // The program the computer runs.
     let quote = StoreProgram {
@@ -196,7 +207,12 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         contents_sha256: sha2::Sha256::digest(MULTI_PARTY_SUM).to_vec(),
         name: "multi_party_sum".into(),
     };
-    let op = store_program(run.emulator.now(), &context, quote, MULTI_PARTY_SUM.to_vec());
+    let op = store_program(
+        run.emulator.now(),
+        &context,
+        quote,
+        MULTI_PARTY_SUM.to_vec(),
+    );
     let program_id = run.run(&computer, op)?.ok();
 
     // Store, read back.
@@ -226,7 +242,9 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         if candidates.iter().any(|c| c == got) {
             Ok(())
         } else {
-            Err(format!("wrong value returned: {got:?} is none of {candidates:?}"))
+            Err(format!(
+                "wrong value returned: {got:?} is none of {candidates:?}"
+            ))
         }
     };
     let op = retrieve_values(run.emulator.now(), &context, values_id);
@@ -286,7 +304,12 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
     }
 
     // Delete; anything read afterwards must still be a written value.
-    let op = delete_values(run.emulator.now(), &context.members, values_id, context.retry.clone());
+    let op = delete_values(
+        run.emulator.now(),
+        &context.members,
+        values_id,
+        context.retry.clone(),
+    );
     let _ = run.run(&owner, op)?;
     let op = retrieve_values(run.emulator.now(), &context, values_id);
     if let Ok(got) = run.run(&owner, op)? {

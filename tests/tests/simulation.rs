@@ -21,14 +21,17 @@ fn replay_command(seed: u64) -> String {
 fn check(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<String>) {
     match catch_unwind(AssertUnwindSafe(|| run_seed(seed, trace))) {
         Ok(result) => result,
-        Err(panic) => (Err(format!(
-            "panicked: {}",
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )), Vec::new()),
+        Err(panic) => (
+            Err(format!(
+                "panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            )),
+            Vec::new(),
+        ),
     }
 }
 
@@ -41,13 +44,18 @@ fn seeds_keep_the_invariants() {
         }
         match result {
             Ok(outcome) => println!("seed {seed}: {outcome:?}"),
-            Err(error) => panic!("seed {seed} ({}) broke an invariant: {error}", PROFILES[(seed % 8) as usize]),
+            Err(error) => panic!(
+                "seed {seed} ({}) broke an invariant: {error}",
+                PROFILES[(seed % 8) as usize]
+            ),
         }
         return;
     }
     let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(1000);
     let first = env_u64("NILVM_SIM_FIRST_SEED").unwrap_or(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4) as u64;
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4) as u64;
     let results: Vec<(u64, Result<(usize, usize), String>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
@@ -81,7 +89,12 @@ fn seeds_keep_the_invariants() {
         }
     }
     println!("{count} seeds: {ok} operations succeeded, {failed} ended with a clear error");
-    assert!(broken.is_empty(), "{} seeds broke invariants:\n{}", broken.len(), broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "{} seeds broke invariants:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
 }
 
 #[test]

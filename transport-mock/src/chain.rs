@@ -298,7 +298,10 @@ mod tests {
         assert_eq!(chain.broadcast(&tx.tx_bytes).code, codes::WRONG_SEQUENCE);
         // Too expensive.
         let tx = pay_for_tx(&key(), &TxParams::devnet(number, 1), &[1; 32], 3_000).expect("tx");
-        assert_eq!(chain.broadcast(&tx.tx_bytes).code, codes::INSUFFICIENT_FUNDS);
+        assert_eq!(
+            chain.broadcast(&tx.tx_bytes).code,
+            codes::INSUFFICIENT_FUNDS
+        );
         // Wrong account number: the signature does not verify.
         let tx = pay_for_tx(&key(), &TxParams::devnet(number + 7, 1), &[1; 32], 1).expect("tx");
         assert_eq!(chain.broadcast(&tx.tx_bytes).code, codes::UNAUTHORIZED);

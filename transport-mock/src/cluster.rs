@@ -23,9 +23,7 @@ use nilvm_core::permissions::Permissions;
 use nilvm_core::rpc::{Code, Reply, Request, Status};
 use nilvm_core::time::{Duration, Timestamp};
 use nilvm_core::values::proto::to_named_values;
-use nilvm_core::values::{
-    ClearValue, EcdsaPrivateKey, EddsaPrivateKey, EncryptedValue, StoreId,
-};
+use nilvm_core::values::{ClearValue, EcdsaPrivateKey, EddsaPrivateKey, EncryptedValue, StoreId};
 use nilvm_nada::{EvalConfig, evaluate};
 use nilvm_proto::nillion::membership::v1::version::NodeVersion;
 use nilvm_proto::nillion::values::v1::value::NamedValue;
@@ -122,14 +120,8 @@ impl Cluster {
             })
             .collect();
         let leader = members[leader_index].clone();
-        let info = ClusterInfo::new(
-            members,
-            leader,
-            config.prime,
-            config.polynomial_degree,
-            0,
-        )
-        .map_err(|e| BuildError(e.to_string()))?;
+        let info = ClusterInfo::new(members, leader, config.prime, config.polynomial_degree, 0)
+            .map_err(|e| BuildError(e.to_string()))?;
         let prime: FieldPrime = config.prime;
         let masker = SecretMasker::new(
             prime,

@@ -119,7 +119,9 @@ impl Leader {
                     "protobuf parsing error: 'operation' not set",
                 ));
             }
-            Some(Op::StoreValues(q)) if q.payload_size > max => return Err(too_big(q.payload_size)),
+            Some(Op::StoreValues(q)) if q.payload_size > max => {
+                return Err(too_big(q.payload_size));
+            }
             Some(Op::InvokeCompute(q)) => {
                 if q.values_payload_size > max {
                     return Err(too_big(q.values_payload_size));
@@ -181,7 +183,8 @@ impl Leader {
         })?;
         let fees = quote.fees();
         let debit = if request.tx_hash.is_empty() {
-            let user = caller.ok_or_else(|| status(Code::PermissionDenied, "permissions denied"))?;
+            let user =
+                caller.ok_or_else(|| status(Code::PermissionDenied, "permissions denied"))?;
             let enough = self
                 .balance(now, &user)
                 .is_some_and(|b| b.credits >= fees.credits);
@@ -263,11 +266,12 @@ impl Leader {
         chain: &Chain,
     ) -> Result<(), Status> {
         let invalid = |message: &str| status(Code::InvalidArgument, message);
-        let payload = decode_add_funds_payload(&request.payload, &self.key.public_key())
-            .map_err(|e| match e {
+        let payload = decode_add_funds_payload(&request.payload, &self.key.public_key()).map_err(
+            |e| match e {
                 AddFundsError::InvalidLeaderPublicKey => invalid("invalid leader public key"),
                 _ => invalid("invalid payload"),
-            })?;
+            },
+        )?;
         let tx = chain
             .tx(&request.tx_hash)
             .ok_or_else(|| status(Code::Unavailable, "transaction not found"))?;

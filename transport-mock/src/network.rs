@@ -244,7 +244,11 @@ fn ms(d: Duration) -> u64 {
 impl Emulator {
     /// A cluster built from `config` on a network behaving as `network`, everything drawn from
     /// `seed`.
-    pub fn new(config: ClusterConfig, network: NetworkConfig, seed: u64) -> Result<Self, BuildError> {
+    pub fn new(
+        config: ClusterConfig,
+        network: NetworkConfig,
+        seed: u64,
+    ) -> Result<Self, BuildError> {
         let mut rng = StdRng::seed_from_u64(seed);
         let cluster = Cluster::new(config, rng.next_u64())?;
         let count = cluster.node_ids().len();
@@ -273,7 +277,11 @@ impl Emulator {
             for node in 0..count {
                 let magnitude = self.rng.random_range(0..=max_skew);
                 let millis = i64::try_from(magnitude).unwrap_or(0);
-                let millis = if self.rng.random_bool(0.5) { millis } else { -millis };
+                let millis = if self.rng.random_bool(0.5) {
+                    millis
+                } else {
+                    -millis
+                };
                 self.cluster.set_clock_skew(node, ClockSkew { millis });
             }
         }
@@ -283,7 +291,9 @@ impl Emulator {
             for node in 0..count {
                 if self.rng.random_bool(p) {
                     let at = self.rng.random_range(0..=ms(self.network.crash_window));
-                    let length = self.rng.random_range(1..=ms(self.network.max_outage).max(1));
+                    let length = self
+                        .rng
+                        .random_range(1..=ms(self.network.max_outage).max(1));
                     outages.push(NodeOutage {
                         node,
                         down_at: Duration::from_millis(at),
@@ -420,10 +430,7 @@ impl Emulator {
     }
 
     /// The result of a finished operation (once).
-    pub fn take<T: 'static>(
-        &mut self,
-        handle: &OpHandle<T>,
-    ) -> Option<Result<T, OperationError>> {
+    pub fn take<T: 'static>(&mut self, handle: &OpHandle<T>) -> Option<Result<T, OperationError>> {
         let slot = self.ops.get_mut(&handle.id())?;
         let boxed = slot.op.take_result()?;
         boxed
@@ -482,11 +489,7 @@ impl Emulator {
 
     fn step_until(&mut self, until: Timestamp) -> bool {
         let next_event = self.queue.keys().next().map(|(at, _)| *at);
-        let next_timeout = self
-            .ops
-            .values()
-            .filter_map(|s| s.op.poll_timeout())
-            .min();
+        let next_timeout = self.ops.values().filter_map(|s| s.op.poll_timeout()).min();
         let next = match (next_event, next_timeout) {
             (None, None) => return false,
             (Some(a), Some(b)) => a.min(b),
@@ -567,7 +570,9 @@ impl Emulator {
             Method::Cluster | Method::NodeVersion | Method::PoolStatus
         );
         let token = match (wants_token, node_id, self.ops.get_mut(&op)) {
-            (true, Some(id), Some(slot)) => slot.tokens.token_for(now, &id).ok().map(<[u8]>::to_vec),
+            (true, Some(id), Some(slot)) => {
+                slot.tokens.token_for(now, &id).ok().map(<[u8]>::to_vec)
+            }
             _ => None,
         };
         self.record(|| {
@@ -582,7 +587,11 @@ impl Emulator {
             self.record(|| format!("{} lost request op{op} #{}", ms_since(now), transmit.id.0));
             return;
         }
-        let copies = if self.chance(self.network.duplication) { 2 } else { 1 };
+        let copies = if self.chance(self.network.duplication) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let at = now.saturating_add(self.latency());
             self.schedule(
@@ -604,13 +613,23 @@ impl Emulator {
             return;
         };
         let result = self.pay_on_chain(&client, &payment);
-        self.record(|| format!("{} pay op{op} {} unil: {result:?}", ms_since(now), payment.amount_unil));
+        self.record(|| {
+            format!(
+                "{} pay op{op} {} unil: {result:?}",
+                ms_since(now),
+                payment.amount_unil
+            )
+        });
         let at = now.saturating_add(self.network.payment_latency);
         self.schedule(at, Event::Payment { op, result });
     }
 
     /// Pays on chain as the client's payer would: account query, `MsgPayFor`, broadcast.
-    pub fn pay_on_chain(&mut self, client: &Client, payment: &PaymentRequest) -> Result<String, String> {
+    pub fn pay_on_chain(
+        &mut self,
+        client: &Client,
+        payment: &PaymentRequest,
+    ) -> Result<String, String> {
         let key = client.chain_key();
         let address = nillion_address(&key.public_key()).map_err(|e| e.to_string())?;
         let chain = self.cluster.chain_mut();
@@ -626,7 +645,10 @@ impl Emulator {
         if response.code == 0 {
             Ok(response.txhash)
         } else {
-            Err(format!("broadcast failed (code {}): {}", response.code, response.raw_log))
+            Err(format!(
+                "broadcast failed (code {}): {}",
+                response.code, response.raw_log
+            ))
         }
     }
 
@@ -642,7 +664,9 @@ impl Emulator {
             } => {
                 let method = request.method();
                 if self.down.get(node).copied().unwrap_or(true) {
-                    self.record(|| format!("{} refused op{op} #{} n{node} down", ms_since(now), id.0));
+                    self.record(|| {
+                        format!("{} refused op{op} #{} n{node} down", ms_since(now), id.0)
+                    });
                     let at = now.saturating_add(self.latency());
                     let reply = Err(Status::new(Code::Unavailable, "connection refused"));
                     self.schedule(at, Event::Reply { op, id, reply });
@@ -650,7 +674,9 @@ impl Emulator {
                 }
                 let node_id = self.cluster.node_ids().get(node).cloned();
                 let Some(node_id) = node_id else { return };
-                let response = self.cluster.handle(now, &node_id, token.as_deref(), request);
+                let response = self
+                    .cluster
+                    .handle(now, &node_id, token.as_deref(), request);
                 self.record(|| {
                     format!(
                         "{} handled op{op} #{} {method:?} at n{node}: {}",
@@ -685,7 +711,10 @@ impl Emulator {
                 if !alive {
                     self.record(|| format!("{} stream reset op{op} #{}", ms_since(now), id.0));
                     let at = last_delivery.max(now.saturating_add(self.latency()));
-                    let reply = Err(Status::new(Code::Unavailable, "stream reset: node restarted"));
+                    let reply = Err(Status::new(
+                        Code::Unavailable,
+                        "stream reset: node restarted",
+                    ));
                     self.schedule(at, Event::Reply { op, id, reply });
                     return;
                 }
@@ -786,12 +815,26 @@ impl Emulator {
                 self.schedule(at, Event::Reply { op, id, reply });
                 return;
             }
-            self.schedule(at, Event::Reply { op, id, reply: Ok(message) });
+            self.schedule(
+                at,
+                Event::Reply {
+                    op,
+                    id,
+                    reply: Ok(message),
+                },
+            );
             at = at.saturating_add(Duration::from_micros(1));
         }
         match (poll.end, poll.next_poll) {
             (Some(Ok(())), _) => self.schedule(at, Event::StreamEnd { op, id }),
-            (Some(Err(status)), _) => self.schedule(at, Event::Reply { op, id, reply: Err(status) }),
+            (Some(Err(status)), _) => self.schedule(
+                at,
+                Event::Reply {
+                    op,
+                    id,
+                    reply: Err(status),
+                },
+            ),
             (None, Some(next)) => self.schedule(
                 next.max(now),
                 Event::StreamPoll {

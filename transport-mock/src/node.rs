@@ -36,9 +36,7 @@ use nilvm_proto::nillion::values::v1::store::{StoreValuesRequest, StoreValuesRes
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
-use crate::programs::{
-    Dkg, builtin_programs, parse_program_id, program_id, validate_program_name,
-};
+use crate::programs::{Dkg, builtin_programs, parse_program_id, program_id, validate_program_name};
 use crate::status;
 
 /// Values live this many days when the receipt names no TTL.
@@ -136,6 +134,9 @@ pub struct StreamPoll {
     pub next_poll: Option<Timestamp>,
 }
 
+/// How long after expiry the background job removes values.
+pub const CLEANUP_DELAY: Duration = Duration::from_secs(3600);
+
 /// How often an open results stream re-checks its computation.
 pub const RESULTS_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -225,9 +226,11 @@ impl Node {
         self.computations.get_mut(id)
     }
 
-    /// Drops expired values and old computations (the nodes' background jobs).
+    /// Drops values expired for over [`CLEANUP_DELAY`] and old computations (the nodes'
+    /// background jobs: until they run, expired values answer "entity expired").
     pub fn cleanup(&mut self, now: Timestamp) {
-        self.values.retain(|_, v| v.expires_at > now);
+        self.values
+            .retain(|_, v| v.expires_at.saturating_add(CLEANUP_DELAY) > now);
         let ttl = self.results_ttl;
         self.computations
             .retain(|_, c| c.invoked_at.saturating_add(ttl) > now);
@@ -259,7 +262,10 @@ impl Node {
         }
     }
 
-    fn check_values(&self, values: &[NamedValue]) -> Result<BTreeMap<String, EncryptedValue>, Status> {
+    fn check_values(
+        &self,
+        values: &[NamedValue],
+    ) -> Result<BTreeMap<String, EncryptedValue>, Status> {
         from_named_values(values, self.prime)
             .map_err(|e| status(Code::InvalidArgument, format!("invalid values: {e}")))
     }
@@ -493,7 +499,9 @@ impl Node {
         if let Some((_, operation)) = program.raw_only_operations().first() {
             return Err(status(
                 Code::InvalidArgument,
-                format!("invalid program: operation {operation} needs preprocessing (use nada build)"),
+                format!(
+                    "invalid program: operation {operation} needs preprocessing (use nada build)"
+                ),
             ));
         }
         let id = program_id(&caller, &quoted.name, &hash);
@@ -526,9 +534,8 @@ impl Node {
             .map(|q| q.program_id.clone())
             .unwrap_or_default();
         let mut inputs = self.check_values(&request.values)?;
-        parse_program_id(&program_id_text).map_err(|e| {
-            status(Code::InvalidArgument, format!("invalid program id: {e}"))
-        })?;
+        parse_program_id(&program_id_text)
+            .map_err(|e| status(Code::InvalidArgument, format!("invalid program id: {e}")))?;
         let mut output_bindings: BTreeMap<String, BTreeSet<UserId>> = BTreeMap::new();
         for binding in &request.output_bindings {
             let users = binding
@@ -608,7 +615,10 @@ impl Node {
                 let id = Uuid::from_slice(raw)
                     .map_err(|_| status(Code::InvalidArgument, "values_id is not a uuid"))?;
                 let record = self.live(now, &id)?;
-                if !record.permissions.is_compute_allowed(&caller, &program_id_text) {
+                if !record
+                    .permissions
+                    .is_compute_allowed(&caller, &program_id_text)
+                {
                     return Err(denied());
                 }
                 let stored = self.check_values(&record.values)?;
@@ -717,9 +727,10 @@ impl Node {
         };
         match ready {
             Some(Err(error)) => {
-                poll.messages.push(Reply::RetrieveResults(RetrieveResultsResponse {
-                    state: Some(State::Error(error.clone())),
-                }));
+                poll.messages
+                    .push(Reply::RetrieveResults(RetrieveResultsResponse {
+                        state: Some(State::Error(error.clone())),
+                    }));
                 poll.end = Some(Ok(()));
                 stream.ended = true;
             }
@@ -738,9 +749,10 @@ impl Node {
                 }
                 stream.ended = true;
                 if bound {
-                    poll.messages.push(Reply::RetrieveResults(RetrieveResultsResponse {
-                        state: Some(State::Success(ComputationResult { values })),
-                    }));
+                    poll.messages
+                        .push(Reply::RetrieveResults(RetrieveResultsResponse {
+                            state: Some(State::Success(ComputationResult { values })),
+                        }));
                     poll.end = Some(Ok(()));
                 } else {
                     poll.end = Some(Err(status(
@@ -774,7 +786,11 @@ impl Node {
         if !self.is_leader {
             return Err(status(Code::Unimplemented, "unimplemented"));
         }
-        self.verify_receipt(now, request.signed_receipt.as_ref(), OperationKind::PoolStatus)?;
+        self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::PoolStatus,
+        )?;
         // Fake preprocessing, as the devnet runs it: every element available, aux info present.
         let offsets = [0, 2, 3, 4, 5, 7, 8, 9, 10]
             .into_iter()
@@ -802,18 +818,28 @@ fn check_bindings(kind: &str, program: &BTreeSet<String>, bound: &[String]) -> R
     let mut seen = BTreeSet::new();
     for name in bound {
         if !program.contains(name) {
-            return Err(invalid(format!("{kind} party {name} is not defined in program")));
+            return Err(invalid(format!(
+                "{kind} party {name} is not defined in program"
+            )));
         }
         if !seen.insert(name.as_str()) {
-            return Err(invalid(format!("{kind} party {name} is bound more than once")));
+            return Err(invalid(format!(
+                "{kind} party {name} is bound more than once"
+            )));
         }
     }
-    let missing: Vec<&String> = program.iter().filter(|p| !seen.contains(p.as_str())).collect();
+    let missing: Vec<&String> = program
+        .iter()
+        .filter(|p| !seen.contains(p.as_str()))
+        .collect();
     match missing.len() {
         0 => Ok(()),
         1..=3 => {
             let list: Vec<String> = missing.iter().map(|p| format!("{p:?}")).collect();
-            Err(invalid(format!("{kind} parties {{{}}} not bound", list.join(", "))))
+            Err(invalid(format!(
+                "{kind} parties {{{}}} not bound",
+                list.join(", ")
+            )))
         }
         n => Err(invalid(format!("{n} {kind} parties not bound"))),
     }

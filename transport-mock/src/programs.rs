@@ -117,7 +117,11 @@ pub fn parse_program_id(id: &str) -> Result<ProgramId, &'static str> {
 
 /// The id a program gets when `user` stores it under `name`.
 pub fn program_id(user: &UserId, name: &str, sha256: &[u8]) -> String {
-    format!("{}/{name}/sha256/{}", hex::encode(user.as_bytes()), hex::encode(sha256))
+    format!(
+        "{}/{name}/sha256/{}",
+        hex::encode(user.as_bytes()),
+        hex::encode(sha256)
+    )
 }
 
 /// Checks a program name as the nodes do: 1 to 128 bytes of `a-z A-Z 0-9 + . : _ -`.
@@ -139,10 +143,13 @@ pub fn validate_program_name(name: &str) -> Result<(), String> {
 
 /// The builtin signing programs, decoded.
 pub fn builtin_programs() -> Vec<(String, Program)> {
-    [(TECDSA_SIGN, TECDSA_SIGN_MIR), (TEDDSA_SIGN, TEDDSA_SIGN_MIR)]
-        .into_iter()
-        .filter_map(|(id, bytes)| Program::decode(bytes).ok().map(|p| (id.to_string(), p)))
-        .collect()
+    [
+        (TECDSA_SIGN, TECDSA_SIGN_MIR),
+        (TEDDSA_SIGN, TEDDSA_SIGN_MIR),
+    ]
+    .into_iter()
+    .filter_map(|(id, bytes)| Program::decode(bytes).ok().map(|p| (id.to_string(), p)))
+    .collect()
 }
 
 #[cfg(test)]
@@ -168,9 +175,18 @@ mod tests {
         assert_eq!(parse_program_id("nope"), Err("no '/' prefix in program"));
         assert_eq!(parse_program_id("zz/main"), Err("invalid user id"));
         let prefix = hex::encode([1u8; 20]);
-        assert_eq!(parse_program_id(&format!("{prefix}/main")), Err("no hash type"));
-        assert_eq!(parse_program_id(&format!("{prefix}/main/sha256")), Err("no hash"));
-        assert_eq!(parse_program_id(&format!("{prefix}/main/sha256/zz")), Err("invalid hash"));
+        assert_eq!(
+            parse_program_id(&format!("{prefix}/main")),
+            Err("no hash type")
+        );
+        assert_eq!(
+            parse_program_id(&format!("{prefix}/main/sha256")),
+            Err("no hash")
+        );
+        assert_eq!(
+            parse_program_id(&format!("{prefix}/main/sha256/zz")),
+            Err("invalid hash")
+        );
         let hash = hex::encode([1u8; 32]);
         assert_eq!(
             parse_program_id(&format!("{prefix}/main/md5/{hash}")),
