@@ -9,6 +9,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use nilvm_tests::simulation::{PROFILES, SeedOutcome, run_seed};
 
+/// A seed and its (succeeded, failed) operation counts, or the broken invariant.
+type SeedResult = (u64, Result<(usize, usize), String>);
+
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
@@ -56,7 +59,7 @@ fn seeds_keep_the_invariants() {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(4) as u64;
-    let results: Vec<(u64, Result<(usize, usize), String>)> = std::thread::scope(|scope| {
+    let results: Vec<SeedResult> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
