@@ -2,6 +2,8 @@
 //! (the test vector of the payment fact sheet): the body and auth info decode to the expected
 //! fields and re-encode to the same bytes.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use nilvm_proto::Message;
 use nilvm_proto::cosmos::crypto::secp256k1::PubKey;
 use nilvm_proto::cosmos::tx::signing::v1beta1::SignMode;

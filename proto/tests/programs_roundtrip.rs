@@ -1,6 +1,8 @@
 //! Every program compiled by the official `nada-dsl` decodes into our `ProgramMIR` and
 //! re-encodes to the very same bytes: our MIR schema has every field the compiler writes.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::path::PathBuf;
 
 use nilvm_proto::Message;

@@ -1,6 +1,8 @@
 //! Every protobuf `Value` the official SDK produced for the masking vectors decodes into our
 //! `Value` type and re-encodes to the very same bytes.
 
+#![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
+
 use std::path::PathBuf;
 
 use nilvm_proto::Message;

@@ -28,6 +28,7 @@ mod testing;
 mod unmask;
 
 pub mod account_balance;
+pub mod add_funds;
 pub mod delete_values;
 pub mod discover_cluster;
 pub mod invoke_compute;
