@@ -9,9 +9,7 @@ use nilvm_core::identity::UserId;
 use nilvm_core::operations::{Operation, OperationContext, OperationError};
 use nilvm_core::payments::PaymentMode;
 use nilvm_core::time::{Duration, Timestamp};
-use nilvm_transport_mock::{
-    AddFunds, Client, ClusterConfig, Emulator, NetworkConfig, SharedEmulator,
-};
+use nilvm_transport_mock::{Client, ClusterConfig, Emulator, NetworkConfig, SharedEmulator};
 
 /// What a scenario needs from a transport.
 #[allow(async_fn_in_trait)]
@@ -54,18 +52,23 @@ pub trait Harness {
     fn chain_sequence(&self, user: &Self::User) -> u64;
 }
 
-fn add_funds_op(emulator: &mut Emulator, user: &Client, amount_unil: u64) -> AddFunds {
-    let cluster = emulator.cluster();
-    let leader = cluster.leader_id().clone();
-    let key = cluster.leader_key();
-    let nonce = emulator.random_bytes();
-    AddFunds::new(
+fn add_funds_op(
+    emulator: &mut Emulator,
+    user: &Client,
+    amount_unil: u64,
+) -> nilvm_core::operations::add_funds::AddFunds {
+    use rand::SeedableRng;
+    let context = emulator
+        .cluster()
+        .operation_context(PaymentMode::FromBalance);
+    let mut rng = rand::rngs::StdRng::from_seed(emulator.random_bytes());
+    nilvm_core::operations::add_funds::add_funds(
         emulator.now(),
-        &leader,
-        &key,
+        &context,
         user.user_id(),
         amount_unil,
-        nonce,
+        true,
+        &mut rng,
     )
 }
 

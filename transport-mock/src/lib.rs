@@ -24,7 +24,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod add_funds;
 pub mod chain;
 pub mod cluster;
 pub mod config;
@@ -34,7 +33,6 @@ mod network;
 pub mod node;
 pub mod programs;
 
-pub use add_funds::AddFunds;
 pub use chain::Chain;
 pub use cluster::{BuildError, ClockSkew, Cluster};
 pub use config::ClusterConfig;
