@@ -35,7 +35,12 @@ impl Workload {
         for prime in Prime::ALL {
             for (parties, degree) in [(3, 1), (5, 2)] {
                 for blob in [false, true] {
-                    all.push(Workload { prime, parties, degree, blob });
+                    all.push(Workload {
+                        prime,
+                        parties,
+                        degree,
+                        blob,
+                    });
                 }
             }
         }
@@ -43,13 +48,25 @@ impl Workload {
     }
 
     fn label(&self) -> String {
-        let what = if self.blob { "1 MiB blob" } else { "10k secret integers" };
-        format!("{what}, {} parties, {}-bit", self.parties, self.prime.bits())
+        let what = if self.blob {
+            "1 MiB blob"
+        } else {
+            "10k secret integers"
+        };
+        format!(
+            "{what}, {} parties, {}-bit",
+            self.parties,
+            self.prime.bits()
+        )
     }
 
     /// Secret elements to share: one per integer, one per blob chunk.
     fn elements(&self) -> usize {
-        if self.blob { BLOB_BYTES.div_ceil(self.prime.blob_chunk_bytes()) } else { INTEGERS }
+        if self.blob {
+            BLOB_BYTES.div_ceil(self.prime.blob_chunk_bytes())
+        } else {
+            INTEGERS
+        }
     }
 
     fn values(&self, rng: &mut impl Rng) -> BTreeMap<String, ClearValue> {
@@ -61,7 +78,10 @@ impl Workload {
             (0..INTEGERS)
                 .map(|i| {
                     let value = i64::from(rng.random::<i32>());
-                    (format!("v{i:05}"), ClearValue::SecretInteger(SecretInteger::from(value)))
+                    (
+                        format!("v{i:05}"),
+                        ClearValue::SecretInteger(SecretInteger::from(value)),
+                    )
                 })
                 .collect()
         }
@@ -79,11 +99,18 @@ impl Workload {
 /// Our mask and unmask times.
 fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
     let mut rng = rand::rng();
-    let parties: Vec<PartyId> = (0..workload.parties).map(|_| PartyId::new(rng.random::<[u8; 20]>().to_vec())).collect();
-    let masker = SecretMasker::new(workload.prime, workload.degree as u64, parties).expect("a valid masker");
+    let parties: Vec<PartyId> = (0..workload.parties)
+        .map(|_| PartyId::new(rng.random::<[u8; 20]>().to_vec()))
+        .collect();
+    let masker =
+        SecretMasker::new(workload.prime, workload.degree as u64, parties).expect("a valid masker");
     let values = workload.values(&mut rng);
     let mask = median(runs, || {
-        black_box(masker.mask(&values, &mut rand::rng()).expect("masking works"));
+        black_box(
+            masker
+                .mask(&values, &mut rand::rng())
+                .expect("masking works"),
+        );
     });
     let jar = PartyJar::from(masker.mask(&values, &mut rng).expect("masking works"));
     let unmask = median(runs, || {
@@ -118,9 +145,14 @@ fn bound(workload: &Workload, multiplication: Duration) -> (Duration, Duration) 
 }
 
 /// The official masker's times, from `official_masker.py` run with `python`.
-fn official(python: &str, workloads: &[Workload], runs: usize) -> Result<Vec<(Duration, Duration)>, String> {
+fn official(
+    python: &str,
+    workloads: &[Workload],
+    runs: usize,
+) -> Result<Vec<(Duration, Duration)>, String> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/official_masker.py");
-    let request = json!({"workloads": workloads.iter().map(|w| w.python_request(runs)).collect::<Vec<_>>()});
+    let request =
+        json!({"workloads": workloads.iter().map(|w| w.python_request(runs)).collect::<Vec<_>>()});
     let mut child = Command::new(python)
         .arg(script)
         .stdin(Stdio::piped())
@@ -138,8 +170,15 @@ fn official(python: &str, workloads: &[Workload], runs: usize) -> Result<Vec<(Du
         return Err(format!("{script} failed"));
     }
     let answers: Vec<Json> = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
-    let seconds = |v: &Json, k: &str| v[k].as_f64().map(Duration::from_secs_f64).ok_or(format!("no '{k}' time"));
-    answers.iter().map(|a| Ok((seconds(a, "mask")?, seconds(a, "unmask")?))).collect()
+    let seconds = |v: &Json, k: &str| {
+        v[k].as_f64()
+            .map(Duration::from_secs_f64)
+            .ok_or(format!("no '{k}' time"))
+    };
+    answers
+        .iter()
+        .map(|a| Ok((seconds(a, "mask")?, seconds(a, "unmask")?)))
+        .collect()
 }
 
 /// All masking rows.
@@ -159,10 +198,19 @@ pub fn rows(python: Option<&str>, runs: usize) -> Vec<Row> {
     let mut rows = Vec::new();
     for (index, workload) in workloads.iter().enumerate() {
         let (mask, unmask) = ours(workload, runs);
-        let per_mult = multiplications.iter().find(|(p, _)| *p == workload.prime).map(|(_, d)| *d).unwrap_or_default();
+        let per_mult = multiplications
+            .iter()
+            .find(|(p, _)| *p == workload.prime)
+            .map(|(_, d)| *d)
+            .unwrap_or_default();
         let (mask_bound, unmask_bound) = bound(workload, per_mult);
         let official = reference.as_ref().and_then(|r| r.get(index).copied());
-        rows.push(Row { what: format!("mask {}", workload.label()), ours: mask, reference: official.map(|o| o.0), bound: Some(mask_bound) });
+        rows.push(Row {
+            what: format!("mask {}", workload.label()),
+            ours: mask,
+            reference: official.map(|o| o.0),
+            bound: Some(mask_bound),
+        });
         rows.push(Row {
             what: format!("unmask {}", workload.label()),
             ours: unmask,

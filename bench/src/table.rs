@@ -22,10 +22,17 @@ pub fn print(rows: &[Row]) {
     println!("|---|---|---|---|---|---|");
     for row in rows {
         let reference = row.reference.map_or("n/a".into(), human);
-        let speedup = row.reference.map_or("n/a".into(), |r| format!("{:.1}x", r.as_secs_f64() / row.ours.as_secs_f64()));
+        let speedup = row.reference.map_or("n/a".into(), |r| {
+            format!("{:.1}x", r.as_secs_f64() / row.ours.as_secs_f64())
+        });
         let bound = row.bound.map_or("n/a".into(), human);
-        let over_bound =
-            row.bound.map_or("n/a".into(), |b| format!("{:.2}x", row.ours.as_secs_f64() / b.as_secs_f64()));
-        println!("| {} | {} | {reference} | {speedup} | {bound} | {over_bound} |", row.what, human(row.ours));
+        let over_bound = row.bound.map_or("n/a".into(), |b| {
+            format!("{:.2}x", row.ours.as_secs_f64() / b.as_secs_f64())
+        });
+        println!(
+            "| {} | {} | {reference} | {speedup} | {bound} | {over_bound} |",
+            row.what,
+            human(row.ours)
+        );
     }
 }

@@ -55,7 +55,7 @@ pub enum IdentityError {
 }
 
 /// SHA-256 of `bytes`.
-pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(bytes);
     let mut out = [0u8; 32];
