@@ -1,7 +1,9 @@
 //! `nilvm-bench`: ours vs the official implementation and the hardware bound, in one table.
 //! See BENCHMARKS.md for the method and the latest figures.
 
+mod cluster;
 mod masking;
+mod nada;
 mod table;
 mod timing;
 
@@ -20,6 +22,8 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    let rows = masking::rows(args.python.as_deref(), args.runs);
+    let mut rows = masking::rows(args.python.as_deref(), args.runs);
+    rows.extend(nada::rows(args.runs));
+    rows.extend(cluster::rows(200));
     table::print(&rows);
 }

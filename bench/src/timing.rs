@@ -16,10 +16,12 @@ pub fn median(runs: usize, mut f: impl FnMut()) -> Duration {
     times[times.len() / 2]
 }
 
-/// A duration for humans: µs, ms or s.
+/// A duration for humans: ns, µs, ms or s.
 pub fn human(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();
-    if seconds < 1e-3 {
+    if seconds < 1e-6 {
+        format!("{:.0} ns", seconds * 1e9)
+    } else if seconds < 1e-3 {
         format!("{:.1} µs", seconds * 1e6)
     } else if seconds < 1.0 {
         format!("{:.2} ms", seconds * 1e3)

@@ -1,10 +1,9 @@
-//! Evaluation throughput: operations per second on generated programs with thousands of
-//! operations (plain `Instant` timing; run with `cargo bench -p nilvm-nada`).
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+//! The Nada runtime: operations per second on generated programs with thousands of
+//! operations (there is no official clear-text runtime to compare with).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nilvm_core::field::Prime;
 use nilvm_core::values::{Array, ClearValue, Integer, SecretInteger};
@@ -17,6 +16,9 @@ use ops::BinaryOperationVariant as V;
 use ops::operation::Operation as Op;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+
+use crate::table::Row;
+use crate::timing::median;
 
 fn ty(kind: types::nada_type::NadaType) -> types::NadaType {
     types::NadaType {
@@ -275,85 +277,68 @@ fn secret_int(v: i64) -> ClearValue {
     ClearValue::SecretInteger(SecretInteger::from(v))
 }
 
-/// Runs `f` repeatedly for about `budget` and returns runs per second.
-fn measure(budget: Duration, mut f: impl FnMut()) -> (u64, f64) {
-    f(); // warm-up
-    let start = Instant::now();
-    let mut runs = 0u64;
-    while start.elapsed() < budget {
-        f();
-        runs += 1;
-    }
-    (runs, runs as f64 / start.elapsed().as_secs_f64())
-}
-
-fn main() {
-    let budget = Duration::from_millis(
-        std::env::var("NADA_BENCH_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1500),
-    );
+/// Rows: the time per operation, as "ours"; no reference or bound.
+pub fn rows(runs: usize) -> Vec<Row> {
     let mut rng = StdRng::seed_from_u64(1);
-
-    println!("== arithmetic chain (+ · − <,if_else ÷ %; secret ÷ public) ==");
-    for n in [1_000u64, 10_000] {
-        let bytes = arithmetic_program(n);
-        let (_, decodes) = measure(budget / 4, || {
-            black_box(Program::decode(black_box(&bytes)).unwrap());
-        });
-        let program = Program::decode(&bytes).unwrap();
-        let inputs = BTreeMap::from([
-            ("a".to_string(), secret_int(123_456_789)),
-            ("b".to_string(), secret_int(-987_654)),
-            (
-                "c".to_string(),
-                ClearValue::Integer(Integer::from(1_000_003i64)),
-            ),
-        ]);
-        for prime in [Prime::U64, Prime::U128, Prime::U256] {
-            let config = EvalConfig::new(prime);
-            let mut steps = 0;
-            let (_, per_second) = measure(budget, || {
-                let out = evaluate(&program, &inputs, &config, &mut rng).unwrap();
-                steps = out.steps();
-                black_box(out);
-            });
-            println!(
-                "{n:>6} ops ({:>7} bytes), {prime:?}: {:>10.0} ops/s ({:.1} µs per run); decode {:.0} ops/s",
-                bytes.len(),
-                per_second * steps as f64,
-                1e6 / per_second,
-                decodes * program.operation_count() as f64,
-            );
-        }
-    }
-
-    println!("== map + reduce over an array (function bodies run per element) ==");
-    for size in [1_000u32, 10_000] {
-        let program = Program::decode(&map_reduce_program(size)).unwrap();
-        let xs: Vec<ClearValue> = (0..size as i64)
-            .map(|i| secret_int(i * 31 - 5000))
-            .collect();
-        let inputs = BTreeMap::from([
-            ("xs".to_string(), ClearValue::Array(Array::new(xs).unwrap())),
-            ("start".to_string(), secret_int(0)),
-        ]);
-        let mut config = EvalConfig::new(Prime::U256);
-        config.limits = Limits {
-            max_steps: u64::MAX,
-            ..Limits::default()
-        };
-        let mut steps = 0;
-        let (_, per_second) = measure(budget, || {
-            let out = evaluate(&program, &inputs, &config, &mut rng).unwrap();
+    let mut rows = Vec::new();
+    let chain = Program::decode(&arithmetic_program(10_000)).expect("a valid program");
+    let inputs = BTreeMap::from([
+        ("a".to_string(), secret_int(123_456_789)),
+        ("b".to_string(), secret_int(-987_654)),
+        (
+            "c".to_string(),
+            ClearValue::Integer(Integer::from(1_000_003i64)),
+        ),
+    ]);
+    for prime in Prime::ALL {
+        let config = EvalConfig::new(prime);
+        let mut steps = 1;
+        let time = median(runs, || {
+            let out = evaluate(&chain, &inputs, &config, &mut rng).expect("evaluation works");
             steps = out.steps();
             black_box(out);
         });
-        println!(
-            "{size:>6} elements, U256: {steps} steps per run, {:>10.0} ops/s ({:.1} µs per run)",
-            per_second * steps as f64,
-            1e6 / per_second
-        );
+        rows.push(per_operation(
+            format!("nada: 10k-operation arithmetic chain, {}-bit", prime.bits()),
+            time,
+            steps,
+        ));
+    }
+    let program = Program::decode(&map_reduce_program(10_000)).expect("a valid program");
+    let xs: Vec<ClearValue> = (0..10_000i64).map(|i| secret_int(i * 31 - 5000)).collect();
+    let inputs = BTreeMap::from([
+        (
+            "xs".to_string(),
+            ClearValue::Array(Array::new(xs).expect("an array")),
+        ),
+        ("start".to_string(), secret_int(0)),
+    ]);
+    let mut config = EvalConfig::new(Prime::U256);
+    config.limits = Limits {
+        max_steps: u64::MAX,
+        ..Limits::default()
+    };
+    let mut steps = 1;
+    let time = median(runs, || {
+        let out = evaluate(&program, &inputs, &config, &mut rng).expect("evaluation works");
+        steps = out.steps();
+        black_box(out);
+    });
+    rows.push(per_operation(
+        "nada: map + reduce over 10k elements, 256-bit".into(),
+        time,
+        steps,
+    ));
+    rows
+}
+
+fn per_operation(what: String, time: Duration, steps: u64) -> Row {
+    let per_op = time / u32::try_from(steps.max(1)).unwrap_or(u32::MAX);
+    let rate = steps as f64 / time.as_secs_f64();
+    Row {
+        what: format!("{what} ({rate:.0} ops/s), per operation"),
+        ours: per_op,
+        reference: None,
+        bound: None,
     }
 }
