@@ -55,6 +55,7 @@ pub mod masking;
 pub mod operations;
 pub mod payments;
 pub mod permissions;
+pub mod program;
 pub mod rpc;
 pub mod time;
 pub mod values;
