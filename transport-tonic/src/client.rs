@@ -30,6 +30,7 @@ use nilvm_core::operations::{
 use nilvm_core::payments::mode::PaymentMode;
 use nilvm_core::payments::quote::{MaxFee, Quote};
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
+use nilvm_core::program::{ProgramName, store_program_quote};
 use nilvm_core::values::ClearValue;
 use nilvm_proto::nillion::membership::v1::version::NodeVersion;
 use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, ProgramMetadata, StoreProgram};
@@ -448,9 +449,24 @@ impl VmClient {
         .await
     }
 
-    /// Stores a compiled Nada program (`.nada.bin` bytes) under `name`, with the metadata its
-    /// quote declares; returns the program id (`<user>/<name>/sha256/<hash>`).
-    pub async fn store_program(
+    /// Stores a compiled Nada program (`.nada.bin` bytes, as `nada build` writes them) under
+    /// `name`; returns the program id (`<user>/<name>/sha256/<hash>`). The quote's metadata
+    /// is computed from the bytes; bytes the nodes would refuse (not a MIR, raw MIR that needs
+    /// the preprocessor) are refused before anything is paid.
+    pub async fn store_program(&self, name: &str, program: Vec<u8>) -> Result<String, ClientError> {
+        let name = ProgramName::new(name).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let quote = store_program_quote(&name, &program)
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let call = StoreProgramCall::new(&self.context, quote, program);
+        self.traced(
+            "store_program",
+            Paid::start(wall_clock(), &self.context, call),
+        )
+        .await
+    }
+
+    /// Stores a program with metadata the caller measured (e.g. with the official tools).
+    pub async fn store_program_with_metadata(
         &self,
         name: &str,
         program: Vec<u8>,

@@ -415,3 +415,47 @@ async fn the_balance_signal_keeps_its_details_over_grpc() {
     assert!(error.to_string().contains("not enough funds"), "{error}");
     devnet.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_program_compute_and_retrieve_results() {
+    use nilvm_core::operations::invoke_compute::InvokeComputeInput;
+    const PROGRAM: &[u8] = include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
+    let devnet = Devnet::start(DevnetConfig::free_ports()).await.unwrap();
+    let client = client(&devnet, 7, FUNDING_UNIL).await;
+    let me = client.user_id();
+    let program_id = client
+        .store_program("multi_party_sum", PROGRAM.to_vec())
+        .await
+        .unwrap();
+    assert!(
+        program_id.starts_with(&format!("{me}/multi_party_sum/sha256/")),
+        "{program_id}"
+    );
+    let x_id = client
+        .store_values(
+            values(&[("x", 20)]),
+            None,
+            Some(Permissions::defaults_for_user(me).allow_compute(me, program_id.clone())),
+        )
+        .await
+        .unwrap();
+    let compute_id = client
+        .compute(InvokeComputeInput {
+            program_id,
+            value_ids: vec![x_id],
+            input_bindings: vec![("Dealer1".into(), me), ("Dealer2".into(), me)],
+            output_bindings: vec![("Receiver".into(), vec![me])],
+            values: values(&[("y", 3)]),
+        })
+        .await
+        .unwrap();
+    let outputs = client.retrieve_compute_results(compute_id).await.unwrap();
+    assert_eq!(outputs, values(&[("sum", 23), ("product", 60)]));
+    // Bytes that are no program are refused before paying.
+    let error = client
+        .store_program("junk", vec![1, 2, 3])
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ClientError::InvalidInput(_)), "{error}");
+    devnet.stop().await;
+}
