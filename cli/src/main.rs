@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use nilvm_core::cluster::Prime;
 use nilvm_transport_tonic::Network;
+use nilvm_transport_tonic::server::TlsIdentity;
 use nilvm_transport_tonic::server::devnet::{DEFAULT_SEED, Devnet, DevnetConfig};
 
 /// The nilVM SDK command line.
@@ -42,6 +43,12 @@ struct DevnetArgs {
     /// Take free ports for the nodes and the chain instead of the official ones.
     #[arg(long)]
     free_ports: bool,
+    /// Serve the nodes over TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_certificate: Option<PathBuf>,
+    /// The TLS private key (PEM); needs --tls-certificate.
+    #[arg(long, requires = "tls_certificate")]
+    tls_key: Option<PathBuf>,
     /// Where to keep state (not supported yet: state lives in memory and ends with the
     /// process).
     #[arg(short = 'd', long, alias = "data-dir")]
@@ -86,12 +93,22 @@ async fn devnet(args: DevnetArgs) -> Result<(), Box<dyn std::error::Error>> {
         256 => Prime::U256,
         bits => return Err(format!("unsupported prime size {bits} (64, 128 or 256)").into()),
     };
+    let tls = match (&args.tls_certificate, &args.tls_key) {
+        (Some(certificate), Some(key)) => Some(TlsIdentity {
+            certificate_pem: std::fs::read(certificate)
+                .map_err(|e| format!("cannot read {}: {e}", certificate.display()))?,
+            key_pem: std::fs::read(key)
+                .map_err(|e| format!("cannot read {}: {e}", key.display()))?,
+        }),
+        _ => None,
+    };
     let config = DevnetConfig {
         node_count: usize::from(args.node_count),
         seed: args.seed,
         prime,
         bind: args.bind_address,
         free_ports: args.free_ports,
+        tls,
     };
     if args.state_directory.is_some() {
         eprintln!("⚠️ --state-directory is not supported yet: state is kept in memory");

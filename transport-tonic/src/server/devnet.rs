@@ -28,7 +28,10 @@ use nilvm_transport_mock::{Chain, Cluster, ClusterConfig, Response, ResultsStrea
 use uuid::Uuid;
 
 use super::chain::{ChainService, HasChain};
-use super::{Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, lock, serve};
+use super::{
+    Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, lock,
+    serve, serve_with_tls,
+};
 use crate::network::Network;
 
 /// The default seed.
@@ -125,7 +128,7 @@ impl HasChain for EmulatedCluster {
 }
 
 /// How to run a devnet.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct DevnetConfig {
     /// How many nodes (the official tool allows 3 to 99).
     pub node_count: usize,
@@ -137,6 +140,9 @@ pub struct DevnetConfig {
     pub bind: IpAddr,
     /// Take free ports for everything (nodes and chain) instead of the official ones.
     pub free_ports: bool,
+    /// Serve the nodes over TLS with this identity (`https://` endpoints); the chain stays
+    /// cleartext, as in the official devnet.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for DevnetConfig {
@@ -149,6 +155,7 @@ impl Default for DevnetConfig {
             prime: Prime::U256,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             free_ports: false,
+            tls: None,
         }
     }
 }
@@ -250,7 +257,12 @@ impl Devnet {
             let addr = listener
                 .local_addr()
                 .map_err(|e| DevnetError::Config(e.to_string()))?;
-            endpoints.push(format!("http://127.0.0.1:{}", addr.port()));
+            let scheme = if config.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            endpoints.push(format!("{scheme}://127.0.0.1:{}", addr.port()));
         }
         let cluster_config = ClusterConfig {
             node_count: config.node_count,
@@ -278,7 +290,7 @@ impl Devnet {
         let mut nodes = Vec::with_capacity(listeners.len());
         for (index, listener) in listeners.into_iter().enumerate() {
             let service = NodeService::new(backend.clone(), index);
-            nodes.push(serve(listener, service).map_err(bind_error)?);
+            nodes.push(serve_with_tls(listener, service, config.tls.as_ref()).map_err(bind_error)?);
         }
         let chain =
             serve(chain_listener, ChainService::new(backend.clone())).map_err(bind_error)?;

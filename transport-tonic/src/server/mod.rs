@@ -331,8 +331,42 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Serves `service` on an already bound listener (bind port 0 for a free port).
+/// A server's TLS certificate chain and private key (PEM). The key never appears in `Debug`.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// The certificate chain, leaf first (PEM).
+    pub certificate_pem: Vec<u8>,
+    /// The private key (PEM).
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("certificate_pem_len", &self.certificate_pem.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext
+/// HTTP/2 (h2c).
 pub fn serve<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    serve_with_tls(listener, service, None)
+}
+
+/// Serves `service` on an already bound listener, over TLS when `tls` is given.
+pub fn serve_with_tls<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    tls: Option<&TlsIdentity>,
+) -> std::io::Result<ServerHandle>
 where
     S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
         + Clone
@@ -343,14 +377,17 @@ where
     let addr = listener.local_addr()?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let (stop, stopped) = oneshot::channel::<()>();
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        let identity = tonic::transport::Identity::from_pem(&tls.certificate_pem, &tls.key_pem);
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
     let task = tokio::spawn(
-        tonic::transport::Server::builder().serve_with_incoming_shutdown(
-            service,
-            incoming,
-            async move {
-                let _ = stopped.await;
-            },
-        ),
+        builder.serve_with_incoming_shutdown(service, incoming, async move {
+            let _ = stopped.await;
+        }),
     );
     Ok(ServerHandle {
         addr,
