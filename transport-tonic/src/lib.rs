@@ -6,7 +6,7 @@
 //! - [`Payer`]: [`NilChainPayer`] pays with the three cosmos gRPC calls cosmpy makes;
 //!   [`NoPayer`] refuses.
 //! - `server` (feature `server`, on by default): the emulated cluster of
-//!   `nilvm-transport-mock` served over real gRPC, and the [`Devnet`](server::Devnet).
+//!   `nilvm-transport-mock` served over real gRPC, and the `server::devnet::Devnet`.
 //!
 //! A transport moves bytes and time, nothing else: retries, back-off, payment fallbacks and
 //! every check of what nodes answer are `core`'s decisions. Secrets (user keys, chain keys,

@@ -107,14 +107,10 @@ impl Network {
     /// The nillion configuration directory: `$XDG_CONFIG_HOME/nillion`, else
     /// `$HOME/.config/nillion`.
     pub fn config_dir() -> Result<PathBuf, NetworkError> {
-        let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
-        if let Some(xdg) = non_empty("XDG_CONFIG_HOME") {
-            return Ok(PathBuf::from(xdg).join("nillion"));
-        }
-        match non_empty("HOME") {
-            Some(home) => Ok(PathBuf::from(home).join(".config").join("nillion")),
-            None => Err(NetworkError::NoConfigDir),
-        }
+        config_dir_from(
+            std::env::var_os("XDG_CONFIG_HOME"),
+            std::env::var_os("HOME"),
+        )
     }
 
     /// The path of network `name`'s file.
@@ -179,9 +175,40 @@ impl Network {
     }
 }
 
+/// The configuration directory for these values of `XDG_CONFIG_HOME` and `HOME` (empty values
+/// count as unset).
+fn config_dir_from(
+    xdg_config_home: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Result<PathBuf, NetworkError> {
+    if let Some(xdg) = xdg_config_home.filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("nillion"));
+    }
+    match home.filter(|v| !v.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".config").join("nillion")),
+        None => Err(NetworkError::NoConfigDir),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xdg_config_home_wins_over_home() {
+        let dir = |xdg: Option<&str>, home: Option<&str>| {
+            config_dir_from(xdg.map(Into::into), home.map(Into::into))
+        };
+        assert_eq!(
+            dir(Some("/x"), Some("/h")).unwrap(),
+            PathBuf::from("/x/nillion")
+        );
+        assert_eq!(
+            dir(Some(""), Some("/h")).unwrap(),
+            PathBuf::from("/h/.config/nillion")
+        );
+        assert!(matches!(dir(None, None), Err(NetworkError::NoConfigDir)));
+    }
 
     const DEVNET_YAML: &str = "bootnode: http://127.0.0.1:37939\npayments:\n  nilchain_chain_id: nillion-chain-devnet\n  nilchain_rpc_endpoint: http://localhost:26648\n  nilchain_grpc_endpoint: http://localhost:26649\n  nilchain_private_key: 9a975f567428d054f2bf3092812e6c42f901ce07d9711bc77ee2cd81101f42c5\n  gas_price: null\nnilauth: null\n";
 

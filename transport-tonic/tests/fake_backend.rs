@@ -47,6 +47,12 @@ impl Backend for Fake {
             ),
             None => None,
         };
+        if matches!(request, Request::Cluster(()) | Request::NodeVersion(())) && token.is_some() {
+            return Err(Status::new(
+                Code::Internal,
+                "a token was sent to Membership",
+            ));
+        }
         match request {
             Request::Cluster(()) => Ok(Answer::Unary(Reply::Cluster(self.cluster.to_proto()))),
             Request::NodeVersion(()) => Ok(Answer::Unary(Reply::NodeVersion(NodeVersion {

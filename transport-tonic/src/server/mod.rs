@@ -6,7 +6,7 @@
 //! nodes do (client-protocol.md §2.4), hands both to a [`Backend`], and sends back the reply,
 //! the reply stream, or the node's status with its `grpc-status-details-bin` details.
 //!
-//! [`Devnet`](devnet::Devnet) runs the emulated cluster behind it.
+//! `devnet::Devnet` (feature `devnet`) runs the emulated cluster behind it.
 
 #[cfg(feature = "devnet")]
 pub mod chain;
