@@ -1,5 +1,4 @@
-//! The `nilvm` command: run Nada programs locally, and (with the transport) a devnet, a demo
-//! and the SDK operations.
+//! The `nilvm` command: a local devnet, Nada programs run locally, and the SDK operations.
 //!
 //! Exit codes: 0 success; 1 the operation failed (a node refused, a computation failed);
 //! 2 bad command line; 3 bad input (values, files, configuration).
@@ -13,7 +12,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::CliError;
 use crate::output::OutputFormat;
 
 /// The nilVM SDK command line.
@@ -29,14 +27,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a local devnet (a drop-in for `nillion-devnet`): emulated nodes and a nilchain stub
+    /// over gRPC. A test double: compute is simulated in the clear.
+    Devnet(commands::devnet::DevnetArgs),
     /// Evaluate a compiled Nada program locally (no network).
-    Run(commands::run::RunArgs),
+    Run(Box<commands::run::RunArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<serde_json::Value, CliError> = match &cli.command {
-        Command::Run(args) => commands::run::run(args),
+    let result = match cli.command {
+        Command::Devnet(args) => return commands::devnet::main(args),
+        Command::Run(args) => commands::run::run(&args),
     };
     match result {
         Ok(value) => {

@@ -1,2 +1,34 @@
 //! The nilVM client over gRPC (tonic), the NilChain payer, and the devnet server.
+//!
+//! - [`VmClient`]: the official Python SDK's operations in idiomatic Rust, driving `core`'s
+//!   sans-IO state machines over one tonic channel per node ([`Transport`]).
+//! - [`Network`]: where the bootnode and the chain are, from the official network files.
+//! - [`Payer`]: [`NilChainPayer`] pays with the three cosmos gRPC calls cosmpy makes;
+//!   [`NoPayer`] refuses.
+//! - `server` (feature `server`, on by default): the emulated cluster of
+//!   `nilvm-transport-mock` served over real gRPC, and the `server::devnet::Devnet`.
+//!
+//! A transport moves bytes and time, nothing else: retries, back-off, payment fallbacks and
+//! every check of what nodes answer are `core`'s decisions. Secrets (user keys, chain keys,
+//! tokens) never appear in `Debug` output or logs.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod channel;
+mod client;
+pub mod codec;
+mod error;
+mod network;
+mod payer;
+pub mod status;
+mod transport;
+
+#[cfg(feature = "server")]
+pub mod server;
+
+pub use channel::{CONNECT_TIMEOUT, TlsRoots, connect_lazy};
+pub use client::{VmClient, VmClientBuilder};
+pub use error::{ClientError, NetworkError};
+pub use network::{DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network};
+pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};
+pub use transport::{Transport, sends_token, wall_clock};

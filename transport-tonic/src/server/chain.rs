@@ -1,0 +1,164 @@
+//! The nilchain stub's cosmos gRPC surface: the three calls cosmpy's payment flow makes
+//! (`Account`, `BroadcastTx`, `GetTx`) and the bank `Balance` query
+//! (payments-and-devnet.md §1).
+
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use nilvm_core::payments::chain_tx::DENOM;
+use nilvm_proto::Message;
+use nilvm_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
+use nilvm_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+use nilvm_proto::cosmos::base::v1beta1::Coin;
+use nilvm_proto::cosmos::tx::v1beta1::{
+    BroadcastTxRequest, BroadcastTxResponse, GetTxRequest, GetTxResponse,
+};
+use nilvm_proto::well_known::Any;
+use nilvm_transport_mock::Chain;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::server::UnaryService;
+
+use super::{BoxFuture, SharedBackend, grpc, lock, malformed};
+use crate::payer::BASE_ACCOUNT_TYPE_URL;
+
+/// `cosmos.auth.v1beta1.Query/Account`.
+pub const ACCOUNT_PATH: &str = "/cosmos.auth.v1beta1.Query/Account";
+/// `cosmos.tx.v1beta1.Service/BroadcastTx`.
+pub const BROADCAST_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/BroadcastTx";
+/// `cosmos.tx.v1beta1.Service/GetTx`.
+pub const GET_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/GetTx";
+/// `cosmos.bank.v1beta1.Query/Balance`.
+pub const BALANCE_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
+
+/// Gives access to the chain stub inside a shared backend.
+pub trait HasChain: Send + 'static {
+    /// The chain.
+    fn chain_mut(&mut self) -> &mut Chain;
+}
+
+/// Answers one cosmos call on `chain`, by method path.
+pub fn handle_chain_call(
+    chain: &mut Chain,
+    path: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, tonic::Status> {
+    match path {
+        ACCOUNT_PATH => {
+            let request = QueryAccountRequest::decode(body).map_err(malformed)?;
+            let account = chain.base_account(&request.address).ok_or_else(|| {
+                tonic::Status::not_found(format!("account {} not found", request.address))
+            })?;
+            Ok(QueryAccountResponse {
+                account: Some(Any {
+                    type_url: BASE_ACCOUNT_TYPE_URL.into(),
+                    value: account.encode_to_vec(),
+                }),
+            }
+            .encode_to_vec())
+        }
+        BROADCAST_TX_PATH => {
+            let request = BroadcastTxRequest::decode(body).map_err(malformed)?;
+            let response = chain.broadcast(&request.tx_bytes);
+            Ok(BroadcastTxResponse {
+                tx_response: Some(response),
+            }
+            .encode_to_vec())
+        }
+        GET_TX_PATH => {
+            let request = GetTxRequest::decode(body).map_err(malformed)?;
+            // A real chain says NOT_FOUND "tx not found: <hash>"; cosmpy polls on "not found".
+            let record = chain.tx(&request.hash).ok_or_else(|| {
+                tonic::Status::not_found(format!("tx not found: {}", request.hash))
+            })?;
+            Ok(GetTxResponse {
+                tx: None,
+                tx_response: Some(record.tx_response()),
+            }
+            .encode_to_vec())
+        }
+        BALANCE_PATH => {
+            let request = QueryBalanceRequest::decode(body).map_err(malformed)?;
+            let amount = if request.denom == DENOM {
+                chain
+                    .account(&request.address)
+                    .map(|a| a.balance)
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            Ok(QueryBalanceResponse {
+                balance: Some(Coin {
+                    denom: request.denom,
+                    amount: amount.to_string(),
+                }),
+            }
+            .encode_to_vec())
+        }
+        _ => Err(tonic::Status::unimplemented(format!(
+            "unknown method {path}"
+        ))),
+    }
+}
+
+/// The chain's catch-all gRPC service.
+pub struct ChainService<B: HasChain> {
+    backend: SharedBackend<B>,
+}
+
+impl<B: HasChain> Clone for ChainService<B> {
+    fn clone(&self) -> Self {
+        Self {
+            backend: self.backend.clone(),
+        }
+    }
+}
+
+impl<B: HasChain> std::fmt::Debug for ChainService<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainService").finish_non_exhaustive()
+    }
+}
+
+impl<B: HasChain> ChainService<B> {
+    /// The chain service of a shared backend.
+    pub fn new(backend: SharedBackend<B>) -> Self {
+        Self { backend }
+    }
+}
+
+struct ChainCall<B: HasChain> {
+    backend: SharedBackend<B>,
+    path: String,
+}
+
+impl<B: HasChain> UnaryService<Bytes> for ChainCall<B> {
+    type Response = Bytes;
+    type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let mut backend = lock(&self.backend);
+        let result = handle_chain_call(backend.chain_mut(), &self.path, request.get_ref())
+            .map(|bytes| tonic::Response::new(Bytes::from(bytes)));
+        Box::pin(std::future::ready(result))
+    }
+}
+
+impl<B: HasChain> Service<http::Request<Body>> for ChainService<B> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let call = ChainCall {
+            backend: self.backend.clone(),
+            path: request.uri().path().to_owned(),
+        };
+        Box::pin(async move { Ok(grpc().unary(call, request).await) })
+    }
+}

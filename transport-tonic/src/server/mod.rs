@@ -1,0 +1,397 @@
+//! Serving nilVM nodes over real gRPC.
+//!
+//! The node semantics live elsewhere (the emulated cluster of `nilvm-transport-mock`); this
+//! module only moves bytes: one catch-all tonic service per node decodes each request by its
+//! method path into a `core` [`Request`], authenticates the `x-nillion-token-bin` header as the
+//! nodes do (client-protocol.md §2.4), hands both to a [`Backend`], and sends back the reply,
+//! the reply stream, or the node's status with its `grpc-status-details-bin` details.
+//!
+//! `devnet::Devnet` (feature `devnet`) runs the emulated cluster behind it.
+
+#[cfg(feature = "devnet")]
+pub mod chain;
+#[cfg(feature = "devnet")]
+pub mod devnet;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use nilvm_core::auth::MAX_ENCODED_TOKEN_LENGTH;
+use nilvm_core::auth::TOKEN_HEADER;
+use nilvm_core::rpc::{Code, Method, Reply, Request, Status};
+use nilvm_core::time::Timestamp;
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use tonic::body::Body;
+use tonic::codegen::Service;
+use tonic::server::{Grpc, ServerStreamingService, UnaryService};
+
+use crate::codec::{BytesCodec, MAX_MESSAGE_SIZE};
+use crate::status::to_tonic;
+use crate::transport::wall_clock;
+
+/// The plain-text fallback of the token header (grpc-web), checked after the binary one.
+pub const TOKEN_TEXT_HEADER: &str = "x-nillion-token";
+
+/// What a node answers.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Answer<S> {
+    /// One reply.
+    Unary(Reply),
+    /// A reply stream, advanced with [`Backend::poll_stream`].
+    Stream(S),
+}
+
+/// One step of a reply stream.
+#[derive(Debug, Default)]
+pub struct StreamStep {
+    /// Messages to send now, in order.
+    pub messages: Vec<Reply>,
+    /// The end of the stream: `Ok` closes it, `Err` ends it with a status.
+    pub end: Option<Result<(), Status>>,
+    /// When to poll again, if the stream is still open.
+    pub next_poll: Option<Timestamp>,
+}
+
+/// Node semantics behind the gRPC services: requests in, replies or statuses out.
+pub trait Backend: Send + 'static {
+    /// An open reply stream.
+    type Stream: Send + 'static;
+
+    /// Answers `request` addressed to node `node` (its index) at `now`. `token` is the decoded
+    /// `SignedToken` from the auth header, if the request carried one; the backend verifies it
+    /// for this node (unauthenticated requests are allowed; handlers that need a user refuse).
+    fn handle(
+        &mut self,
+        now: Timestamp,
+        node: usize,
+        token: Option<&[u8]>,
+        request: Request,
+    ) -> Result<Answer<Self::Stream>, Status>;
+
+    /// Advances a reply stream at `now`.
+    fn poll_stream(&mut self, now: Timestamp, stream: &mut Self::Stream) -> StreamStep;
+}
+
+/// A backend shared by every node's service.
+pub type SharedBackend<B> = Arc<Mutex<B>>;
+
+fn lock<B>(backend: &Mutex<B>) -> std::sync::MutexGuard<'_, B> {
+    // A panic inside the backend must not take every later request down with it.
+    backend.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The auth token of a request, decoded, or the node's UNAUTHENTICATED answer.
+pub fn request_token(metadata: &tonic::metadata::MetadataMap) -> Result<Option<Vec<u8>>, Status> {
+    use base64::Engine as _;
+    let unauthenticated = |message: &str| Status::new(Code::Unauthenticated, message);
+    if let Some(value) = metadata.get_bin(TOKEN_HEADER) {
+        if value.as_encoded_bytes().len() > MAX_ENCODED_TOKEN_LENGTH {
+            return Err(unauthenticated("token exceeds max length (512)"));
+        }
+        return value
+            .to_bytes()
+            .map(|b| Some(b.to_vec()))
+            .map_err(|_| unauthenticated("invalid base64 encoded token"));
+    }
+    if let Some(value) = metadata.get(TOKEN_TEXT_HEADER) {
+        let text = value.as_encoded_bytes();
+        if text.len() > MAX_ENCODED_TOKEN_LENGTH {
+            return Err(unauthenticated("token exceeds max length (512)"));
+        }
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        return engine
+            .decode(text)
+            .map(Some)
+            .map_err(|_| unauthenticated("invalid base64 encoded token"));
+    }
+    Ok(None)
+}
+
+/// A decoding failure as tonic's prost codec reports it on a real node.
+fn malformed(error: impl std::fmt::Display) -> tonic::Status {
+    tonic::Status::internal(error.to_string())
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// One node's catch-all gRPC service.
+pub struct NodeService<B: Backend> {
+    backend: SharedBackend<B>,
+    node: usize,
+}
+
+impl<B: Backend> Clone for NodeService<B> {
+    fn clone(&self) -> Self {
+        Self {
+            backend: self.backend.clone(),
+            node: self.node,
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for NodeService<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeService")
+            .field("node", &self.node)
+            .finish()
+    }
+}
+
+impl<B: Backend> NodeService<B> {
+    /// The service of node `node`.
+    pub fn new(backend: SharedBackend<B>, node: usize) -> Self {
+        Self { backend, node }
+    }
+
+    fn decode(
+        &self,
+        method: Method,
+        request: &tonic::Request<Bytes>,
+    ) -> Result<(Request, Option<Vec<u8>>), tonic::Status> {
+        let decoded = Request::decode(method, request.get_ref()).map_err(malformed)?;
+        let token = request_token(request.metadata()).map_err(|s| to_tonic(&s))?;
+        Ok((decoded, token))
+    }
+}
+
+struct Unary<B: Backend> {
+    service: NodeService<B>,
+    method: Method,
+}
+
+impl<B: Backend> UnaryService<Bytes> for Unary<B> {
+    type Response = Bytes;
+    type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let result = self
+            .service
+            .decode(self.method, &request)
+            .and_then(|(req, token)| {
+                let mut backend = lock(&self.service.backend);
+                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+                    Ok(Answer::Unary(reply)) => {
+                        Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
+                    }
+                    Ok(Answer::Stream(_)) => Err(tonic::Status::internal("unexpected stream")),
+                    Err(status) => Err(to_tonic(&status)),
+                }
+            });
+        Box::pin(std::future::ready(result))
+    }
+}
+
+struct Streaming<B: Backend> {
+    service: NodeService<B>,
+    method: Method,
+}
+
+type ReplyStream = UnboundedReceiverStream<Result<Bytes, tonic::Status>>;
+
+impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
+    type Response = Bytes;
+    type ResponseStream = ReplyStream;
+    type Future = BoxFuture<Result<tonic::Response<ReplyStream>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let started = self
+            .service
+            .decode(self.method, &request)
+            .and_then(|(req, token)| {
+                let mut backend = lock(&self.service.backend);
+                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+                    Ok(Answer::Stream(stream)) => Ok(stream),
+                    Ok(Answer::Unary(reply)) => Err(tonic::Status::internal(format!(
+                        "unexpected unary {:?} reply",
+                        reply.method()
+                    ))),
+                    Err(status) => Err(to_tonic(&status)),
+                }
+            });
+        let backend = self.service.backend.clone();
+        Box::pin(async move {
+            let stream = started?;
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(pump_stream(backend, stream, tx));
+            Ok(tonic::Response::new(UnboundedReceiverStream::new(rx)))
+        })
+    }
+}
+
+/// Polls a reply stream until it ends or the client goes away.
+async fn pump_stream<B: Backend>(
+    backend: SharedBackend<B>,
+    mut stream: B::Stream,
+    tx: mpsc::UnboundedSender<Result<Bytes, tonic::Status>>,
+) {
+    loop {
+        let now = wall_clock();
+        let step = lock(&backend).poll_stream(now, &mut stream);
+        for message in step.messages {
+            if tx.send(Ok(Bytes::from(message.encode_to_vec()))).is_err() {
+                return;
+            }
+        }
+        match step.end {
+            Some(Ok(())) => return,
+            Some(Err(status)) => {
+                let _ = tx.send(Err(to_tonic(&status)));
+                return;
+            }
+            None => {}
+        }
+        let wait = step
+            .next_poll
+            .and_then(|at| at.duration_since(wall_clock()))
+            .unwrap_or(Duration::from_millis(100))
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = tx.closed() => return,
+        }
+    }
+}
+
+fn grpc() -> Grpc<BytesCodec> {
+    Grpc::new(BytesCodec)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+impl<B: Backend> Service<http::Request<Body>> for NodeService<B> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let method = Method::from_path(request.uri().path());
+        let service = self.clone();
+        Box::pin(async move {
+            let response = match method {
+                Some(method) if method.is_server_stream() => {
+                    grpc()
+                        .server_streaming(Streaming { service, method }, request)
+                        .await
+                }
+                Some(method) => grpc().unary(Unary { service, method }, request).await,
+                None => tonic::Status::unimplemented("").into_http(),
+            };
+            Ok(response)
+        })
+    }
+}
+
+/// A running gRPC server; stops when [`ServerHandle::stop`] is called or it is dropped.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
+}
+
+impl ServerHandle {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets calls in flight finish, and waits for the server to end.
+    pub async fn stop(mut self) -> Result<(), tonic::transport::Error> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A server's TLS certificate chain and private key (PEM). The key never appears in `Debug`.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// The certificate chain, leaf first (PEM).
+    pub certificate_pem: Vec<u8>,
+    /// The private key (PEM).
+    pub key_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("certificate_pem_len", &self.certificate_pem.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext
+/// HTTP/2 (h2c).
+pub fn serve<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    serve_with_tls(listener, service, None)
+}
+
+/// Serves `service` on an already bound listener, over TLS when `tls` is given.
+pub fn serve_with_tls<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    tls: Option<&TlsIdentity>,
+) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let addr = listener.local_addr()?;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        let identity = tonic::transport::Identity::from_pem(&tls.certificate_pem, &tls.key_pem);
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
+    let task = tokio::spawn(
+        builder.serve_with_incoming_shutdown(service, incoming, async move {
+            let _ = stopped.await;
+        }),
+    );
+    Ok(ServerHandle {
+        addr,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
