@@ -27,6 +27,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The main job: start an embedded devnet and run a full store / compute / retrieve
+    /// scenario with two users, printing each step with its time.
+    Demo,
     /// Run a local devnet (a drop-in for `nillion-devnet`): emulated nodes and a nilchain stub
     /// over gRPC. A test double: compute is simulated in the clear.
     Devnet(commands::devnet::DevnetArgs),
@@ -37,6 +40,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo => return commands::demo::main(),
         Command::Devnet(args) => return commands::devnet::main(args),
         Command::Run(args) => commands::run::run(&args),
     };
