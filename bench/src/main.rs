@@ -2,6 +2,7 @@
 //! See BENCHMARKS.md for the method and the latest figures.
 
 mod cluster;
+mod e2e;
 mod masking;
 mod nada;
 mod table;
@@ -18,6 +19,9 @@ struct Args {
     /// Timed runs per measurement (the median is reported).
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// Store + retrieve pairs per end-to-end latency measurement.
+    #[arg(long, default_value_t = 200)]
+    e2e_iterations: usize,
 }
 
 fn main() {
@@ -25,5 +29,14 @@ fn main() {
     let mut rows = masking::rows(args.python.as_deref(), args.runs);
     rows.extend(nada::rows(args.runs));
     rows.extend(cluster::rows(200));
+    let sizes = e2e::Sizes {
+        iterations: args.e2e_iterations,
+        blob_iterations: (args.e2e_iterations / 10).max(3),
+        concurrent_pairs: (args.e2e_iterations / 10).max(3),
+    };
+    match e2e::rows(args.python.as_deref(), sizes) {
+        Ok(e2e) => rows.extend(e2e),
+        Err(error) => eprintln!("end-to-end rows not measured: {error}"),
+    }
     table::print(&rows);
 }
