@@ -3,8 +3,6 @@
 //! clients; our client vs the official Python SDK on the same devnet.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -134,29 +132,12 @@ fn official(
     payer_key: &str,
     sizes: Sizes,
 ) -> Result<Figures, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/official_client.py");
     let request = json!({
         "bootnode": devnet.bootnode(), "chain": devnet.chain_grpc_endpoint(), "payer_key": payer_key,
         "iterations": sizes.iterations, "blob_iterations": sizes.blob_iterations,
         "concurrency": CONCURRENCY, "concurrent_pairs": sizes.concurrent_pairs,
     });
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {python}: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(request.to_string().as_bytes())
-        .map_err(|e| e.to_string())?;
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(format!("{script} failed"));
-    }
-    let answer: Json = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let answer = crate::python::run(python, "official_client.py", &request)?;
     let times = |key: &str| -> Vec<Duration> {
         answer[key]
             .as_array()

@@ -5,6 +5,7 @@ mod cluster;
 mod e2e;
 mod masking;
 mod nada;
+mod python;
 mod table;
 mod timing;
 

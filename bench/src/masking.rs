@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use nilvm_core::field::{Fp64, Fp128, Fp256, Prime, PrimeField};
@@ -150,26 +148,12 @@ fn official(
     workloads: &[Workload],
     runs: usize,
 ) -> Result<Vec<(Duration, Duration)>, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/official_masker.py");
     let request =
         json!({"workloads": workloads.iter().map(|w| w.python_request(runs)).collect::<Vec<_>>()});
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {python}: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(request.to_string().as_bytes())
-        .map_err(|e| e.to_string())?;
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(format!("{script} failed"));
-    }
-    let answers: Vec<Json> = serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let answer = crate::python::run(python, "official_masker.py", &request)?;
+    let answers = answer
+        .as_array()
+        .ok_or("official_masker.py: expected a list")?;
     let seconds = |v: &Json, k: &str| {
         v[k].as_f64()
             .map(Duration::from_secs_f64)

@@ -6,7 +6,7 @@ use crate::cluster::Cluster;
 use crate::identity::{NodeId, PublicKey};
 use crate::masking::{PartyId, SecretMasker};
 
-use super::{OperationError, RetryPolicy};
+use super::{OperationError, RetryPolicy, Target};
 use crate::payments::mode::PaymentMode;
 use crate::payments::quote::MaxFee;
 
@@ -54,6 +54,11 @@ impl OperationContext {
             max_fee: None,
             retry: RetryPolicy::default(),
         })
+    }
+
+    /// Every member as a request target, in the cluster's order.
+    pub fn member_targets(&self) -> Vec<Target> {
+        self.members.iter().cloned().map(Target::Node).collect()
     }
 
     /// Pays as `mode` says.

@@ -75,6 +75,10 @@ impl OperationError {
         matches!(self, Self::Refused { status, .. } if status.code == Code::PermissionDenied)
     }
 
+    pub(crate) fn invalid_input(error: impl core::fmt::Display) -> Self {
+        Self::InvalidInput(alloc::format!("{error}"))
+    }
+
     pub(crate) fn misbehaving(node: &Target, reason: impl Into<String>) -> Self {
         Self::Misbehaving {
             node: node.clone(),

@@ -19,13 +19,13 @@ use rand_core::CryptoRng;
 use uuid::Uuid;
 
 use crate::identity::UserId;
-use crate::masking::PartyId;
 use crate::payments::quote_request;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
-use crate::values::{ClearValue, payload_size, proto::to_named_values};
+use crate::values::ClearValue;
 
 use super::fanout::{NodeCall, all_equal};
+use super::shares::{MemberShares, mask_for_members};
 use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// What to compute.
@@ -86,16 +86,10 @@ impl InvokeComputeCall {
             "output",
             input.output_bindings.iter().map(|(party, _)| party),
         )?;
-        let mut masked = context.masker.mask(&input.values, rng).map_err(invalid)?;
-        let mut shares = Vec::with_capacity(context.members.len());
-        let mut size = 0;
-        for member in &context.members {
-            let values = masked
-                .remove(&PartyId::new(member.as_bytes()))
-                .unwrap_or_default();
-            size = size.max(payload_size(&values).map_err(invalid)?);
-            shares.push(to_named_values(&values).map_err(invalid)?);
-        }
+        let MemberShares {
+            shares,
+            payload_size,
+        } = mask_for_members(context, &input.values, rng)?;
         let request = InvokeComputeRequest {
             signed_receipt: None,
             value_ids: input
@@ -122,18 +116,14 @@ impl InvokeComputeCall {
             values: Vec::new(),
         };
         Ok(Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             program_id: input.program_id,
-            values_payload_size: size,
+            values_payload_size: payload_size,
             request,
             shares,
             receipt_id: None,
         })
     }
-}
-
-fn invalid(error: impl core::fmt::Display) -> OperationError {
-    OperationError::InvalidInput(alloc::format!("{error}"))
 }
 
 /// Starts a computation: quote, payment, receipt, then every member. Returns the compute id.

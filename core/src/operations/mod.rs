@@ -22,6 +22,7 @@ mod ops_tests;
 mod paid;
 #[cfg(test)]
 mod pipeline_tests;
+mod shares;
 mod single;
 #[cfg(test)]
 mod testing;

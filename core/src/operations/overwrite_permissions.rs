@@ -28,7 +28,7 @@ pub struct OverwritePermissionsCall {
 impl OverwritePermissionsCall {
     /// Prepares replacing the permissions of `values_id`.
     pub fn new(context: &OperationContext, values_id: Uuid, permissions: &Permissions) -> Self {
-        let members = context.members.iter().cloned().map(Target::Node).collect();
+        let members = context.member_targets();
         Self {
             members,
             values_id,

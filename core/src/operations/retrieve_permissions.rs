@@ -27,7 +27,7 @@ impl RetrievePermissionsCall {
     /// Prepares retrieving the permissions of `values_id`.
     pub fn new(context: &OperationContext, values_id: Uuid) -> Self {
         Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             values_id,
             receipt: None,
         }

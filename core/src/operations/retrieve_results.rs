@@ -38,7 +38,7 @@ pub fn retrieve_results(
     compute_id: Uuid,
 ) -> Free<RetrieveResultsCall> {
     let call = RetrieveResultsCall {
-        members: context.members.iter().cloned().map(Target::Node).collect(),
+        members: context.member_targets(),
         masker: context.masker.clone(),
         compute_id,
     };

@@ -33,7 +33,7 @@ impl RetrieveValuesCall {
     /// Prepares retrieving `values_id`.
     pub fn new(context: &OperationContext, values_id: Uuid) -> Self {
         Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             masker: context.masker.clone(),
             values_id,
             receipt: None,

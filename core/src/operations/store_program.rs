@@ -45,7 +45,7 @@ impl StoreProgramCall {
     /// Prepares storing `program` with quote parameters computed elsewhere.
     pub fn with_quote(context: &OperationContext, quote: Quote, program: Vec<u8>) -> Self {
         Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             quote,
             program,
             receipt: None,

@@ -14,14 +14,14 @@ use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
 use uuid::Uuid;
 
-use crate::masking::PartyId;
 use crate::payments::quote_request::{self, StoreValuesCounts};
 use crate::permissions::Permissions;
 use crate::rpc::{Reply, Request};
 use crate::time::Timestamp;
-use crate::values::{ClearValue, classify, payload_size, proto::to_named_values};
+use crate::values::{ClearValue, classify};
 
 use super::fanout::{NodeCall, all_equal};
+use super::shares::{MemberShares, mask_for_members};
 use super::{OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// What to store.
@@ -63,32 +63,20 @@ impl StoreValuesCall {
                 "permissions are required to store new values".into(),
             ));
         }
-        let masker = &context.masker;
-        let mut masked = masker
-            .mask(&input.values, rng)
-            .map_err(|e| OperationError::InvalidInput(alloc::format!("{e}")))?;
-        let counts = classify(input.values.values(), masker.prime());
-        let mut shares = Vec::with_capacity(context.members.len());
-        let mut size = 0;
-        for member in &context.members {
-            let party = PartyId::new(member.as_bytes());
-            let values = masked.remove(&party).ok_or_else(|| {
-                OperationError::InvalidInput(alloc::format!("no shares for member {member}"))
-            })?;
-            // Sizes differ by a byte or two between parties (ECDSA share index 0); the
-            // largest never under-declares.
-            size = size.max(payload_size(&values).map_err(invalid)?);
-            shares.push(to_named_values(&values).map_err(invalid)?);
-        }
+        let MemberShares {
+            shares,
+            payload_size,
+        } = mask_for_members(context, &input.values, rng)?;
+        let counts = classify(input.values.values(), context.masker.prime());
         let counts = StoreValuesCounts {
             secret_shared: counts.shares,
             public_values: counts.public,
             ecdsa_private_key_shares: counts.ecdsa_private_key_shares,
             ecdsa_signature_shares: counts.ecdsa_signature_shares,
         };
-        let quote = quote_request::store_values(&counts, size, input.ttl_days);
+        let quote = quote_request::store_values(&counts, payload_size, input.ttl_days);
         Ok(Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             shares,
             quote,
             permissions: input.permissions.as_ref().map(Permissions::to_proto),
@@ -96,10 +84,6 @@ impl StoreValuesCall {
             receipt: None,
         })
     }
-}
-
-fn invalid(error: impl core::fmt::Display) -> OperationError {
-    OperationError::InvalidInput(alloc::format!("{error}"))
 }
 
 /// Starts storing values: quote, payment, receipt, then every member's shares.

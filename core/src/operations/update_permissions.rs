@@ -27,7 +27,7 @@ impl UpdatePermissionsCall {
     /// Prepares applying `delta` to the permissions of `values_id`.
     pub fn new(context: &OperationContext, values_id: Uuid, delta: PermissionsDelta) -> Self {
         Self {
-            members: context.members.iter().cloned().map(Target::Node).collect(),
+            members: context.member_targets(),
             values_id,
             delta,
             receipt: None,
