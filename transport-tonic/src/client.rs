@@ -268,6 +268,16 @@ impl VmClient {
         Ok(self.transport.drive(op, self.payer.as_ref()).await?)
     }
 
+    /// Runs a paid operation's whole pipeline (quote, pay, receipt, invoke) in a span.
+    async fn paid<C: PaidCall>(
+        &self,
+        name: &'static str,
+        call: C,
+    ) -> Result<C::Output, ClientError> {
+        self.traced(name, Paid::start(wall_clock(), &self.context, call))
+            .await
+    }
+
     async fn traced<O: Operation>(
         &self,
         name: &'static str,
@@ -346,11 +356,7 @@ impl VmClient {
             update: None,
         };
         let call = self.store_values_call(input)?;
-        self.traced(
-            "store_values",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("store_values", call).await
     }
 
     /// Replaces the values stored under `values_id` (permissions are kept unless given).
@@ -368,11 +374,7 @@ impl VmClient {
             update: Some(values_id),
         };
         let call = self.store_values_call(input)?;
-        self.traced(
-            "update_values",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("update_values", call).await
     }
 
     /// Masks values for every member (the per-node calls of a store, for the split steps).
@@ -393,11 +395,7 @@ impl VmClient {
         values_id: Uuid,
     ) -> Result<BTreeMap<String, ClearValue>, ClientError> {
         let call = RetrieveValuesCall::new(&self.context, values_id);
-        self.traced(
-            "retrieve_values",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("retrieve_values", call).await
     }
 
     /// Deletes the values stored under `values_id` (free).
@@ -414,11 +412,7 @@ impl VmClient {
     /// Who may do what with the values stored under `values_id`.
     pub async fn retrieve_permissions(&self, values_id: Uuid) -> Result<Permissions, ClientError> {
         let call = RetrievePermissionsCall::new(&self.context, values_id);
-        self.traced(
-            "retrieve_permissions",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("retrieve_permissions", call).await
     }
 
     /// Replaces the permissions of `values_id`.
@@ -428,11 +422,7 @@ impl VmClient {
         permissions: &Permissions,
     ) -> Result<(), ClientError> {
         let call = OverwritePermissionsCall::new(&self.context, values_id, permissions);
-        self.traced(
-            "overwrite_permissions",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("overwrite_permissions", call).await
     }
 
     /// Grants and revokes permissions of `values_id`.
@@ -442,11 +432,7 @@ impl VmClient {
         delta: PermissionsDelta,
     ) -> Result<(), ClientError> {
         let call = UpdatePermissionsCall::new(&self.context, values_id, delta);
-        self.traced(
-            "update_permissions",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("update_permissions", call).await
     }
 
     /// Stores a compiled Nada program (`.nada.bin` bytes, as `nada build` writes them) under
@@ -456,11 +442,7 @@ impl VmClient {
     pub async fn store_program(&self, name: &str, program: Vec<u8>) -> Result<String, ClientError> {
         let name = ProgramName::new(name).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         let call = StoreProgramCall::new(&self.context, &name, program)?;
-        self.traced(
-            "store_program",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("store_program", call).await
     }
 
     /// Stores a program with metadata the caller measured (e.g. with the official tools).
@@ -476,18 +458,13 @@ impl VmClient {
             name: name.to_owned(),
         };
         let call = StoreProgramCall::with_quote(&self.context, quote, program);
-        self.traced(
-            "store_program",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("store_program", call).await
     }
 
     /// Starts a computation; returns its id.
     pub async fn compute(&self, input: InvokeComputeInput) -> Result<Uuid, ClientError> {
         let call = self.compute_call(input)?;
-        self.traced("compute", Paid::start(wall_clock(), &self.context, call))
-            .await
+        self.paid("compute", call).await
     }
 
     /// Masks compute-time values for every member (the per-node calls of a computation, for
@@ -515,11 +492,7 @@ impl VmClient {
     /// The leader's preprocessing pool (a paid query).
     pub async fn pool_status(&self) -> Result<PoolStatus, ClientError> {
         let call = PoolStatusCall::new(&self.context);
-        self.traced(
-            "pool_status",
-            Paid::start(wall_clock(), &self.context, call),
-        )
-        .await
+        self.paid("pool_status", call).await
     }
 
     /// Split step 1: asks the leader for a quote (checked: signature, request, expiry, fee
