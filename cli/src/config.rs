@@ -36,16 +36,17 @@ pub const DEFAULT_NETWORK: &str = "devnet";
 pub struct ConnectionArgs {
     /// The identity to act as (a file in `identities/`; default: the context's, else
     /// `default`).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
     pub identity: Option<String>,
     /// The network to use (a file in `networks/`; default: the context's, else `devnet`).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Connection")]
     pub network: Option<String>,
     /// The user's secp256k1 private key in hex, instead of an identity file (for scripts;
     /// prefer the environment variable, which stays out of process listings).
     #[arg(
         long,
         global = true,
+        help_heading = "Connection",
         env = "NILVM_KEY_HEX",
         hide_env_values = true,
         value_name = "HEX",

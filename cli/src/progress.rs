@@ -16,7 +16,9 @@ pub async fn spin<T>(message: &str, future: impl Future<Output = T>) -> T {
         return future.await;
     }
     let start = Instant::now();
-    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    // The first frame waits a little: quick answers (a local devnet) draw nothing.
+    let period = Duration::from_millis(100);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + 2 * period, period);
     let mut frame = 0usize;
     let mut future = std::pin::pin!(future);
     let output = loop {
@@ -35,9 +37,11 @@ pub async fn spin<T>(message: &str, future: impl Future<Output = T>) -> T {
             }
         }
     };
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "\r\x1b[2K");
-    let _ = stderr.flush();
+    if frame > 0 {
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "\r\x1b[2K");
+        let _ = stderr.flush();
+    }
     output
 }
 

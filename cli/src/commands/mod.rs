@@ -24,7 +24,7 @@ use crate::error::{CliError, Failure};
 #[derive(Debug, Subcommand)]
 pub enum SdkCommand {
     /// Store values (or replace stored ones with --update-values-id).
-    StoreValues(values::StoreValuesArgs),
+    StoreValues(Box<values::StoreValuesArgs>),
     /// Retrieve stored values.
     RetrieveValues(values::ValuesIdArgs),
     /// Delete stored values.
@@ -32,9 +32,9 @@ pub enum SdkCommand {
     /// Show who may do what with stored values.
     RetrievePermissions(values::ValuesIdArgs),
     /// Replace the permissions of stored values (from a YAML/JSON file and/or flags).
-    OverwritePermissions(permissions::OverwritePermissionsArgs),
+    OverwritePermissions(Box<permissions::OverwritePermissionsArgs>),
     /// Grant or revoke permissions on stored values.
-    UpdatePermissions(permissions::UpdatePermissionsArgs),
+    UpdatePermissions(Box<permissions::UpdatePermissionsArgs>),
     /// Store a compiled Nada program (`.nada.bin`).
     StoreProgram(program::StoreProgramArgs),
     /// Run a stored program and, when you receive outputs, wait for them.
@@ -61,14 +61,14 @@ pub enum SdkCommand {
 /// Runs an SDK command.
 pub fn sdk(connection: &ConnectionArgs, command: SdkCommand) -> Result<Json, CliError> {
     match command {
-        SdkCommand::StoreValues(args) => block_on(values::store(connection, args)),
+        SdkCommand::StoreValues(args) => block_on(values::store(connection, *args)),
         SdkCommand::RetrieveValues(args) => block_on(values::retrieve(connection, args)),
         SdkCommand::DeleteValues(args) => block_on(values::delete(connection, args)),
         SdkCommand::RetrievePermissions(args) => block_on(permissions::retrieve(connection, args)),
         SdkCommand::OverwritePermissions(args) => {
-            block_on(permissions::overwrite(connection, args))
+            block_on(permissions::overwrite(connection, *args))
         }
-        SdkCommand::UpdatePermissions(args) => block_on(permissions::update(connection, args)),
+        SdkCommand::UpdatePermissions(args) => block_on(permissions::update(connection, *args)),
         SdkCommand::StoreProgram(args) => block_on(program::store(connection, args)),
         SdkCommand::Compute(args) => block_on(program::compute(connection, *args)),
         SdkCommand::ClusterInformation => block_on(cluster::information(connection)),
