@@ -10,6 +10,12 @@ pub enum Failure {
     Operation = 1,
     /// Bad input: a value flag, a program file, a config file (exit 3).
     Input = 3,
+    /// The network could not be reached: the bootnode, a node or the chain (exit 4).
+    Unreachable = 4,
+    /// A node said the thing does not exist: values, a program, a computation (exit 5).
+    NotFound = 5,
+    /// A node said the caller may not do this (exit 6).
+    PermissionDenied = 6,
 }
 
 /// A failed command: a one-line message and, where it helps, what to do about it.

@@ -1,11 +1,25 @@
 //! The `nilvm` command: a local devnet, Nada programs run locally, and the SDK operations.
 //!
-//! Exit codes: 0 success; 1 the operation failed (a node refused, a computation failed);
-//! 2 bad command line; 3 bad input (values, files, configuration).
+//! Exit codes, for scripts:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the operation failed (a node refused, a computation or a payment failed) |
+//! | 2 | bad command line (unknown flag, missing argument) |
+//! | 3 | bad input: values, files, identity or network configuration (e.g. no devnet config) |
+//! | 4 | the network is unreachable (bootnode, node or chain down) |
+//! | 5 | not found: the values, program or computation do not exist (or expired) |
+//! | 6 | permission denied: the user may not do this with those values |
+//!
+//! Errors go to stderr as one `error: ...` line, often followed by a `hint: ...` line; results
+//! go to stdout as YAML or JSON (`--output-format`).
 
 mod commands;
+mod config;
 mod error;
 mod output;
+mod progress;
 mod values;
 
 use std::process::ExitCode;
@@ -21,6 +35,8 @@ struct Cli {
     /// How to print results.
     #[arg(long, global = true, value_enum, default_value_t)]
     output_format: OutputFormat,
+    #[command(flatten)]
+    connection: config::ConnectionArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +51,8 @@ enum Command {
     Devnet(commands::devnet::DevnetArgs),
     /// Evaluate a compiled Nada program locally (no network).
     Run(Box<commands::run::RunArgs>),
+    #[command(flatten)]
+    Sdk(commands::SdkCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +61,7 @@ fn main() -> ExitCode {
         Command::Demo => return commands::demo::main(),
         Command::Devnet(args) => return commands::devnet::main(args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Sdk(command) => commands::sdk(&cli.connection, command),
     };
     match result {
         Ok(value) => {

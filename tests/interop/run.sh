@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The interop suite: the official Python SDK (nillion-client 0.2.0 from PyPI, unchanged) against
-# our devnet, and our masker against the official one. Creates its own venv, starts
+# our devnet, our masker against the official one, and our client (the `nilvm` binary) and the
+# official SDK reading each other's values. Creates its own venv, starts
 # `nilvm devnet` with a temporary HOME, runs pytest, and stops the devnet whatever happens.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,6 +46,8 @@ fi
 
 export NILVM_DEVNET_ENV="$HOME/.config/nillion/nillion-devnet.env"
 export NILVM_MASKING_BRIDGE="$bin/masking_bridge"
+# The `nilvm` binary, for the cross-client scenarios; it reads the devnet's files under HOME.
+export NILVM_BIN="$bin/nilvm"
 status=0
 (cd "$here" && "$venv/bin/python" -m pytest -p no:cacheprovider "$@") || status=$?
 if [ "$status" -ne 0 ]; then

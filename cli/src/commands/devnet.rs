@@ -95,6 +95,8 @@ async fn devnet(args: DevnetArgs) -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("⚠️ --state-directory is not supported yet: state is kept in memory");
     }
     let config_dir = Network::config_dir().unwrap_or_else(|_| PathBuf::from("."));
+    // Handlers go in before the readiness line: a SIGTERM right after it must stop us cleanly.
+    let shutdown = shutdown_signal()?;
     let devnet = Devnet::start(config).await?;
     say(&format!("ℹ️ cluster id is {}", devnet.cluster_id()));
     say(&format!("ℹ️ using {} bit prime", args.prime_bits));
@@ -113,27 +115,32 @@ async fn devnet(args: DevnetArgs) -> Result<(), Box<dyn std::error::Error>> {
         yaml.display()
     ));
     say(&format!("🌄 environment file written to {}", env.display()));
-    shutdown_signal().await?;
+    shutdown.await;
     say("⚠️ shutting down...");
     devnet.stop().await;
     Ok(())
 }
 
+/// Installs the signal handlers now; the future ends at SIGINT, SIGTERM or SIGHUP.
 #[cfg(unix)]
-async fn shutdown_signal() -> std::io::Result<()> {
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-        _ = hangup.recv() => {}
-    }
-    Ok(())
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    })
 }
 
+/// The future ends at Ctrl-C.
 #[cfg(not(unix))]
-async fn shutdown_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
