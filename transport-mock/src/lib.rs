@@ -14,7 +14,7 @@
 //!
 //! - [`Cluster`]: the node semantics, written once and sans-IO. A transport hands it
 //!   `(now, node, token bytes, Request)` and gets a [`Response`] (a reply or a results stream
-//!   to poll) or a [`Status`](nilvm_core::rpc::Status). The gRPC devnet wraps the same type.
+//!   to poll) or a [`Status`]. The gRPC devnet wraps the same type.
 //!   [`Node`], [`Leader`] and [`Chain`] are its parts.
 //! - [`Emulator`]: the cluster on an in-memory network with a virtual clock, a seeded RNG and
 //!   the fault knobs of [`NetworkConfig`]; it runs any number of core

@@ -207,7 +207,7 @@ enum Event {
     },
 }
 
-/// The emulated cluster on the emulated network. See the [module docs](self).
+/// The emulated cluster on the emulated network: see the crate docs.
 pub struct Emulator {
     cluster: Cluster,
     network: NetworkConfig,
