@@ -110,6 +110,22 @@ impl MulAssign for Fp64 {
     }
 }
 
+impl super::SmallMul for Fp64 {
+    #[inline]
+    fn mul_small_add(self, k: u32, addend: Self) -> Self {
+        // < 2^96 + 2^64: the top word is below 2^32 + 1, so top·C < 2^63.
+        let x = self.0 as u128 * k as u128 + addend.0 as u128;
+        let (lo, hi) = (x as u64, (x >> 64) as u64);
+        let (mut r, carry) = lo.overflowing_add(hi * C);
+        if carry {
+            // 2^64 ≡ C; r wrapped below hi·C < 2^63, so this cannot overflow.
+            r += C;
+        }
+        // r < 2^64 < 2p: one subtraction.
+        Fp64::new(r)
+    }
+}
+
 impl PrimeField for Fp64 {
     const PRIME: Prime = Prime::U64;
     const ZERO: Self = Fp64(0);
