@@ -220,7 +220,7 @@ pub(crate) trait SmallMul: PrimeField {
     /// `Some(k)` if this element is the integer `k < 2^32`.
     fn as_small(&self) -> Option<u32> {
         let v = self.to_u256();
-        (v.bits_vartime() <= 32).then(|| {
+        (v.bit_width_vartime() <= 32).then(|| {
             let bytes = v.to_le_bytes();
             let mut low = [0u8; 4];
             for (l, b) in low.iter_mut().zip(bytes.as_slice()) {

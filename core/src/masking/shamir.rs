@@ -3,31 +3,25 @@
 
 use alloc::vec::Vec;
 
-use crate::field::PrimeField;
+use crate::field::{PrimeField, SmallMul};
 
-/// Evaluates f(x) = secret + a1·x + … + at·x^t at every abscissa, drawing a1..at from `next`.
-pub(crate) fn share<F: PrimeField>(
-    secret: F,
-    degree: usize,
-    abscissas: &[F],
-    coefficients: &mut Vec<F>,
-    mut next: impl FnMut() -> F,
-    out: &mut Vec<F>,
-) {
-    coefficients.clear();
-    coefficients.push(secret);
-    for _ in 0..degree {
-        coefficients.push(next());
+/// f(x) = secret + a1·x + … + at·x^t for `coefficients` = a1..at, by Horner's rule. The
+/// abscissa is a small integer (1..=254), so each step is a multiplication by a word, not a
+/// full field multiplication.
+#[inline]
+pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F {
+    let mut acc = F::ZERO;
+    for c in coefficients.iter().rev() {
+        acc = acc.mul_small_add(x, *c);
     }
-    out.clear();
-    for x in abscissas {
-        // Horner.
-        let mut acc = F::ZERO;
-        for c in coefficients.iter().rev() {
-            acc = acc * *x + *c;
-        }
-        out.push(acc);
-    }
+    acc.mul_small_add(x, secret)
+}
+
+/// Evaluates f(x) = secret + a1·x + … + at·x^t (`coefficients` = a1..at) at the abscissas
+/// 1..=n, appending to `out`.
+#[inline]
+pub(crate) fn share<F: SmallMul>(secret: F, coefficients: &[F], n: usize, out: &mut Vec<F>) {
+    out.extend((1..=n as u32).map(|x| evaluate(secret, coefficients, x)));
 }
 
 /// Lagrange coefficients for one set of abscissas: `at_zero` recovers f(0) from the first
@@ -133,20 +127,13 @@ mod tests {
     #[test]
     fn share_and_recover() {
         let xs: Vec<Fp64> = (1..=5).map(Fp64::from_u64).collect();
-        let mut coeffs = Vec::new();
+        let coefficients = [Fp64::from_u64(8_000_024), Fp64::from_u64(9_000_027)];
         let mut out = Vec::new();
-        let mut c = 7u64;
-        share(
-            Fp64::from_u64(42),
-            2,
-            &xs,
-            &mut coeffs,
-            || {
-                c += 1;
-                Fp64::from_u64(c * 1_000_003)
-            },
-            &mut out,
-        );
+        share(Fp64::from_u64(42), &coefficients, 5, &mut out);
+        for (x, y) in xs.iter().zip(&out) {
+            let expected = Fp64::from_u64(42) + coefficients[0] * *x + coefficients[1] * *x * *x;
+            assert_eq!(*y, expected);
+        }
         let ip = Interpolator::new(&xs, 2).unwrap();
         assert_eq!(ip.recover(&out), Ok(Fp64::from_u64(42)));
         out[3] += Fp64::ONE;
