@@ -211,12 +211,6 @@ pub(crate) trait SmallMul: PrimeField {
     /// `self · k + addend`.
     fn mul_small_add(self, k: u32, addend: Self) -> Self;
 
-    /// `self · k`.
-    #[inline]
-    fn mul_small(self, k: u32) -> Self {
-        self.mul_small_add(k, Self::ZERO)
-    }
-
     /// `Some(k)` if this element is the integer `k < 2^32`.
     fn as_small(&self) -> Option<u32> {
         let v = self.to_u256();
