@@ -482,12 +482,14 @@ pub trait FromFieldElement: PrimeField {
 macro_rules! from_element {
     ($ty:ty, $variant:ident) => {
         impl FromFieldElement for $ty {
+            #[inline]
             fn from_element(e: &FieldElement) -> Option<Self> {
                 match e {
                     FieldElement::$variant(v) => Some(*v),
                     _ => None,
                 }
             }
+            #[inline]
             fn into_element(self) -> FieldElement {
                 FieldElement::$variant(self)
             }

@@ -154,6 +154,14 @@ impl SecretMasker {
             .collect();
         let mut shares = Vec::with_capacity(self.parties.len());
         for (name, value) in values {
+            if let Some((secret, wrap)) = ctx.secret_scalar(name, value)? {
+                // The common case, straight into the parties' entries (an encrypted value is
+                // 224 bytes: each move through a scratch vector is a copy).
+                for (entries, share) in per_party.iter_mut().zip(ctx.share(secret)) {
+                    entries.push((name.clone(), wrap(share.into_element())));
+                }
+                continue;
+            }
             shares.clear();
             ctx.value_into(name, value, &mut shares)?;
             for (entries, share) in per_party.iter_mut().zip(shares.drain(..)) {
@@ -215,6 +223,34 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
         self.buffer.clear();
         shamir::share(secret, &self.coefficients, self.n(), &mut self.buffer);
         &self.buffer
+    }
+
+    /// The field element and wrapper of a secret scalar; `None` for other values.
+    #[allow(clippy::type_complexity)]
+    fn secret_scalar(
+        &self,
+        name: &str,
+        value: &ClearValue,
+    ) -> Result<Option<(F, fn(FieldElement) -> EncryptedValue)>, MaskingError> {
+        let overflow = || MaskingError::Overflow {
+            name: String::from(name),
+            prime: F::PRIME,
+        };
+        Ok(Some(match value {
+            ClearValue::SecretInteger(v) => (
+                F::from_integer(v.value()).map_err(|_| overflow())?,
+                EncryptedValue::ShamirShareInteger,
+            ),
+            ClearValue::SecretUnsignedInteger(v) => (
+                F::from_unsigned(v.value()).map_err(|_| overflow())?,
+                EncryptedValue::ShamirShareUnsignedInteger,
+            ),
+            ClearValue::SecretBoolean(b) => (
+                if b.value() { F::ONE } else { F::ZERO },
+                EncryptedValue::ShamirShareBoolean,
+            ),
+            _ => return Ok(None),
+        }))
     }
 
     fn shares_into(

@@ -212,6 +212,7 @@ struct Ctx<'m, F> {
 }
 
 impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
+    #[inline]
     fn element(
         &self,
         name: &str,
@@ -250,6 +251,7 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
     }
 
     /// Recovers f(0) from one share per entry with interpolator `index`.
+    #[inline]
     fn recover_with(
         &self,
         index: usize,
