@@ -257,17 +257,36 @@ mod tests {
     #[test]
     fn integer_conversions_match_the_generic_ones() {
         use crate::field::Fp128;
-        for v in [0i128, 1, -1, 42, -42, H as i128, -(H as i128), H as i128 + 1, -(H as i128) - 1] {
+        for v in [
+            0i128,
+            1,
+            -1,
+            42,
+            -42,
+            H as i128,
+            -(H as i128),
+            H as i128 + 1,
+            -(H as i128) - 1,
+        ] {
             let x = Integer::from(v);
             let ours = Fp64::from_integer(&x).map(|e| e.value());
-            let generic = Fp128::from_integer(&x).ok().filter(|_| v.unsigned_abs() <= H as u128);
+            let generic = Fp128::from_integer(&x)
+                .ok()
+                .filter(|_| v.unsigned_abs() <= H as u128);
             assert_eq!(ours.is_ok(), generic.is_some(), "{v}");
             if let Ok(e) = Fp64::from_integer(&x) {
                 assert_eq!(e.to_integer(), x);
             }
         }
         assert_eq!(Fp64::new(P - 1).to_integer(), Integer::from(-1i64));
-        for v in [0u128, 1, P as u128 - 1, P as u128, u64::MAX as u128, 1 << 64] {
+        for v in [
+            0u128,
+            1,
+            P as u128 - 1,
+            P as u128,
+            u64::MAX as u128,
+            1 << 64,
+        ] {
             let x = UnsignedInteger::from(v);
             assert_eq!(Fp64::from_unsigned(&x).is_ok(), v < P as u128, "{v}");
         }

@@ -332,7 +332,17 @@ mod tests {
     }
 
     fn check<F: PrimeField + SmallMul>() {
-        let ks = [0u32, 1, 2, 3, 254, 0x9ebf_fffd, 0x673f_fffd, u32::MAX - 1, u32::MAX];
+        let ks = [
+            0u32,
+            1,
+            2,
+            3,
+            254,
+            0x9ebf_fffd,
+            0x673f_fffd,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
         for a in samples::<F>() {
             for b in samples::<F>().into_iter().take(12) {
                 for k in ks {
@@ -357,12 +367,21 @@ mod tests {
 
     #[test]
     fn montgomery_conversion_matches_crypto_bigint() {
-        for v in [U256::ZERO, U256::ONE, Prime::U256.modulus().wrapping_sub(&U256::ONE)] {
+        for v in [
+            U256::ZERO,
+            U256::ONE,
+            Prime::U256.modulus().wrapping_sub(&U256::ONE),
+        ] {
             let ours = Fp256::from_uint(&v).map(|x| x.0);
             assert_eq!(ours, Some(ConstMontyForm::new(&v)));
         }
         let p128 = U128::from_be_hex("ffffffffffffffffffffffff61400003");
-        for v in [U128::ZERO, U128::ONE, p128.wrapping_sub(&U128::ONE), U128::MAX] {
+        for v in [
+            U128::ZERO,
+            U128::ONE,
+            p128.wrapping_sub(&U128::ONE),
+            U128::MAX,
+        ] {
             assert_eq!(
                 Fp128::from_uint_reduced(&v).0,
                 ConstMontyForm::new(&v.wrapping_sub(&p128).min(v))

@@ -194,7 +194,12 @@ mod tests {
         assert_eq!(ip.recover(&out), Ok(Fp64::from_u64(42)));
         // A missing party: abscissas 1, 3, 4, 5 give fractional Lagrange coefficients (the
         // full-multiplication path); 1, 2, 3 small integers.
-        for keep in [[0usize, 2, 3, 4].as_slice(), &[0, 1, 2], &[1, 3, 4], &[4, 2, 0]] {
+        for keep in [
+            [0usize, 2, 3, 4].as_slice(),
+            &[0, 1, 2],
+            &[1, 3, 4],
+            &[4, 2, 0],
+        ] {
             let sub_x: Vec<Fp64> = keep.iter().map(|i| xs[*i]).collect();
             let sub_y: Vec<Fp64> = keep.iter().map(|i| out[*i]).collect();
             let ip = Interpolator::new(&sub_x, 2).unwrap();
