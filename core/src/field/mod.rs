@@ -200,6 +200,31 @@ pub trait PrimeField:
     }
 }
 
+/// Multiplication by small integers, for the masking hot paths (crate-private, so the public
+/// [`PrimeField`] does not grow).
+///
+/// All three primes are `2^bits − c` with `c < 2^32`, so `a·k + b` for `k < 2^32` needs one
+/// limb-by-word product and a fold of the top word, instead of a full field multiplication.
+/// Shamir abscissas (1..=n) and the Lagrange coefficients of consecutive abscissas are such
+/// small integers. In Montgomery form the same holds: `(aR)·k + bR = (ak + b)R`.
+pub(crate) trait SmallMul: PrimeField {
+    /// `self · k + addend`.
+    fn mul_small_add(self, k: u32, addend: Self) -> Self;
+
+    /// `Some(k)` if this element is the integer `k < 2^32`.
+    fn as_small(&self) -> Option<u32> {
+        let v = self.to_u256();
+        (v.bit_width_vartime() <= 32).then(|| {
+            let bytes = v.to_le_bytes();
+            let mut low = [0u8; 4];
+            for (l, b) in low.iter_mut().zip(bytes.as_slice()) {
+                *l = *b;
+            }
+            u32::from_le_bytes(low)
+        })
+    }
+}
+
 /// A field element that knows its prime: one of [`Fp64`], [`Fp128`], [`Fp256`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldElement {
@@ -457,12 +482,14 @@ pub trait FromFieldElement: PrimeField {
 macro_rules! from_element {
     ($ty:ty, $variant:ident) => {
         impl FromFieldElement for $ty {
+            #[inline]
             fn from_element(e: &FieldElement) -> Option<Self> {
                 match e {
                     FieldElement::$variant(v) => Some(*v),
                     _ => None,
                 }
             }
+            #[inline]
             fn into_element(self) -> FieldElement {
                 FieldElement::$variant(self)
             }

@@ -3,7 +3,10 @@
 use core::fmt;
 use core::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-use super::{PrimeField, prime::Prime};
+use crypto_bigint::U256;
+
+use super::{FieldError, PrimeField, prime::Prime};
+use crate::values::{Integer, UnsignedInteger};
 
 /// p = 2^64 − C.
 const P: u64 = 0xffff_ffff_c020_0003;
@@ -110,6 +113,22 @@ impl MulAssign for Fp64 {
     }
 }
 
+impl super::SmallMul for Fp64 {
+    #[inline]
+    fn mul_small_add(self, k: u32, addend: Self) -> Self {
+        // < 2^96 + 2^64: the top word is below 2^32 + 1, so top·C < 2^63.
+        let x = self.0 as u128 * k as u128 + addend.0 as u128;
+        let (lo, hi) = (x as u64, (x >> 64) as u64);
+        let (mut r, carry) = lo.overflowing_add(hi * C);
+        if carry {
+            // 2^64 ≡ C; r wrapped below hi·C < 2^63, so this cannot overflow.
+            r += C;
+        }
+        // r < 2^64 < 2p: one subtraction.
+        Fp64::new(r)
+    }
+}
+
 impl PrimeField for Fp64 {
     const PRIME: Prime = Prime::U64;
     const ZERO: Self = Fp64(0);
@@ -159,6 +178,50 @@ impl PrimeField for Fp64 {
     fn is_zero(&self) -> bool {
         self.0 == 0
     }
+
+    // The conversions below are the provided ones on plain `u64`s instead of 256-bit integers.
+
+    fn to_integer(&self) -> Integer {
+        if self.0 <= H {
+            Integer::from_sign_magnitude_unchecked(false, U256::from_u64(self.0))
+        } else {
+            Integer::from_sign_magnitude_unchecked(true, U256::from_u64(P - self.0))
+        }
+    }
+
+    fn from_integer(value: &Integer) -> Result<Self, FieldError> {
+        match low_u64(value.magnitude()) {
+            Some(m) if m <= H => {
+                let v = Fp64(m);
+                Ok(if value.is_negative() { -v } else { v })
+            }
+            _ => Err(FieldError::Overflow { prime: Prime::U64 }),
+        }
+    }
+
+    fn from_unsigned(value: &UnsignedInteger) -> Result<Self, FieldError> {
+        match low_u64(value.as_u256()) {
+            Some(v) if v < P => Ok(Fp64(v)),
+            _ => Err(FieldError::Overflow { prime: Prime::U64 }),
+        }
+    }
+}
+
+/// h = (p − 1) / 2.
+const H: u64 = (P - 1) / 2;
+
+/// The value if it fits 64 bits.
+#[inline]
+fn low_u64(value: &U256) -> Option<u64> {
+    if value.bit_width_vartime() > 64 {
+        return None;
+    }
+    let bytes = value.to_le_bytes();
+    let mut low = [0u8; 8];
+    for (l, b) in low.iter_mut().zip(bytes.as_slice()) {
+        *l = *b;
+    }
+    Some(u64::from_le_bytes(low))
 }
 
 #[cfg(test)]
@@ -189,6 +252,44 @@ mod tests {
             }
         }
         assert_eq!(Fp64::reduce(u128::MAX), (u128::MAX % P as u128) as u64);
+    }
+
+    #[test]
+    fn integer_conversions_match_the_generic_ones() {
+        use crate::field::Fp128;
+        for v in [
+            0i128,
+            1,
+            -1,
+            42,
+            -42,
+            H as i128,
+            -(H as i128),
+            H as i128 + 1,
+            -(H as i128) - 1,
+        ] {
+            let x = Integer::from(v);
+            let ours = Fp64::from_integer(&x).map(|e| e.value());
+            let generic = Fp128::from_integer(&x)
+                .ok()
+                .filter(|_| v.unsigned_abs() <= H as u128);
+            assert_eq!(ours.is_ok(), generic.is_some(), "{v}");
+            if let Ok(e) = Fp64::from_integer(&x) {
+                assert_eq!(e.to_integer(), x);
+            }
+        }
+        assert_eq!(Fp64::new(P - 1).to_integer(), Integer::from(-1i64));
+        for v in [
+            0u128,
+            1,
+            P as u128 - 1,
+            P as u128,
+            u64::MAX as u128,
+            1 << 64,
+        ] {
+            let x = UnsignedInteger::from(v);
+            assert_eq!(Fp64::from_unsigned(&x).is_ok(), v < P as u128, "{v}");
+        }
     }
 
     #[test]

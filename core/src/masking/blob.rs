@@ -27,6 +27,7 @@ pub(crate) fn chunk_count(size: u64, chunk_bytes: usize) -> u64 {
 
 /// Appends the low bytes of a recovered chunk; `false` if a byte that would be dropped is
 /// non-zero (the official reader silently loses it).
+#[inline]
 pub(crate) fn push_chunk<F: PrimeField>(out: &mut Vec<u8>, chunk: &F, keep: usize) -> bool {
     let mut buf = [0u8; 32];
     chunk.write_le_bytes(&mut buf);

@@ -11,7 +11,7 @@ use super::{
     MaskerError, MaskingError, PartyId, PartyJar, UnmaskingError, blob, ecdsa, eddsa, shamir,
     unmask,
 };
-use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, PrimeField};
+use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
 use crate::values::{
     BlobShares, ClearValue, EncryptedArray, EncryptedValue, EncryptedValueType, ValueType,
 };
@@ -141,21 +141,42 @@ impl SecretMasker {
         }
     }
 
-    fn mask_in<F: PrimeField + FromFieldElement, S: RandomnessSource>(
+    fn mask_in<F: SmallMul + FromFieldElement, S: RandomnessSource>(
         &self,
         values: &BTreeMap<String, ClearValue>,
         source: &mut S,
     ) -> Result<MaskedValues, MaskingError> {
         let mut ctx = MaskCtx::<F, S>::new(self, source);
-        let mut per_party: Vec<BTreeMap<String, EncryptedValue>> =
-            self.parties.iter().map(|_| BTreeMap::new()).collect();
+        let mut per_party: Vec<Vec<(String, EncryptedValue)>> = self
+            .parties
+            .iter()
+            .map(|_| Vec::with_capacity(values.len()))
+            .collect();
+        let mut shares = Vec::with_capacity(self.parties.len());
         for (name, value) in values {
-            let shares = ctx.value(name, value)?;
-            for (map, share) in per_party.iter_mut().zip(shares) {
-                map.insert(name.clone(), share);
+            if let Some((secret, wrap)) = ctx.secret_scalar(name, value)? {
+                // The common case, straight into the parties' entries (an encrypted value is
+                // 224 bytes: each move through a scratch vector is a copy).
+                for (entries, share) in per_party.iter_mut().zip(ctx.share(secret)) {
+                    entries.push((name.clone(), wrap(share.into_element())));
+                }
+                continue;
+            }
+            shares.clear();
+            ctx.value_into(name, value, &mut shares)?;
+            for (entries, share) in per_party.iter_mut().zip(shares.drain(..)) {
+                entries.push((name.clone(), share));
             }
         }
-        Ok(self.parties.iter().cloned().zip(per_party).collect())
+        // The names come sorted and unique (from a map): collecting bulk-builds each map in
+        // linear time, where inserting one by one costs a root-to-leaf search of string
+        // comparisons per name and party.
+        Ok(self
+            .parties
+            .iter()
+            .cloned()
+            .zip(per_party.into_iter().map(BTreeMap::from_iter))
+            .collect())
     }
 
     /// Recovers the clear values from the parties' encrypted values.
@@ -169,22 +190,22 @@ impl SecretMasker {
     }
 }
 
+/// Blob chunks whose coefficients are drawn from the source in one call.
+const BLOB_BATCH: usize = 128;
+
 /// State of one mask call over field `F`.
 pub(super) struct MaskCtx<'a, F, S> {
     masker: &'a SecretMasker,
     source: &'a mut S,
-    xs: Vec<F>,
     coefficients: Vec<F>,
     buffer: Vec<F>,
 }
 
-impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> {
+impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> {
     fn new(masker: &'a SecretMasker, source: &'a mut S) -> Self {
-        let xs = (1..=masker.parties.len() as u64).map(F::from_u64).collect();
         MaskCtx {
             masker,
             source,
-            xs,
             coefficients: Vec::new(),
             buffer: Vec::new(),
         }
@@ -194,33 +215,77 @@ impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S
         self.masker.parties.len()
     }
 
-    /// Shares one field element: n elements in party order.
+    /// Shares one field element: n elements in party order (abscissas 1..=n).
     pub(super) fn share(&mut self, secret: F) -> &[F] {
-        let source = &mut *self.source;
-        shamir::share(
-            secret,
-            self.masker.degree,
-            &self.xs,
-            &mut self.coefficients,
-            || source.coefficient::<F>(),
-            &mut self.buffer,
-        );
+        self.coefficients.clear();
+        self.coefficients.resize(self.masker.degree, F::ZERO);
+        self.source.coefficients(&mut self.coefficients);
+        self.buffer.clear();
+        shamir::share(secret, &self.coefficients, self.n(), &mut self.buffer);
         &self.buffer
     }
 
-    fn shares_of(
+    /// The field element and wrapper of a secret scalar; `None` for other values.
+    #[allow(clippy::type_complexity)]
+    fn secret_scalar(
+        &self,
+        name: &str,
+        value: &ClearValue,
+    ) -> Result<Option<(F, fn(FieldElement) -> EncryptedValue)>, MaskingError> {
+        let overflow = || MaskingError::Overflow {
+            name: String::from(name),
+            prime: F::PRIME,
+        };
+        Ok(Some(match value {
+            ClearValue::SecretInteger(v) => (
+                F::from_integer(v.value()).map_err(|_| overflow())?,
+                EncryptedValue::ShamirShareInteger,
+            ),
+            ClearValue::SecretUnsignedInteger(v) => (
+                F::from_unsigned(v.value()).map_err(|_| overflow())?,
+                EncryptedValue::ShamirShareUnsignedInteger,
+            ),
+            ClearValue::SecretBoolean(b) => (
+                if b.value() { F::ONE } else { F::ZERO },
+                EncryptedValue::ShamirShareBoolean,
+            ),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn shares_into(
         &mut self,
         secret: F,
         wrap: fn(FieldElement) -> EncryptedValue,
-    ) -> Vec<EncryptedValue> {
-        self.share(secret)
-            .iter()
-            .map(|s| wrap(s.into_element()))
-            .collect()
+        out: &mut Vec<EncryptedValue>,
+    ) {
+        out.extend(self.share(secret).iter().map(|s| wrap(s.into_element())));
     }
 
-    fn public(&self, v: EncryptedValue) -> Vec<EncryptedValue> {
-        alloc::vec![v; self.n()]
+    fn public_into(&self, v: EncryptedValue, out: &mut Vec<EncryptedValue>) {
+        out.extend(core::iter::repeat_n(v, self.n()));
+    }
+
+    /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
+    /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
+    fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
+        let chunks = blob::chunks::<F>(bytes);
+        let n = self.n();
+        let t = self.masker.degree;
+        let mut per_party: Vec<Vec<FieldElement>> =
+            (0..n).map(|_| Vec::with_capacity(chunks.len())).collect();
+        let mut coefficients = alloc::vec![F::ZERO; BLOB_BATCH * t];
+        for batch in chunks.chunks(BLOB_BATCH) {
+            let drawn = &mut coefficients[..batch.len() * t];
+            self.source.coefficients(drawn);
+            for (i, secret) in batch.iter().enumerate() {
+                let a = &drawn[i * t..(i + 1) * t];
+                for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
+                    party.push(shamir::evaluate(*secret, a, x).into_element());
+                }
+            }
+        }
+        per_party
     }
 
     fn value(
@@ -228,34 +293,46 @@ impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S
         name: &str,
         value: &ClearValue,
     ) -> Result<Vec<EncryptedValue>, MaskingError> {
+        let mut out = Vec::with_capacity(self.n());
+        self.value_into(name, value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the n parties' encrypted values of `value` to `out`, in party order.
+    fn value_into(
+        &mut self,
+        name: &str,
+        value: &ClearValue,
+        out: &mut Vec<EncryptedValue>,
+    ) -> Result<(), MaskingError> {
         let overflow = || MaskingError::Overflow {
             name: String::from(name),
             prime: F::PRIME,
         };
-        Ok(match value {
+        match value {
             ClearValue::Integer(v) => {
                 let e = F::from_integer(v).map_err(|_| overflow())?;
-                self.public(EncryptedValue::PublicInteger(e.into_element()))
+                self.public_into(EncryptedValue::PublicInteger(e.into_element()), out);
             }
             ClearValue::UnsignedInteger(v) => {
                 let e = F::from_unsigned(v).map_err(|_| overflow())?;
-                self.public(EncryptedValue::PublicUnsignedInteger(e.into_element()))
+                self.public_into(EncryptedValue::PublicUnsignedInteger(e.into_element()), out);
             }
             ClearValue::Boolean(b) => {
                 let e = if *b { F::ONE } else { F::ZERO };
-                self.public(EncryptedValue::PublicBoolean(e.into_element()))
+                self.public_into(EncryptedValue::PublicBoolean(e.into_element()), out);
             }
             ClearValue::SecretInteger(v) => {
                 let e = F::from_integer(v.value()).map_err(|_| overflow())?;
-                self.shares_of(e, EncryptedValue::ShamirShareInteger)
+                self.shares_into(e, EncryptedValue::ShamirShareInteger, out);
             }
             ClearValue::SecretUnsignedInteger(v) => {
                 let e = F::from_unsigned(v.value()).map_err(|_| overflow())?;
-                self.shares_of(e, EncryptedValue::ShamirShareUnsignedInteger)
+                self.shares_into(e, EncryptedValue::ShamirShareUnsignedInteger, out);
             }
             ClearValue::SecretBoolean(b) => {
                 let e = if b.value() { F::ONE } else { F::ZERO };
-                self.shares_of(e, EncryptedValue::ShamirShareBoolean)
+                self.shares_into(e, EncryptedValue::ShamirShareBoolean, out);
             }
             ClearValue::SecretBlob(b) => {
                 if b.is_empty() {
@@ -266,24 +343,12 @@ impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S
                 let original_size = u64::try_from(b.len()).map_err(|_| MaskingError::TooLarge {
                     name: String::from(name),
                 })?;
-                let chunks = blob::chunks::<F>(b.as_bytes());
-                let mut per_party: Vec<Vec<FieldElement>> = (0..self.n())
-                    .map(|_| Vec::with_capacity(chunks.len()))
-                    .collect();
-                for chunk in chunks {
-                    for (party, s) in per_party.iter_mut().zip(self.share(chunk)) {
-                        party.push(s.into_element());
-                    }
-                }
-                per_party
-                    .into_iter()
-                    .map(|shares| {
-                        EncryptedValue::ShamirSharesBlob(BlobShares {
-                            shares,
-                            original_size,
-                        })
+                out.extend(self.blob_shares(b.as_bytes()).into_iter().map(|shares| {
+                    EncryptedValue::ShamirSharesBlob(BlobShares {
+                        shares,
+                        original_size,
                     })
-                    .collect()
+                }));
             }
             ClearValue::Array(a) => {
                 let inner_type =
@@ -292,28 +357,29 @@ impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S
                     })?;
                 let mut per_party: Vec<Vec<EncryptedValue>> =
                     (0..self.n()).map(|_| Vec::with_capacity(a.len())).collect();
+                let mut element_shares = Vec::with_capacity(self.n());
                 for element in a.values() {
-                    for (party, e) in per_party.iter_mut().zip(self.value(name, element)?) {
+                    element_shares.clear();
+                    self.value_into(name, element, &mut element_shares)?;
+                    for (party, e) in per_party.iter_mut().zip(element_shares.drain(..)) {
                         party.push(e);
                     }
                 }
-                per_party
-                    .into_iter()
-                    .map(|values| {
-                        EncryptedValue::Array(EncryptedArray {
-                            inner_type: inner_type.clone(),
-                            values,
-                        })
+                out.extend(per_party.into_iter().map(|values| {
+                    EncryptedValue::Array(EncryptedArray {
+                        inner_type: inner_type.clone(),
+                        values,
                     })
-                    .collect()
+                }));
             }
             ClearValue::Tuple(t) => {
                 let left = self.value(name, t.left())?;
                 let right = self.value(name, t.right())?;
-                left.into_iter()
-                    .zip(right)
-                    .map(|(l, r)| EncryptedValue::Tuple(l.into(), r.into()))
-                    .collect()
+                out.extend(
+                    left.into_iter()
+                        .zip(right)
+                        .map(|(l, r)| EncryptedValue::Tuple(l.into(), r.into())),
+                );
             }
             ClearValue::EcdsaPrivateKey(k) => {
                 if self.n() < 2 {
@@ -321,35 +387,47 @@ impl<'a, F: PrimeField + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S
                         name: String::from(name),
                     });
                 }
-                ecdsa::split_key(k, self.n(), &mut *self.source)
-                    .into_iter()
-                    .map(EncryptedValue::EcdsaPrivateKeyShare)
-                    .collect()
+                out.extend(
+                    ecdsa::split_key(k, self.n(), &mut *self.source)
+                        .into_iter()
+                        .map(EncryptedValue::EcdsaPrivateKeyShare),
+                );
             }
-            ClearValue::EcdsaSignature(s) => ecdsa::split_signature(s, self.n(), &mut *self.source)
-                .into_iter()
-                .map(EncryptedValue::EcdsaSignatureShare)
-                .collect(),
+            ClearValue::EcdsaSignature(s) => out.extend(
+                ecdsa::split_signature(s, self.n(), &mut *self.source)
+                    .into_iter()
+                    .map(EncryptedValue::EcdsaSignatureShare),
+            ),
             ClearValue::EddsaPrivateKey(k) => {
                 if self.n() < 2 {
                     return Err(MaskingError::KeyNeedsTwoParties {
                         name: String::from(name),
                     });
                 }
-                eddsa::split_key(k, self.n(), &mut *self.source)
-                    .into_iter()
-                    .map(EncryptedValue::EddsaPrivateKeyShare)
-                    .collect()
+                out.extend(
+                    eddsa::split_key(k, self.n(), &mut *self.source)
+                        .into_iter()
+                        .map(EncryptedValue::EddsaPrivateKeyShare),
+                );
             }
             ClearValue::EcdsaDigestMessage(d) => {
-                self.public(EncryptedValue::EcdsaMessageDigest(*d))
+                self.public_into(EncryptedValue::EcdsaMessageDigest(*d), out);
             }
-            ClearValue::EcdsaPublicKey(k) => self.public(EncryptedValue::EcdsaPublicKey(*k)),
-            ClearValue::StoreId(id) => self.public(EncryptedValue::StoreId(*id)),
-            ClearValue::EddsaMessage(m) => self.public(EncryptedValue::EddsaMessage(m.clone())),
-            ClearValue::EddsaSignature(s) => self.public(EncryptedValue::EddsaSignature(*s)),
-            ClearValue::EddsaPublicKey(k) => self.public(EncryptedValue::EddsaPublicKey(*k)),
-        })
+            ClearValue::EcdsaPublicKey(k) => {
+                self.public_into(EncryptedValue::EcdsaPublicKey(*k), out);
+            }
+            ClearValue::StoreId(id) => self.public_into(EncryptedValue::StoreId(*id), out),
+            ClearValue::EddsaMessage(m) => {
+                self.public_into(EncryptedValue::EddsaMessage(m.clone()), out);
+            }
+            ClearValue::EddsaSignature(s) => {
+                self.public_into(EncryptedValue::EddsaSignature(*s), out);
+            }
+            ClearValue::EddsaPublicKey(k) => {
+                self.public_into(EncryptedValue::EddsaPublicKey(*k), out);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -3,30 +3,82 @@
 
 use alloc::vec::Vec;
 
-use crate::field::PrimeField;
+use crate::field::{PrimeField, SmallMul};
 
-/// Evaluates f(x) = secret + a1·x + … + at·x^t at every abscissa, drawing a1..at from `next`.
-pub(crate) fn share<F: PrimeField>(
-    secret: F,
-    degree: usize,
-    abscissas: &[F],
-    coefficients: &mut Vec<F>,
-    mut next: impl FnMut() -> F,
-    out: &mut Vec<F>,
-) {
-    coefficients.clear();
-    coefficients.push(secret);
-    for _ in 0..degree {
-        coefficients.push(next());
+/// f(x) = secret + a1·x + … + at·x^t for `coefficients` = a1..at, by Horner's rule. The
+/// abscissa is a small integer (1..=254), so each step is a multiplication by a word, not a
+/// full field multiplication.
+#[inline]
+pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F {
+    let mut acc = F::ZERO;
+    for c in coefficients.iter().rev() {
+        acc = acc.mul_small_add(x, *c);
     }
-    out.clear();
-    for x in abscissas {
-        // Horner.
-        let mut acc = F::ZERO;
-        for c in coefficients.iter().rev() {
-            acc = acc * *x + *c;
+    acc.mul_small_add(x, secret)
+}
+
+/// Evaluates f(x) = secret + a1·x + … + at·x^t (`coefficients` = a1..at) at the abscissas
+/// 1..=n, appending to `out`.
+#[inline]
+pub(crate) fn share<F: SmallMul>(secret: F, coefficients: &[F], n: usize, out: &mut Vec<F>) {
+    out.extend((1..=n as u32).map(|x| evaluate(secret, coefficients, x)));
+}
+
+/// One linear combination of the points' ordinates. When every coefficient is a small signed
+/// integer — always the case for consecutive abscissas from 1, i.e. when all parties (or the
+/// first t + 1) answer — the combination takes word multiplications instead of full field
+/// multiplications.
+#[derive(Debug, Clone)]
+enum Combination<F> {
+    /// `(|c|, c < 0)` per point.
+    Small(Vec<(u32, bool)>),
+    /// Arbitrary coefficients.
+    Full(Vec<F>),
+}
+
+impl<F: SmallMul> Combination<F> {
+    fn new(coefficients: Vec<F>) -> Self {
+        let small: Option<Vec<(u32, bool)>> = coefficients
+            .iter()
+            .map(|c| {
+                c.as_small()
+                    .map(|k| (k, false))
+                    .or_else(|| (-*c).as_small().map(|k| (k, true)))
+            })
+            .collect();
+        match small {
+            Some(small) => Combination::Small(small),
+            None => Combination::Full(coefficients),
         }
-        out.push(acc);
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Combination::Small(c) => c.len(),
+            Combination::Full(c) => c.len(),
+        }
+    }
+
+    #[inline]
+    fn apply(&self, ys: &[F]) -> F {
+        match self {
+            Combination::Small(coefficients) => {
+                let mut positive = F::ZERO;
+                let mut negative = F::ZERO;
+                for ((k, minus), y) in coefficients.iter().zip(ys) {
+                    if *minus {
+                        negative = y.mul_small_add(*k, negative);
+                    } else {
+                        positive = y.mul_small_add(*k, positive);
+                    }
+                }
+                positive - negative
+            }
+            Combination::Full(coefficients) => coefficients
+                .iter()
+                .zip(ys)
+                .fold(F::ZERO, |acc, (x, y)| acc + *x * *y),
+        }
     }
 }
 
@@ -34,8 +86,8 @@ pub(crate) fn share<F: PrimeField>(
 /// t + 1 points; `checks[j]` predicts point t + 1 + j from them.
 #[derive(Debug, Clone)]
 pub(crate) struct Interpolator<F> {
-    at_zero: Vec<F>,
-    checks: Vec<Vec<F>>,
+    at_zero: Combination<F>,
+    checks: Vec<Combination<F>>,
 }
 
 /// A recovered value disagreed with the shares at these positions (index into the points).
@@ -62,39 +114,37 @@ fn lagrange<F: PrimeField>(xs: &[F], at: F) -> Option<Vec<F>> {
     Some(out)
 }
 
-impl<F: PrimeField> Interpolator<F> {
+impl<F: SmallMul> Interpolator<F> {
     /// For distinct abscissas `xs` (at least `degree + 1`). `None` if they are not distinct.
     pub(crate) fn new(xs: &[F], degree: usize) -> Option<Self> {
         let base = xs.get(..degree + 1)?;
-        let at_zero = lagrange(base, F::ZERO)?;
+        let at_zero = Combination::new(lagrange(base, F::ZERO)?);
         let mut checks = Vec::new();
         for x in xs.iter().skip(degree + 1) {
-            checks.push(lagrange(base, *x)?);
+            checks.push(Combination::new(lagrange(base, *x)?));
         }
         Some(Interpolator { at_zero, checks })
     }
 
     /// f(0) from the points' ordinates (same order as the abscissas given to `new`), after
-    /// checking every extra point lies on the polynomial through the first t + 1.
+    /// checking every extra point lies on the polynomial through the first t + 1. Each check
+    /// is one evaluation of that polynomial (t + 1 products), not a re-interpolation.
+    #[inline]
     pub(crate) fn recover(&self, ys: &[F]) -> Result<F, ()> {
         let t1 = self.at_zero.len();
         let (base, extra) = ys.split_at(t1.min(ys.len()));
-        for (coeffs, y) in self.checks.iter().zip(extra) {
-            if dot(coeffs, base) != *y {
+        for (check, y) in self.checks.iter().zip(extra) {
+            if check.apply(base) != *y {
                 return Err(());
             }
         }
-        Ok(dot(&self.at_zero, base))
+        Ok(self.at_zero.apply(base))
     }
-}
-
-fn dot<F: PrimeField>(a: &[F], b: &[F]) -> F {
-    a.iter().zip(b).fold(F::ZERO, |acc, (x, y)| acc + *x * *y)
 }
 
 /// After a failed check, looks for the one share whose removal leaves a consistent set.
 /// This needs at least t + 3 points: then t + 2 honest points remain to vouch for each other.
-pub(crate) fn find_suspect<F: PrimeField>(xs: &[F], ys: &[F], degree: usize) -> Inconsistent {
+pub(crate) fn find_suspect<F: SmallMul>(xs: &[F], ys: &[F], degree: usize) -> Inconsistent {
     if xs.len() < degree + 3 {
         return Inconsistent { suspect: None };
     }
@@ -133,22 +183,31 @@ mod tests {
     #[test]
     fn share_and_recover() {
         let xs: Vec<Fp64> = (1..=5).map(Fp64::from_u64).collect();
-        let mut coeffs = Vec::new();
+        let coefficients = [Fp64::from_u64(8_000_024), Fp64::from_u64(9_000_027)];
         let mut out = Vec::new();
-        let mut c = 7u64;
-        share(
-            Fp64::from_u64(42),
-            2,
-            &xs,
-            &mut coeffs,
-            || {
-                c += 1;
-                Fp64::from_u64(c * 1_000_003)
-            },
-            &mut out,
-        );
+        share(Fp64::from_u64(42), &coefficients, 5, &mut out);
+        for (x, y) in xs.iter().zip(&out) {
+            let expected = Fp64::from_u64(42) + coefficients[0] * *x + coefficients[1] * *x * *x;
+            assert_eq!(*y, expected);
+        }
         let ip = Interpolator::new(&xs, 2).unwrap();
         assert_eq!(ip.recover(&out), Ok(Fp64::from_u64(42)));
+        // A missing party: abscissas 1, 3, 4, 5 give fractional Lagrange coefficients (the
+        // full-multiplication path); 1, 2, 3 small integers.
+        for keep in [
+            [0usize, 2, 3, 4].as_slice(),
+            &[0, 1, 2],
+            &[1, 3, 4],
+            &[4, 2, 0],
+        ] {
+            let sub_x: Vec<Fp64> = keep.iter().map(|i| xs[*i]).collect();
+            let sub_y: Vec<Fp64> = keep.iter().map(|i| out[*i]).collect();
+            let ip = Interpolator::new(&sub_x, 2).unwrap();
+            assert_eq!(ip.recover(&sub_y), Ok(Fp64::from_u64(42)), "{keep:?}");
+            let mut bad = sub_y.clone();
+            bad[0] += Fp64::ONE;
+            assert_eq!(ip.recover(&bad).is_err(), keep.len() > 3, "{keep:?}");
+        }
         out[3] += Fp64::ONE;
         assert!(ip.recover(&out).is_err());
         assert_eq!(find_suspect(&xs, &out, 2).suspect, Some(3));

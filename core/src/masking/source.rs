@@ -15,6 +15,15 @@ use crate::field::PrimeField;
 pub trait RandomnessSource {
     /// A polynomial coefficient, uniform in `[0, p)`.
     fn coefficient<F: PrimeField>(&mut self) -> F;
+    /// Fills `out` with coefficients: the same values, in the same order, as calling
+    /// [`RandomnessSource::coefficient`] once per element (which is what the default does).
+    /// The masker asks for many at once (a leaf's a1..at, a batch of blob chunks) so that a
+    /// source can produce them in bulk.
+    fn coefficients<F: PrimeField>(&mut self, out: &mut [F]) {
+        for c in out {
+            *c = self.coefficient();
+        }
+    }
     /// A non-zero secp256k1 scalar.
     fn secp256k1_scalar(&mut self) -> k256::Scalar;
     /// A non-zero Ed25519 scalar.
@@ -28,6 +37,32 @@ pub struct RngSource<'a, R: CryptoRng + ?Sized>(pub &'a mut R);
 impl<R: CryptoRng + ?Sized> RandomnessSource for RngSource<'_, R> {
     fn coefficient<F: PrimeField>(&mut self) -> F {
         F::random(self.0)
+    }
+
+    /// One `fill_bytes` for many coefficients. It consumes exactly the bytes that one
+    /// [`PrimeField::random`] per coefficient would, in the same order (a rejected candidate's
+    /// bytes are skipped just as a redraw would skip them), so an RNG whose output does not
+    /// depend on how reads are split (block RNGs such as ChaCha, read in whole words) yields
+    /// the same coefficients either way.
+    fn coefficients<F: PrimeField>(&mut self, out: &mut [F]) {
+        const BUFFER: usize = 1024;
+        let width = F::PRIME.share_bytes();
+        let mut buffer = [0u8; BUFFER];
+        let mut rest = out;
+        while !rest.is_empty() {
+            let count = rest.len().min(BUFFER / width);
+            let bytes = &mut buffer[..count * width];
+            self.0.fill_bytes(bytes);
+            let mut filled = 0;
+            for candidate in bytes.chunks_exact(width) {
+                // p is within 2^-30 of 2^bits: a rejection is rare.
+                if let Some(v) = F::from_le_bytes_canonical(candidate) {
+                    rest[filled] = v;
+                    filled += 1;
+                }
+            }
+            rest = &mut core::mem::take(&mut rest)[filled..];
+        }
     }
 
     fn secp256k1_scalar(&mut self) -> k256::Scalar {

@@ -24,7 +24,7 @@ use k256::{ProjectivePoint, Scalar};
 
 use super::shamir::{Interpolator, find_suspect};
 use super::{JarError, MaskedValues, PartyId, SecretMasker, UnmaskingError, blob, ecdsa};
-use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, PrimeField};
+use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
 use crate::values::{
     Array, ClearValue, EcdsaPrivateKey, EcdsaSignature, EddsaPrivateKey, EncryptedValue,
     SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger, Tuple, ValueError,
@@ -100,28 +100,46 @@ pub(super) fn unmask(
     }
 }
 
-fn unmask_in<F: PrimeField + FromFieldElement>(
+fn unmask_in<F: SmallMul + FromFieldElement>(
     masker: &SecretMasker,
     jar: &PartyJar,
 ) -> Result<BTreeMap<String, ClearValue>, UnmaskingError> {
-    let mut by_name: BTreeMap<&str, Vec<Entry<'_>>> = BTreeMap::new();
+    // Every party must be known before any value is looked at.
+    let mut parties = Vec::with_capacity(jar.parties.len());
     for (party, values) in &jar.parties {
         let rank = masker
             .rank(party)
             .ok_or_else(|| UnmaskingError::UnknownParty(party.clone()))?;
-        for (name, value) in values {
-            by_name
-                .entry(name.as_str())
-                .or_default()
-                .push(Entry { rank, party, value });
-        }
+        parties.push((rank, party, values.iter().peekable()));
     }
     let mut ctx = Ctx::<F> {
         masker,
-        interpolators: BTreeMap::new(),
+        interpolators: Vec::new(),
+        ys: Vec::new(),
     };
-    let mut out = BTreeMap::new();
-    for (name, entries) in by_name {
+    // Each party's map is sorted by name: merge them, one name at a time in name order, with
+    // the entries in party (= rank) order. This replaces a map from name to entries, which
+    // cost a search of string comparisons and a vector per name.
+    let mut out = Vec::new();
+    let mut entries: Vec<Entry<'_>> = Vec::with_capacity(parties.len());
+    loop {
+        let next = parties
+            .iter_mut()
+            .filter_map(|(_, _, values)| values.peek().map(|&(name, _)| name.as_str()))
+            .min();
+        let Some(name) = next else {
+            break;
+        };
+        entries.clear();
+        for (rank, party, values) in &mut parties {
+            if let Some((_, value)) = values.next_if(|(n, _)| n.as_str() == name) {
+                entries.push(Entry {
+                    rank: *rank,
+                    party,
+                    value,
+                });
+            }
+        }
         if let Some(party) = odd_one_out(&entries, same_shape) {
             return Err(UnmaskingError::InconsistentType {
                 name: String::from(name),
@@ -130,9 +148,10 @@ fn unmask_in<F: PrimeField + FromFieldElement>(
             });
         }
         let value = ctx.value(name, &entries)?;
-        out.insert(String::from(name), value);
+        out.push((String::from(name), value));
     }
-    Ok(out)
+    // Sorted and unique: bulk-built in linear time.
+    Ok(out.into_iter().collect())
 }
 
 /// The entry that disagrees with the majority under `eq`, or `None` if all agree.
@@ -170,12 +189,30 @@ fn same_shape(a: &EncryptedValue, b: &EncryptedValue) -> bool {
     }
 }
 
-struct Ctx<'m, F> {
-    masker: &'m SecretMasker,
-    interpolators: BTreeMap<Vec<usize>, Interpolator<F>>,
+/// The parties of a leaf's shares, as a set of ranks (at most 254 parties).
+type RankSet = [u64; 4];
+
+fn rank_set(entries: &[Entry<'_>]) -> RankSet {
+    let mut set = [0u64; 4];
+    for e in entries {
+        if let Some(word) = set.get_mut(e.rank / 64) {
+            *word |= 1 << (e.rank % 64);
+        }
+    }
+    set
 }
 
-impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
+struct Ctx<'m, F> {
+    masker: &'m SecretMasker,
+    /// One interpolator per set of answering parties (entries come in rank order, so the set
+    /// determines the abscissas); usually there is only one.
+    interpolators: Vec<(RankSet, Interpolator<F>)>,
+    /// Scratch ordinates.
+    ys: Vec<F>,
+}
+
+impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
+    #[inline]
     fn element(
         &self,
         name: &str,
@@ -189,38 +226,47 @@ impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
         })
     }
 
-    /// Recovers f(0) from one share per entry.
-    fn recover(
-        &mut self,
+    /// The index of the interpolator for these entries' parties, built on first use.
+    fn interpolator(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<usize, UnmaskingError> {
+        let degree = self.masker.polynomial_degree();
+        let not_enough = || UnmaskingError::NotEnoughShares {
+            name: String::from(name),
+            needed: degree + 1,
+            got: entries.len(),
+        };
+        if entries.len() < degree + 1 {
+            return Err(not_enough());
+        }
+        let set = rank_set(entries);
+        if let Some(index) = self.interpolators.iter().position(|(s, _)| *s == set) {
+            return Ok(index);
+        }
+        let xs: Vec<F> = entries
+            .iter()
+            .map(|e| F::from_u64(e.rank as u64 + 1))
+            .collect();
+        let ip = Interpolator::new(&xs, degree).ok_or_else(not_enough)?;
+        self.interpolators.push((set, ip));
+        Ok(self.interpolators.len() - 1)
+    }
+
+    /// Recovers f(0) from one share per entry with interpolator `index`.
+    #[inline]
+    fn recover_with(
+        &self,
+        index: usize,
         name: &str,
         entries: &[Entry<'_>],
         ys: &[F],
     ) -> Result<F, UnmaskingError> {
-        let degree = self.masker.polynomial_degree();
-        if entries.len() < degree + 1 {
-            return Err(UnmaskingError::NotEnoughShares {
-                name: String::from(name),
-                needed: degree + 1,
-                got: entries.len(),
-            });
-        }
-        let ranks: Vec<usize> = entries.iter().map(|e| e.rank).collect();
-        let xs = || -> Vec<F> { ranks.iter().map(|r| F::from_u64(*r as u64 + 1)).collect() };
-        if !self.interpolators.contains_key(&ranks) {
-            let ip = Interpolator::new(&xs(), degree).ok_or_else(|| {
-                UnmaskingError::NotEnoughShares {
-                    name: String::from(name),
-                    needed: degree + 1,
-                    got: entries.len(),
-                }
-            })?;
-            self.interpolators.insert(ranks.clone(), ip);
-        }
-        let recovered = self.interpolators.get(&ranks).map(|ip| ip.recover(ys));
-        match recovered {
+        match self.interpolators.get(index).map(|(_, ip)| ip.recover(ys)) {
             Some(Ok(v)) => Ok(v),
             _ => {
-                let suspect = find_suspect(&xs(), ys, degree)
+                let xs: Vec<F> = entries
+                    .iter()
+                    .map(|e| F::from_u64(e.rank as u64 + 1))
+                    .collect();
+                let suspect = find_suspect(&xs, ys, self.masker.polynomial_degree())
                     .suspect
                     .and_then(|k| entries.get(k))
                     .map(|e| e.party.clone());
@@ -233,7 +279,22 @@ impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
     }
 
     fn shares(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<F, UnmaskingError> {
-        let mut ys = Vec::with_capacity(entries.len());
+        let mut ys = core::mem::take(&mut self.ys);
+        ys.clear();
+        let result = self
+            .ordinates(name, entries, &mut ys)
+            .and_then(|()| self.interpolator(name, entries))
+            .and_then(|index| self.recover_with(index, name, entries, &ys));
+        self.ys = ys;
+        result
+    }
+
+    fn ordinates(
+        &self,
+        name: &str,
+        entries: &[Entry<'_>],
+        ys: &mut Vec<F>,
+    ) -> Result<(), UnmaskingError> {
         for entry in entries {
             let e = match entry.value {
                 EncryptedValue::ShamirShareInteger(e)
@@ -249,7 +310,7 @@ impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
             };
             ys.push(self.element(name, entry, e)?);
         }
-        self.recover(name, entries, &ys)
+        Ok(())
     }
 
     fn public(&self, name: &str, entries: &[Entry<'_>]) -> Result<FieldElement, UnmaskingError> {
@@ -312,6 +373,7 @@ impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
                 let mut remaining = b.shares.len() * c;
                 remaining = remaining.min(usize::try_from(b.original_size).unwrap_or(usize::MAX));
                 let mut ys = Vec::with_capacity(entries.len());
+                let mut interpolator = None;
                 for k in 0..b.shares.len() {
                     ys.clear();
                     for entry in entries {
@@ -326,7 +388,11 @@ impl<F: PrimeField + FromFieldElement> Ctx<'_, F> {
                         })?;
                         ys.push(self.element(name, entry, share)?);
                     }
-                    let chunk = self.recover(name, entries, &ys)?;
+                    let index = match interpolator {
+                        Some(index) => index,
+                        None => *interpolator.insert(self.interpolator(name, entries)?),
+                    };
+                    let chunk = self.recover_with(index, name, entries, &ys)?;
                     let keep = remaining.min(c);
                     remaining -= keep;
                     if !blob::push_chunk(&mut out, &chunk, keep) {
