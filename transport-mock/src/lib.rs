@@ -1,5 +1,57 @@
-//! An emulated nilVM cluster for deterministic simulation tests.
+//! An emulated nilVM cluster for tests: nodes, the leader role and a nilchain stub, on an
+//! in-memory network with a virtual clock, fault injection and one seed.
 //!
-//! This is a test double, never a secure deployment: compute gathers the input shares and
-//! evaluates programs in the clear.
+//! # This is a test double, not a secure deployment
+//!
+//! The emulated cluster implements the nodes' *observable* behaviour (client-protocol.md §4–§6,
+//! down to the error texts the official SDKs look for), but **compute is a simulation**: when
+//! every node has its part of a computation, the cluster gathers all the input shares, unmasks
+//! them, evaluates the program *in the clear* with `nilvm-nada`, and masks the outputs back to
+//! the nodes. Anyone with access to the process sees every secret. Use it to test applications
+//! and clients, never to protect data.
+//!
+//! # Layers
+//!
+//! - [`Cluster`]: the node semantics, written once and sans-IO. A transport hands it
+//!   `(now, node, token bytes, Request)` and gets a [`Response`] (a reply or a results stream
+//!   to poll) or a [`Status`](nilvm_core::rpc::Status). The gRPC devnet wraps the same type.
+//!   [`Node`], [`Leader`] and [`Chain`] are its parts.
+//! - [`Emulator`]: the cluster on an in-memory network with a virtual clock, a seeded RNG and
+//!   the fault knobs of [`NetworkConfig`]; it runs any number of core
+//!   [`Operation`](nilvm_core::operations::Operation)s at once.
+//! - Drivers: [`Emulator::run`] (blocking) and [`SharedEmulator::run`] (async, any executor: no
+//!   runtime needed).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod add_funds;
+pub mod chain;
+pub mod cluster;
+pub mod config;
+mod driver;
+pub mod leader;
+mod network;
+pub mod node;
+pub mod programs;
+
+pub use add_funds::AddFunds;
+pub use chain::Chain;
+pub use cluster::{BuildError, ClockSkew, Cluster};
+pub use config::ClusterConfig;
+pub use driver::{Client, OpHandle, SharedEmulator};
+pub use leader::Leader;
+pub use network::{Emulator, NetworkConfig, NodeOutage, OpReport};
+pub use node::{Node, Response, ResultsStream, StreamPoll};
+
+use nilvm_core::rpc::{Code, Status};
+
+pub(crate) fn status(code: Code, message: impl Into<String>) -> Status {
+    Status::new(code, message)
+}
+
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&sha2::Sha256::digest(bytes));
+    out
+}

@@ -1,0 +1,112 @@
+//! Deterministic simulation: many seeds × fault profiles, invariants checked after each run.
+//!
+//! - `cargo test -p nilvm-tests --test simulation`: 1,000 seeds (`NILVM_SIM_SEEDS` to change,
+//!   `NILVM_SIM_FIRST_SEED` to start elsewhere).
+//! - `NILVM_SIM_SEED=<seed> cargo test -p nilvm-tests --test simulation -- --nocapture`:
+//!   replays one seed and prints its event trace.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use nilvm_tests::simulation::{PROFILES, SeedOutcome, run_seed};
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+fn replay_command(seed: u64) -> String {
+    format!("NILVM_SIM_SEED={seed} cargo test -p nilvm-tests --test simulation -- --nocapture")
+}
+
+/// Runs one seed, turning a panic into an error.
+fn check(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<String>) {
+    match catch_unwind(AssertUnwindSafe(|| run_seed(seed, trace))) {
+        Ok(result) => result,
+        Err(panic) => (
+            Err(format!(
+                "panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            )),
+            Vec::new(),
+        ),
+    }
+}
+
+#[test]
+fn seeds_keep_the_invariants() {
+    if let Some(seed) = env_u64("NILVM_SIM_SEED") {
+        let (result, trace) = check(seed, true);
+        for line in &trace {
+            println!("{line}");
+        }
+        match result {
+            Ok(outcome) => println!("seed {seed}: {outcome:?}"),
+            Err(error) => panic!(
+                "seed {seed} ({}) broke an invariant: {error}",
+                PROFILES[(seed % 8) as usize]
+            ),
+        }
+        return;
+    }
+    let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(1000);
+    let first = env_u64("NILVM_SIM_FIRST_SEED").unwrap_or(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4) as u64;
+    let results: Vec<(u64, Result<(usize, usize), String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (first..first + count)
+                        .filter(|s| s % threads == t)
+                        .map(|seed| (seed, check(seed, false).0.map(|o| (o.succeeded, o.failed))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    assert_eq!(results.len() as u64, count, "every seed ran");
+    let (mut ok, mut failed) = (0, 0);
+    let mut broken = Vec::new();
+    for (seed, result) in &results {
+        match result {
+            Ok((s, f)) => {
+                ok += s;
+                failed += f;
+            }
+            Err(error) => broken.push(format!(
+                "seed {seed} ({}): {error}\n  replay: {}",
+                PROFILES[(seed % 8) as usize],
+                replay_command(*seed)
+            )),
+        }
+    }
+    println!("{count} seeds: {ok} operations succeeded, {failed} ended with a clear error");
+    assert!(
+        broken.is_empty(),
+        "{} seeds broke invariants:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn same_seed_same_trace() {
+    for seed in [3, 7, 12, 15] {
+        let (a, trace_a) = run_seed(seed, true);
+        let (b, trace_b) = run_seed(seed, true);
+        assert_eq!(a.expect("seed runs"), b.expect("seed runs"), "seed {seed}");
+        assert_eq!(trace_a, trace_b, "seed {seed}");
+        assert!(!trace_a.is_empty());
+    }
+    let a = run_seed(1, false).0.expect("seed runs");
+    let b = run_seed(2, false).0.expect("seed runs");
+    assert_ne!(a.trace_hash, b.trace_hash, "different seeds differ");
+}

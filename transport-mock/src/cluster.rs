@@ -1,0 +1,608 @@
+//! The emulated cluster: its nodes, the leader role, the chain stub, and the compute simulation.
+//!
+//! [`Cluster::handle`] is the one entry point a transport needs: it takes the node a request is
+//! addressed to, the raw `x-nillion-token-bin` bytes (if the request carried any) and the
+//! request, and answers with a reply, a results stream, or a status. It never panics on a
+//! request. Time is passed in; each node may run on a skewed clock.
+//!
+//! **Compute is a test double.** When every member has registered its part of a computation,
+//! the cluster gathers all input shares, unmasks them with `nilvm-core`, evaluates the program in
+//! the clear with `nilvm-nada`, and masks the outputs back, one share set per node. Nothing here
+//! is secure: never deploy it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nilvm_core::auth::verify_token;
+use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
+use nilvm_core::field::Prime as FieldPrime;
+use nilvm_core::identity::{NodeId, PublicKey, UserId, UserKey};
+use nilvm_core::masking::{PartyId, PartyJar, SecretMasker};
+use nilvm_core::operations::OperationContext;
+use nilvm_core::payments::PaymentMode;
+use nilvm_core::permissions::Permissions;
+use nilvm_core::rpc::{Code, Reply, Request, Status};
+use nilvm_core::time::{Duration, Timestamp};
+use nilvm_core::values::proto::to_named_values;
+use nilvm_core::values::{
+    ClearValue, EcdsaPrivateKey, EddsaPrivateKey, EncryptedValue, StoreId,
+};
+use nilvm_nada::{EvalConfig, evaluate};
+use nilvm_proto::nillion::membership::v1::version::NodeVersion;
+use nilvm_proto::nillion::values::v1::value::NamedValue;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::chain::Chain;
+use crate::config::ClusterConfig;
+use crate::leader::Leader;
+use crate::node::{ComputeState, Node, Response, ResultsStream, StoredValues, StreamPoll};
+use crate::programs::Dkg;
+use crate::status;
+
+/// Why a cluster could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(pub String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot build the emulated cluster: {}", self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// A clock offset: the node's clock reads `true time + offset`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockSkew {
+    /// Milliseconds ahead (positive) or behind (negative).
+    pub millis: i64,
+}
+
+impl ClockSkew {
+    /// Applies the skew to `now`.
+    pub fn apply(self, now: Timestamp) -> Timestamp {
+        let magnitude = Duration::from_millis(self.millis.unsigned_abs());
+        let skewed = if self.millis >= 0 {
+            now.checked_add(magnitude)
+        } else {
+            now.checked_sub(magnitude)
+        };
+        skewed.unwrap_or(now)
+    }
+}
+
+/// The emulated cluster. See the [module docs](self).
+#[derive(Debug)]
+pub struct Cluster {
+    config: ClusterConfig,
+    info: ClusterInfo,
+    keys: Vec<UserKey>,
+    nodes: Vec<Node>,
+    skews: Vec<ClockSkew>,
+    leader_index: usize,
+    leader: Leader,
+    chain: Chain,
+    masker: SecretMasker,
+    rng: StdRng,
+}
+
+/// The SHA-256 based node key derivation of the devnet: SHA-256(`"<seed>:<i>"`).
+fn node_key(seed: &str, index: usize) -> Result<UserKey, BuildError> {
+    let secret = crate::sha256(format!("{seed}:{index}").as_bytes());
+    UserKey::from_bytes(&secret).map_err(|e| BuildError(format!("node key {index}: {e}")))
+}
+
+impl Cluster {
+    /// Builds a cluster: node keys from `config.key_seed`, the leader is the node with the
+    /// smallest public key (as in the devnet), and the cluster's own randomness (quote nonces,
+    /// receipt ids, output masking, DKG keys) comes from `seed`.
+    pub fn new(config: ClusterConfig, seed: u64) -> Result<Self, BuildError> {
+        if config.node_count == 0 {
+            return Err(BuildError("no nodes".into()));
+        }
+        let keys = (0..config.node_count)
+            .map(|i| node_key(&config.key_seed, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let leader_index = keys
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, k)| k.public_key().to_bytes())
+            .map(|(i, _)| i)
+            .ok_or_else(|| BuildError("no nodes".into()))?;
+        let members: Vec<ClusterMember> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                ClusterMember::new(
+                    key.node_id(),
+                    format!("http://127.0.0.1:{}", 30_000 + i),
+                    key.public_key(),
+                )
+            })
+            .collect();
+        let leader = members[leader_index].clone();
+        let info = ClusterInfo::new(
+            members,
+            leader,
+            config.prime,
+            config.polynomial_degree,
+            0,
+        )
+        .map_err(|e| BuildError(e.to_string()))?;
+        let prime: FieldPrime = config.prime;
+        let masker = SecretMasker::new(
+            prime,
+            u64::from(config.polynomial_degree),
+            keys.iter().map(|k| PartyId::new(k.node_id().to_vec())),
+        )
+        .map_err(|e| BuildError(e.to_string()))?;
+        let leader_key = keys[leader_index].public_key();
+        let nodes = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| Node::new(key.node_id(), leader_key, prime, i == leader_index, &config))
+            .collect();
+        Ok(Self {
+            leader: Leader::new(keys[leader_index].clone(), config.clone()),
+            chain: Chain::new(config.chain_id.clone()),
+            skews: vec![ClockSkew::default(); config.node_count],
+            config,
+            info,
+            keys,
+            nodes,
+            leader_index,
+            masker,
+            rng: StdRng::seed_from_u64(seed),
+        })
+    }
+
+    /// Serves the cluster at other endpoints (the gRPC devnet's real addresses).
+    pub fn set_endpoints(&mut self, endpoints: &[String]) -> Result<(), BuildError> {
+        if endpoints.len() != self.keys.len() {
+            return Err(BuildError("one endpoint per node".into()));
+        }
+        let members: Vec<ClusterMember> = self
+            .keys
+            .iter()
+            .zip(endpoints)
+            .map(|(key, url)| ClusterMember::new(key.node_id(), url.clone(), key.public_key()))
+            .collect();
+        let leader = members[self.leader_index].clone();
+        self.info = ClusterInfo::new(
+            members,
+            leader,
+            self.config.prime,
+            self.config.polynomial_degree,
+            0,
+        )
+        .map_err(|e| BuildError(e.to_string()))?;
+        Ok(())
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// The cluster definition `Membership/Cluster` serves.
+    pub fn info(&self) -> &ClusterInfo {
+        &self.info
+    }
+
+    /// The node ids, in node order (node 0 is the bootnode).
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.nodes.iter().map(|n| n.id().clone()).collect()
+    }
+
+    /// The node index of an id.
+    pub fn index_of(&self, id: &NodeId) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id() == id)
+    }
+
+    /// The bootnode (node 0).
+    pub fn bootnode(&self) -> &NodeId {
+        self.nodes[0].id()
+    }
+
+    /// The leader's node id.
+    pub fn leader_id(&self) -> &NodeId {
+        self.nodes[self.leader_index].id()
+    }
+
+    /// The key the leader signs quotes and receipts with.
+    pub fn leader_key(&self) -> PublicKey {
+        self.keys[self.leader_index].public_key()
+    }
+
+    /// A node's signing key (the devnet publishes the derivation, so this is no secret).
+    pub fn node_key(&self, index: usize) -> Option<&UserKey> {
+        self.keys.get(index)
+    }
+
+    /// A node.
+    pub fn node(&self, id: &NodeId) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id() == id)
+    }
+
+    /// The leader's payment state.
+    pub fn leader(&self) -> &Leader {
+        &self.leader
+    }
+
+    /// The leader's payment state, to set balances in tests.
+    pub fn leader_mut(&mut self) -> &mut Leader {
+        &mut self.leader
+    }
+
+    /// The chain stub.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The chain stub, to fund accounts and broadcast transactions.
+    pub fn chain_mut(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
+
+    /// The masker of this cluster (members in party order).
+    pub fn masker(&self) -> &SecretMasker {
+        &self.masker
+    }
+
+    /// Sets a node's clock skew.
+    pub fn set_clock_skew(&mut self, index: usize, skew: ClockSkew) {
+        if let Some(slot) = self.skews.get_mut(index) {
+            *slot = skew;
+        }
+    }
+
+    /// What a client needs to run operations against this cluster.
+    pub fn operation_context(&self, payment_mode: PaymentMode) -> OperationContext {
+        OperationContext {
+            members: self
+                .info
+                .members()
+                .iter()
+                .map(|m| m.node_id().clone())
+                .collect(),
+            leader: self.leader_id().clone(),
+            leader_key: self.leader_key(),
+            masker: self.masker.clone(),
+            payment_mode,
+            max_fee: None,
+            retry: Default::default(),
+        }
+    }
+
+    /// Node `index`'s clock at true time `now`.
+    pub fn local_now(&self, index: usize, now: Timestamp) -> Timestamp {
+        self.skews
+            .get(index)
+            .copied()
+            .unwrap_or_default()
+            .apply(now)
+    }
+
+    /// Answers one request addressed to node `target` at true time `now`. `token` is the
+    /// `x-nillion-token-bin` header (decoded from base64), if the request had one: it is
+    /// verified for this node, and its user is the caller.
+    pub fn handle(
+        &mut self,
+        now: Timestamp,
+        target: &NodeId,
+        token: Option<&[u8]>,
+        request: Request,
+    ) -> Result<Response, Status> {
+        let index = self
+            .index_of(target)
+            .ok_or_else(|| status(Code::Unavailable, format!("no node {target}")))?;
+        let local = self.local_now(index, now);
+        let caller = match token {
+            None => None,
+            Some(token) => Some(
+                verify_token(token, target, local)
+                    .map_err(|e| status(Code::Unauthenticated, e.to_string()))?
+                    .user_id(),
+            ),
+        };
+        self.handle_as(index, local, caller, request)
+    }
+
+    /// Answers a request for an already authenticated `caller` at the node's clock `local`.
+    pub fn handle_as(
+        &mut self,
+        index: usize,
+        local: Timestamp,
+        caller: Option<UserId>,
+        request: Request,
+    ) -> Result<Response, Status> {
+        let is_leader = index == self.leader_index;
+        let leader_only = || status(Code::Unimplemented, "unimplemented");
+        let Self {
+            nodes,
+            leader,
+            chain,
+            rng,
+            ..
+        } = self;
+        let node = nodes
+            .get_mut(index)
+            .ok_or_else(|| status(Code::Unavailable, "no such node"))?;
+        node.cleanup(local);
+        let reply = match request {
+            Request::Cluster(()) => Reply::Cluster(self.info.to_proto()),
+            Request::NodeVersion(()) => Reply::NodeVersion(NodeVersion {
+                version: None,
+                git_hash: "nilvm-transport-mock".into(),
+            }),
+            Request::PriceQuote(request) => {
+                if !is_leader {
+                    return Err(leader_only());
+                }
+                let node = &*node;
+                Reply::PriceQuote(leader.price_quote(
+                    local,
+                    &request,
+                    |id| node.has_program(id),
+                    rng,
+                )?)
+            }
+            Request::PaymentReceipt(request) => {
+                if !is_leader {
+                    return Err(leader_only());
+                }
+                Reply::PaymentReceipt(leader.payment_receipt(local, caller, &request, chain, rng)?)
+            }
+            Request::PaymentsConfig(()) => {
+                if !is_leader {
+                    return Err(leader_only());
+                }
+                Reply::PaymentsConfig(leader.payments_config())
+            }
+            Request::AccountBalance(()) => {
+                if !is_leader {
+                    return Err(leader_only());
+                }
+                Reply::AccountBalance(leader.account_balance(local, caller)?)
+            }
+            Request::AddFunds(request) => {
+                if !is_leader {
+                    return Err(leader_only());
+                }
+                leader.add_funds(local, &request, chain)?;
+                Reply::AddFunds(())
+            }
+            Request::StoreValues(r) => Reply::StoreValues(node.store_values(local, caller, &r)?),
+            Request::RetrieveValues(r) => {
+                Reply::RetrieveValues(node.retrieve_values(local, caller, &r)?)
+            }
+            Request::DeleteValues(r) => {
+                node.delete_values(local, caller, &r)?;
+                Reply::DeleteValues(())
+            }
+            Request::RetrievePermissions(r) => {
+                Reply::RetrievePermissions(node.retrieve_permissions(local, caller, &r)?)
+            }
+            Request::OverwritePermissions(r) => {
+                node.overwrite_permissions(local, caller, &r)?;
+                Reply::OverwritePermissions(())
+            }
+            Request::UpdatePermissions(r) => {
+                node.update_permissions(local, caller, &r)?;
+                Reply::UpdatePermissions(())
+            }
+            Request::StoreProgram(r) => Reply::StoreProgram(node.store_program(local, caller, &r)?),
+            Request::InvokeCompute(r) => {
+                let response = node.invoke_compute(local, caller, &r)?;
+                if let Ok(id) = Uuid::from_slice(&response.compute_id) {
+                    self.run_computation_if_ready(local, id);
+                }
+                Reply::InvokeCompute(response)
+            }
+            Request::RetrieveResults(r) => {
+                return node
+                    .retrieve_results(caller, &r.compute_id)
+                    .map(Response::Results);
+            }
+            Request::PoolStatus(r) => Reply::PoolStatus(node.pool_status(local, &r)?),
+            _ => return Err(status(Code::Unimplemented, "unimplemented")),
+        };
+        Ok(Response::Unary(reply))
+    }
+
+    /// Advances a results stream at true time `now`. `next_poll` comes back in true time.
+    pub fn poll_results(&mut self, now: Timestamp, stream: &mut ResultsStream) -> StreamPoll {
+        let Some(index) = self.index_of(&stream.node) else {
+            return StreamPoll {
+                end: Some(Err(status(Code::Unavailable, "node gone"))),
+                ..StreamPoll::default()
+            };
+        };
+        let local = self.local_now(index, now);
+        let mut poll = self.nodes[index].poll_results(local, stream);
+        // Back to true time: the skew is constant.
+        poll.next_poll = poll.next_poll.map(|at| {
+            let ahead = at.duration_since(local).unwrap_or_default();
+            now.saturating_add(ahead)
+        });
+        poll
+    }
+
+    /// Runs a computation once every node registered its part (the simulation; see the
+    /// [module docs](self)). `local` is the last node's clock.
+    fn run_computation_if_ready(&mut self, local: Timestamp, compute_id: Uuid) {
+        let all_gathering = self.nodes.iter().all(|n| {
+            n.computation(&compute_id)
+                .is_some_and(|c| c.state == ComputeState::Gathering)
+        });
+        if !all_gathering {
+            return;
+        }
+        let Some(first) = self.nodes.first().and_then(|n| n.computation(&compute_id)) else {
+            return;
+        };
+        let program_id = first.program_id.clone();
+        let dkg = first.dkg;
+        // Output bindings are taken from the first node; the others got the same request.
+        let output_bindings = first.output_bindings.clone();
+        let outcome = match dkg {
+            Some(dkg) => self.simulate_dkg(dkg, compute_id, &output_bindings),
+            None => self.simulate_program(&program_id, &compute_id),
+        };
+        let ready_at = local.saturating_add(self.config.compute_duration);
+        for (index, node) in self.nodes.iter_mut().enumerate() {
+            let outcome = match &outcome {
+                Ok(per_node) => per_node
+                    .get(index)
+                    .cloned()
+                    .ok_or_else(|| "internal error: missing node results".to_string()),
+                Err(e) => Err(e.clone()),
+            };
+            if let Some(computation) = node.computation_mut(&compute_id) {
+                computation.state = ComputeState::Finished { ready_at, outcome };
+            }
+        }
+    }
+
+    /// Per node (in node order): output party → that node's shares of the party's outputs.
+    fn simulate_program(
+        &mut self,
+        program_id: &str,
+        compute_id: &Uuid,
+    ) -> Result<Vec<BTreeMap<String, Vec<NamedValue>>>, String> {
+        let program = self.nodes[0]
+            .program(program_id)
+            .cloned()
+            .ok_or_else(|| "program not found".to_string())?;
+        let mut jar = PartyJar::new();
+        for node in &self.nodes {
+            let inputs: BTreeMap<String, EncryptedValue> = node
+                .computation(compute_id)
+                .map(|c| c.inputs.clone())
+                .unwrap_or_default();
+            jar.add(PartyId::new(node.id().to_vec()), inputs)
+                .map_err(|e| e.to_string())?;
+        }
+        let inputs = self
+            .masker
+            .unmask(&jar)
+            .map_err(|e| format!("invalid input shares: {e}"))?;
+        let outputs = evaluate(
+            &program,
+            &inputs,
+            &EvalConfig::new(self.masker.prime()),
+            &mut self.rng,
+        )
+        .map_err(|e| e.to_string())?;
+        self.mask_per_node(outputs.by_party())
+    }
+
+    fn mask_per_node(
+        &mut self,
+        per_party: BTreeMap<String, BTreeMap<String, ClearValue>>,
+    ) -> Result<Vec<BTreeMap<String, Vec<NamedValue>>>, String> {
+        let mut per_node: Vec<BTreeMap<String, Vec<NamedValue>>> =
+            vec![BTreeMap::new(); self.nodes.len()];
+        for (party, values) in per_party {
+            let mut masked = self
+                .masker
+                .mask(&values, &mut self.rng)
+                .map_err(|e| format!("masking outputs failed: {e}"))?;
+            for (index, node) in self.nodes.iter().enumerate() {
+                let shares = masked
+                    .remove(&PartyId::new(node.id().to_vec()))
+                    .unwrap_or_default();
+                let named = to_named_values(&shares).map_err(|e| e.to_string())?;
+                per_node[index].insert(party.clone(), named);
+            }
+        }
+        Ok(per_node)
+    }
+
+    /// The DKG: a fresh key, its shares stored on every node under the compute id, and the
+    /// store id and public key as outputs.
+    fn simulate_dkg(
+        &mut self,
+        dkg: Dkg,
+        compute_id: Uuid,
+        output_bindings: &BTreeMap<String, BTreeSet<UserId>>,
+    ) -> Result<Vec<BTreeMap<String, Vec<NamedValue>>>, String> {
+        let (key, public): (ClearValue, ClearValue) = match dkg {
+            Dkg::Ecdsa => loop {
+                let mut bytes = [0u8; 32];
+                self.rng.fill_bytes(&mut bytes);
+                if let Ok(key) = EcdsaPrivateKey::from_be_bytes(&bytes) {
+                    let public = key.public_key();
+                    break (
+                        ClearValue::EcdsaPrivateKey(key),
+                        ClearValue::EcdsaPublicKey(public),
+                    );
+                }
+            },
+            Dkg::Eddsa => loop {
+                let mut wide = [0u8; 64];
+                self.rng.fill_bytes(&mut wide);
+                let scalar = curve25519_dalek::Scalar::from_bytes_mod_order_wide(&wide);
+                if let Ok(key) = EddsaPrivateKey::from_scalar(scalar) {
+                    let public = key.public_key();
+                    break (
+                        ClearValue::EddsaPrivateKey(key),
+                        ClearValue::EddsaPublicKey(public),
+                    );
+                }
+            },
+        };
+        let (store_party, key_party) = dkg.parties();
+        let (store_output, key_output) = dkg.outputs();
+        // The first output user owns the key (the nodes take HashMap order; we take the
+        // smallest user id of the store-id party, so runs are deterministic).
+        let owner = output_bindings
+            .get(store_party)
+            .and_then(|users| users.first())
+            .or_else(|| output_bindings.values().flatten().next())
+            .copied()
+            .ok_or_else(|| "no output user".to_string())?;
+        let mut key_values = BTreeMap::new();
+        key_values.insert(dkg.key_name().to_string(), key);
+        let mut key_shares = self
+            .masker
+            .mask(&key_values, &mut self.rng)
+            .map_err(|e| format!("sharing the key failed: {e}"))?;
+        let permissions = Permissions::new(owner)
+            .allow_retrieve(owner)
+            .allow_update(owner)
+            .allow_delete(owner)
+            .allow_compute(owner, dkg.sign_program());
+        for index in 0..self.nodes.len() {
+            let node = &mut self.nodes[index];
+            let shares = key_shares
+                .remove(&PartyId::new(node.id().to_vec()))
+                .unwrap_or_default();
+            let values = to_named_values(&shares).map_err(|e| e.to_string())?;
+            let invoked_at = node
+                .computation(&compute_id)
+                .map(|c| c.invoked_at)
+                .unwrap_or(Timestamp::from_unix_seconds(0));
+            node.insert_values(
+                compute_id,
+                StoredValues {
+                    values,
+                    permissions: permissions.clone(),
+                    expires_at: invoked_at.saturating_add(Duration::from_secs(3650 * 86_400)),
+                },
+            );
+        }
+        let store_id = StoreId::new(compute_id.as_bytes()).map_err(|e| e.to_string())?;
+        let mut per_party = BTreeMap::new();
+        per_party.insert(
+            store_party.to_string(),
+            BTreeMap::from([(store_output.to_string(), ClearValue::StoreId(store_id))]),
+        );
+        per_party.insert(
+            key_party.to_string(),
+            BTreeMap::from([(key_output.to_string(), public)]),
+        );
+        self.mask_per_node(per_party)
+    }
+}

@@ -1,0 +1,820 @@
+//! One node's semantics (client-protocol.md §6): values with TTL, permissions, receipts burned
+//! per node, programs, computations and their results streams.
+//!
+//! A node answers `(now, caller, request)`: `now` is the node's own clock, `caller` the user the
+//! transport authenticated from the `x-nillion-token-bin` token (see
+//! [`Cluster::handle`](crate::Cluster::handle)). Computations need every node's shares, so the
+//! [`Cluster`](crate::Cluster) runs them; a node only registers its part and serves results.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nilvm_core::field::Prime as FieldPrime;
+use nilvm_core::identity::{NodeId, PublicKey, UserId};
+use nilvm_core::payments::receipt::Receipt;
+use nilvm_core::payments::{NodeReceiptError, OperationKind, verify_receipt_on_node};
+use nilvm_core::permissions::{Permissions, PermissionsDelta};
+use nilvm_core::rpc::{Code, Reply, Status};
+use nilvm_core::time::{Duration, Timestamp};
+use nilvm_core::values::EncryptedValue;
+use nilvm_core::values::proto::from_named_values;
+use nilvm_nada::Program;
+use nilvm_proto::nillion::compute::v1::invoke::{InvokeComputeRequest, InvokeComputeResponse};
+use nilvm_proto::nillion::compute::v1::retrieve::{
+    ComputationResult, RetrieveResultsResponse, retrieve_results_response::State,
+};
+use nilvm_proto::nillion::leader_queries::v1::pool_status::{
+    PoolStatusRequest, PoolStatusResponse, PreprocessingOffsets,
+};
+use nilvm_proto::nillion::payments::v1::receipt::{SignedReceipt, operation_metadata};
+use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
+use nilvm_proto::nillion::permissions::v1::retrieve::RetrievePermissionsRequest;
+use nilvm_proto::nillion::permissions::v1::update::UpdatePermissionsRequest;
+use nilvm_proto::nillion::programs::v1::store::{StoreProgramRequest, StoreProgramResponse};
+use nilvm_proto::nillion::values::v1::delete::DeleteValuesRequest;
+use nilvm_proto::nillion::values::v1::retrieve::{RetrieveValuesRequest, RetrieveValuesResponse};
+use nilvm_proto::nillion::values::v1::store::{StoreValuesRequest, StoreValuesResponse};
+use nilvm_proto::nillion::values::v1::value::NamedValue;
+use uuid::Uuid;
+
+use crate::programs::{
+    Dkg, builtin_programs, parse_program_id, program_id, validate_program_name,
+};
+use crate::status;
+
+/// Values live this many days when the receipt names no TTL.
+pub const DEFAULT_TTL_DAYS: u32 = 3650;
+
+const NOT_FOUND: &str = "value not found";
+const EXPIRED: &str = "entity expired";
+const DENIED: &str = "user does not have permissions for action";
+
+/// One stored set of values (this node's shares).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredValues {
+    /// The values exactly as uploaded, in upload order.
+    pub values: Vec<NamedValue>,
+    /// Who may do what.
+    pub permissions: Permissions,
+    /// When the values expire (`expires_at <= now` is expired).
+    pub expires_at: Timestamp,
+}
+
+/// What a computation is doing on this node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ComputeState {
+    /// Waiting for the other nodes' inputs.
+    Gathering,
+    /// The cluster ran it; the outcome is visible from `ready_at` on.
+    Finished {
+        /// When the results become available (node clock).
+        ready_at: Timestamp,
+        /// This node's shares of each output party's outputs, or the failure text.
+        outcome: Result<BTreeMap<String, Vec<NamedValue>>, String>,
+    },
+}
+
+/// This node's part of one computation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Computation {
+    /// The program id from the receipt.
+    pub program_id: String,
+    /// When this node registered it (node clock).
+    pub invoked_at: Timestamp,
+    /// Output party → users who receive its outputs.
+    pub output_bindings: BTreeMap<String, BTreeSet<UserId>>,
+    /// This node's shares of every input (stored and compute-time values merged).
+    pub inputs: BTreeMap<String, EncryptedValue>,
+    /// The DKG this is, if it is one.
+    pub dkg: Option<Dkg>,
+    /// Progress.
+    pub state: ComputeState,
+}
+
+/// A reply: one message, or a server stream of results to poll.
+#[derive(Debug)]
+#[must_use]
+pub enum Response {
+    /// A unary reply.
+    Unary(Reply),
+    /// A `RetrieveResults` stream: poll it with [`Node::poll_results`] (through
+    /// [`Cluster::poll_results`](crate::Cluster::poll_results)).
+    Results(ResultsStream),
+}
+
+/// An open `RetrieveResults` stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultsStream {
+    /// The node serving it.
+    pub node: NodeId,
+    compute_id: Uuid,
+    caller: UserId,
+    next_waiting: Option<Timestamp>,
+    ended: bool,
+}
+
+impl ResultsStream {
+    /// The computation streamed.
+    pub fn compute_id(&self) -> Uuid {
+        self.compute_id
+    }
+
+    /// Whether the stream has ended.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+}
+
+/// What one poll of a results stream produced.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct StreamPoll {
+    /// Messages to send now, in order.
+    pub messages: Vec<Reply>,
+    /// The stream's end: `Ok` closes it normally, `Err` with a status.
+    pub end: Option<Result<(), Status>>,
+    /// When to poll again (node clock), if the stream is still open.
+    pub next_poll: Option<Timestamp>,
+}
+
+/// How often an open results stream re-checks its computation.
+pub const RESULTS_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One emulated node.
+#[derive(Debug)]
+pub struct Node {
+    id: NodeId,
+    leader_key: PublicKey,
+    prime: FieldPrime,
+    is_leader: bool,
+    waiting_interval: Duration,
+    results_ttl: Duration,
+    gather_timeout: Duration,
+    values: BTreeMap<Uuid, StoredValues>,
+    used_receipts: BTreeSet<Uuid>,
+    programs: BTreeMap<String, Program>,
+    computations: BTreeMap<Uuid, Computation>,
+}
+
+fn denied() -> Status {
+    status(Code::PermissionDenied, DENIED)
+}
+
+fn receipt_status(error: NodeReceiptError) -> Status {
+    status(Code::from_i32(error.grpc_code()), error.to_string())
+}
+
+fn caller_of(caller: Option<UserId>) -> Result<UserId, Status> {
+    caller.ok_or_else(|| status(Code::PermissionDenied, "permissions denied"))
+}
+
+impl Node {
+    /// A node with identity `id` that trusts receipts signed by `leader_key`.
+    pub fn new(
+        id: NodeId,
+        leader_key: PublicKey,
+        prime: FieldPrime,
+        is_leader: bool,
+        config: &crate::ClusterConfig,
+    ) -> Self {
+        Self {
+            id,
+            leader_key,
+            prime,
+            is_leader,
+            waiting_interval: config.waiting_interval,
+            results_ttl: config.results_ttl,
+            gather_timeout: config.compute_gather_timeout,
+            values: BTreeMap::new(),
+            used_receipts: BTreeSet::new(),
+            programs: builtin_programs().into_iter().collect(),
+            computations: BTreeMap::new(),
+        }
+    }
+
+    /// The node's identity.
+    pub fn id(&self) -> &NodeId {
+        &self.id
+    }
+
+    /// Whether this node is the leader (serves PoolStatus).
+    pub fn is_leader(&self) -> bool {
+        self.is_leader
+    }
+
+    /// The stored values with this id, expired or not.
+    pub fn stored(&self, id: &Uuid) -> Option<&StoredValues> {
+        self.values.get(id)
+    }
+
+    /// Whether a program with this id is stored (builtins included).
+    pub fn has_program(&self, id: &str) -> bool {
+        self.programs.contains_key(id) || Dkg::of(id).is_some()
+    }
+
+    /// A stored program.
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.programs.get(id)
+    }
+
+    /// This node's part of a computation.
+    pub fn computation(&self, id: &Uuid) -> Option<&Computation> {
+        self.computations.get(id)
+    }
+
+    pub(crate) fn computation_mut(&mut self, id: &Uuid) -> Option<&mut Computation> {
+        self.computations.get_mut(id)
+    }
+
+    /// Drops expired values and old computations (the nodes' background jobs).
+    pub fn cleanup(&mut self, now: Timestamp) {
+        self.values.retain(|_, v| v.expires_at > now);
+        let ttl = self.results_ttl;
+        self.computations
+            .retain(|_, c| c.invoked_at.saturating_add(ttl) > now);
+    }
+
+    fn verify_receipt(
+        &mut self,
+        now: Timestamp,
+        signed: Option<&SignedReceipt>,
+        kind: OperationKind,
+    ) -> Result<Receipt, Status> {
+        verify_receipt_on_node(signed, &self.leader_key, kind, now, &mut self.used_receipts)
+            .map_err(receipt_status)
+    }
+
+    fn live(&self, now: Timestamp, id: &Uuid) -> Result<&StoredValues, Status> {
+        match self.values.get(id) {
+            None => Err(status(Code::NotFound, NOT_FOUND)),
+            Some(v) if v.expires_at <= now => Err(status(Code::NotFound, EXPIRED)),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn live_mut(&mut self, now: Timestamp, id: &Uuid) -> Result<&mut StoredValues, Status> {
+        match self.values.get_mut(id) {
+            None => Err(status(Code::NotFound, NOT_FOUND)),
+            Some(v) if v.expires_at <= now => Err(status(Code::NotFound, EXPIRED)),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn check_values(&self, values: &[NamedValue]) -> Result<BTreeMap<String, EncryptedValue>, Status> {
+        from_named_values(values, self.prime)
+            .map_err(|e| status(Code::InvalidArgument, format!("invalid values: {e}")))
+    }
+
+    /// `Values/StoreValues`: a new store, or an update when `update_identifier` is set.
+    pub fn store_values(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &StoreValuesRequest,
+    ) -> Result<StoreValuesResponse, Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::StoreValues,
+        )?;
+        let ttl_days = match &receipt.metadata().operation {
+            Some(operation_metadata::Operation::StoreValues(q)) => q.ttl_days,
+            _ => None,
+        }
+        .unwrap_or(DEFAULT_TTL_DAYS);
+        let expires_at = now
+            .checked_add(Duration::from_secs(u64::from(ttl_days) * 86_400))
+            .ok_or_else(|| status(Code::InvalidArgument, "ttl_days is too high"))?;
+        if request.values.is_empty() {
+            return Err(status(Code::InvalidArgument, "no values provided"));
+        }
+        self.check_values(&request.values)?;
+        let permissions = request
+            .permissions
+            .as_ref()
+            .map(Permissions::from_proto)
+            .transpose()
+            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
+        if request.update_identifier.is_empty() {
+            let permissions = permissions.ok_or_else(|| {
+                status(
+                    Code::InvalidArgument,
+                    "'permissions' is required when storing values",
+                )
+            })?;
+            let id = receipt.identifier();
+            if self.values.contains_key(&id) {
+                return Err(status(Code::FailedPrecondition, "entity already exists"));
+            }
+            self.values.insert(
+                id,
+                StoredValues {
+                    values: request.values.clone(),
+                    permissions,
+                    expires_at,
+                },
+            );
+            return Ok(StoreValuesResponse {
+                values_id: id.as_bytes().to_vec(),
+            });
+        }
+        let id = Uuid::from_slice(&request.update_identifier)
+            .map_err(|_| status(Code::Internal, "invalid uuid"))?;
+        let record = self.live_mut(now, &id)?;
+        if !record.permissions.is_update_allowed(&caller) {
+            return Err(denied());
+        }
+        record.values = request.values.clone();
+        record.expires_at = expires_at;
+        if let Some(permissions) = permissions {
+            record.permissions = permissions;
+        }
+        Ok(StoreValuesResponse {
+            values_id: id.as_bytes().to_vec(),
+        })
+    }
+
+    fn receipt_values_id(receipt: &Receipt) -> Result<Uuid, Status> {
+        receipt
+            .values_id()
+            .ok_or_else(|| status(Code::InvalidArgument, "invalid values identifier"))
+    }
+
+    /// `Values/RetrieveValues` (the values id is in the receipt).
+    pub fn retrieve_values(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &RetrieveValuesRequest,
+    ) -> Result<RetrieveValuesResponse, Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::RetrieveValues,
+        )?;
+        let id = Self::receipt_values_id(&receipt)?;
+        let record = self.live(now, &id)?;
+        if !record.permissions.is_retrieve_allowed(&caller) {
+            return Err(denied());
+        }
+        Ok(RetrieveValuesResponse {
+            values: record.values.clone(),
+        })
+    }
+
+    /// `Values/DeleteValues` (free).
+    pub fn delete_values(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &DeleteValuesRequest,
+    ) -> Result<(), Status> {
+        let caller = caller_of(caller)?;
+        let id = Uuid::from_slice(&request.values_id)
+            .map_err(|_| status(Code::InvalidArgument, "invalid id"))?;
+        let record = self.live(now, &id)?;
+        if !record.permissions.is_delete_allowed(&caller) {
+            return Err(denied());
+        }
+        self.values.remove(&id);
+        Ok(())
+    }
+
+    /// `Permissions/RetrievePermissions`.
+    pub fn retrieve_permissions(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &RetrievePermissionsRequest,
+    ) -> Result<nilvm_proto::nillion::permissions::v1::permissions::Permissions, Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::RetrievePermissions,
+        )?;
+        let id = Self::receipt_values_id(&receipt)?;
+        let record = self.live(now, &id)?;
+        if !record.permissions.is_retrieve_permissions_allowed(&caller) {
+            return Err(denied());
+        }
+        Ok(record.permissions.to_proto())
+    }
+
+    /// `Permissions/OverwritePermissions` (owner only).
+    pub fn overwrite_permissions(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &OverwritePermissionsRequest,
+    ) -> Result<(), Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::OverwritePermissions,
+        )?;
+        let id = Self::receipt_values_id(&receipt)?;
+        let permissions = request
+            .permissions
+            .as_ref()
+            .ok_or_else(|| {
+                status(
+                    Code::InvalidArgument,
+                    "protobuf parsing error: 'permissions' not set",
+                )
+            })
+            .and_then(|p| {
+                Permissions::from_proto(p).map_err(|e| status(Code::InvalidArgument, e.to_string()))
+            })?;
+        let record = self.live_mut(now, &id)?;
+        if !record.permissions.is_update_permissions_allowed(&caller) {
+            return Err(denied());
+        }
+        record.permissions = permissions;
+        Ok(())
+    }
+
+    /// `Permissions/UpdatePermissions` (owner only; grants, then revokes).
+    pub fn update_permissions(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &UpdatePermissionsRequest,
+    ) -> Result<(), Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::UpdatePermissions,
+        )?;
+        let id = Self::receipt_values_id(&receipt)?;
+        let delta = PermissionsDelta::from_request(request)
+            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
+        let record = self.live_mut(now, &id)?;
+        if !record.permissions.is_update_permissions_allowed(&caller) {
+            return Err(denied());
+        }
+        record.permissions.apply(&delta);
+        Ok(())
+    }
+
+    /// `Programs/StoreProgram`: name and hash from the receipt, id from the caller.
+    pub fn store_program(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &StoreProgramRequest,
+    ) -> Result<StoreProgramResponse, Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::StoreProgram,
+        )?;
+        let Some(operation_metadata::Operation::StoreProgram(quoted)) =
+            &receipt.metadata().operation
+        else {
+            return Err(status(Code::Internal, "internal error"));
+        };
+        validate_program_name(&quoted.name).map_err(|e| status(Code::InvalidArgument, e))?;
+        let hash = crate::sha256(&request.program);
+        if hash.as_slice() != quoted.contents_sha256.as_slice() {
+            return Err(status(Code::InvalidArgument, "invalid program hash"));
+        }
+        let program = Program::decode(&request.program).map_err(|_| {
+            status(
+                Code::InvalidArgument,
+                "malformed program (invalid sdk version?)",
+            )
+        })?;
+        // The audit: the nodes only run preprocessed programs.
+        if let Some((_, operation)) = program.raw_only_operations().first() {
+            return Err(status(
+                Code::InvalidArgument,
+                format!("invalid program: operation {operation} needs preprocessing (use nada build)"),
+            ));
+        }
+        let id = program_id(&caller, &quoted.name, &hash);
+        self.programs.insert(id.clone(), program);
+        Ok(StoreProgramResponse { program_id: id })
+    }
+
+    /// `Compute/InvokeCompute`: checks everything, then registers this node's inputs; the
+    /// cluster runs the computation once every node has registered.
+    pub fn invoke_compute(
+        &mut self,
+        now: Timestamp,
+        caller: Option<UserId>,
+        request: &InvokeComputeRequest,
+    ) -> Result<InvokeComputeResponse, Status> {
+        let caller = caller_of(caller)?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::InvokeCompute,
+        )?;
+        let Some(operation_metadata::Operation::InvokeCompute(metadata)) =
+            &receipt.metadata().operation
+        else {
+            return Err(status(Code::Internal, "internal error"));
+        };
+        let program_id_text = metadata
+            .quote
+            .as_ref()
+            .map(|q| q.program_id.clone())
+            .unwrap_or_default();
+        let mut inputs = self.check_values(&request.values)?;
+        parse_program_id(&program_id_text).map_err(|e| {
+            status(Code::InvalidArgument, format!("invalid program id: {e}"))
+        })?;
+        let mut output_bindings: BTreeMap<String, BTreeSet<UserId>> = BTreeMap::new();
+        for binding in &request.output_bindings {
+            let users = binding
+                .users
+                .iter()
+                .map(UserId::try_from)
+                .collect::<Result<BTreeSet<_>, _>>()
+                .map_err(|_| {
+                    status(
+                        Code::InvalidArgument,
+                        "protobuf parsing error: invalid user id length",
+                    )
+                })?;
+            output_bindings
+                .entry(binding.party_name.clone())
+                .or_default()
+                .extend(users);
+        }
+        let dkg = Dkg::of(&program_id_text);
+        if let Some(dkg) = dkg {
+            // No program, no inputs: only the output bindings matter.
+            let (store_party, key_party) = dkg.parties();
+            if let Some(unknown) = output_bindings
+                .keys()
+                .find(|p| *p != store_party && *p != key_party)
+            {
+                return Err(status(
+                    Code::InvalidArgument,
+                    format!(
+                        "invalid output party name binding for DKG protocol execution: {unknown}"
+                    ),
+                ));
+            }
+            let missing: Vec<&str> = [store_party, key_party]
+                .into_iter()
+                .filter(|p| !output_bindings.contains_key(*p))
+                .collect();
+            if !missing.is_empty() {
+                return Err(status(
+                    Code::InvalidArgument,
+                    format!("required parties not bound: [{}]", missing.join(", ")),
+                ));
+            }
+            inputs.clear();
+        } else {
+            let program = self
+                .programs
+                .get(&program_id_text)
+                .ok_or_else(|| status(Code::NotFound, "not found"))?;
+            let input_parties: BTreeSet<String> = program
+                .inputs()
+                .iter()
+                .filter_map(|i| program.parties().get(i.party).map(|p| p.name.clone()))
+                .collect();
+            let output_parties: BTreeSet<String> = program
+                .outputs()
+                .iter()
+                .filter_map(|o| program.parties().get(o.party).map(|p| p.name.clone()))
+                .collect();
+            let bound_inputs: Vec<String> = request
+                .input_bindings
+                .iter()
+                .map(|b| b.party_name.clone())
+                .collect();
+            let bound_outputs: Vec<String> = output_bindings.keys().cloned().collect();
+            check_bindings("input", &input_parties, &bound_inputs)?;
+            check_bindings("output", &output_parties, &bound_outputs)?;
+            for binding in &request.input_bindings {
+                if binding.user.is_none() {
+                    return Err(status(
+                        Code::InvalidArgument,
+                        "protobuf parsing error: 'user' not set",
+                    ));
+                }
+            }
+            for raw in &request.value_ids {
+                let id = Uuid::from_slice(raw)
+                    .map_err(|_| status(Code::InvalidArgument, "values_id is not a uuid"))?;
+                let record = self.live(now, &id)?;
+                if !record.permissions.is_compute_allowed(&caller, &program_id_text) {
+                    return Err(denied());
+                }
+                let stored = self.check_values(&record.values)?;
+                for (name, value) in stored {
+                    if inputs.contains_key(&name) {
+                        return Err(status(
+                            Code::InvalidArgument,
+                            format!("duplicate value key '{name}'"),
+                        ));
+                    }
+                    inputs.insert(name, value);
+                }
+            }
+            let expected: BTreeSet<&str> =
+                program.inputs().iter().map(|i| i.name.as_str()).collect();
+            let given: BTreeSet<&str> = inputs.keys().map(String::as_str).collect();
+            if let Some(missing) = expected.difference(&given).next() {
+                return Err(status(
+                    Code::InvalidArgument,
+                    format!("invalid inputs: input '{missing}' not provided"),
+                ));
+            }
+            if let Some(extra) = given.difference(&expected).next() {
+                return Err(status(
+                    Code::InvalidArgument,
+                    format!("invalid inputs: input '{extra}' is not a program input"),
+                ));
+            }
+        }
+        let compute_id = receipt.identifier();
+        self.computations.insert(
+            compute_id,
+            Computation {
+                program_id: program_id_text,
+                invoked_at: now,
+                output_bindings,
+                inputs,
+                dkg,
+                state: ComputeState::Gathering,
+            },
+        );
+        Ok(InvokeComputeResponse {
+            compute_id: compute_id.as_bytes().to_vec(),
+        })
+    }
+
+    /// `Compute/RetrieveResults`: opens the stream (errors here come before the stream).
+    pub fn retrieve_results(
+        &mut self,
+        caller: Option<UserId>,
+        compute_id: &[u8],
+    ) -> Result<ResultsStream, Status> {
+        let caller = caller_of(caller)?;
+        let compute_id =
+            Uuid::from_slice(compute_id).map_err(|_| status(Code::Internal, "invalid uuid"))?;
+        Ok(ResultsStream {
+            node: self.id.clone(),
+            compute_id,
+            caller,
+            next_waiting: None,
+            ended: false,
+        })
+    }
+
+    /// Advances a results stream at `now` (node clock): the first poll always sends
+    /// `waiting_computation`; then a waiting message every interval, until one terminal
+    /// message (or an error status) ends it.
+    pub fn poll_results(&mut self, now: Timestamp, stream: &mut ResultsStream) -> StreamPoll {
+        let mut poll = StreamPoll::default();
+        if stream.ended {
+            return poll;
+        }
+        let waiting = || {
+            Reply::RetrieveResults(RetrieveResultsResponse {
+                state: Some(State::WaitingComputation(())),
+            })
+        };
+        let first = stream.next_waiting.is_none();
+        if first {
+            poll.messages.push(waiting());
+            stream.next_waiting = Some(now.saturating_add(self.waiting_interval));
+        }
+        let ttl = self.results_ttl;
+        let gather_timeout = self.gather_timeout;
+        let computation = self
+            .computations
+            .get_mut(&stream.compute_id)
+            .filter(|c| c.invoked_at.saturating_add(ttl) > now);
+        let Some(computation) = computation else {
+            stream.ended = true;
+            poll.end = Some(Err(status(Code::NotFound, "not found")));
+            return poll;
+        };
+        if computation.state == ComputeState::Gathering
+            && computation.invoked_at.saturating_add(gather_timeout) <= now
+        {
+            computation.state = ComputeState::Finished {
+                ready_at: now,
+                outcome: Err("computation timed out waiting for the other nodes".into()),
+            };
+        }
+        let next_waiting = stream.next_waiting.unwrap_or(now);
+        let ready = match &computation.state {
+            ComputeState::Finished { ready_at, outcome } if *ready_at <= now => Some(outcome),
+            _ => None,
+        };
+        match ready {
+            Some(Err(error)) => {
+                poll.messages.push(Reply::RetrieveResults(RetrieveResultsResponse {
+                    state: Some(State::Error(error.clone())),
+                }));
+                poll.end = Some(Ok(()));
+                stream.ended = true;
+            }
+            Some(Ok(per_party)) => {
+                let mut values: Vec<NamedValue> = Vec::new();
+                let mut bound = false;
+                for (party, users) in &computation.output_bindings {
+                    if users.contains(&stream.caller) {
+                        bound = true;
+                        for value in per_party.get(party).into_iter().flatten() {
+                            if !values.iter().any(|v| v.name == value.name) {
+                                values.push(value.clone());
+                            }
+                        }
+                    }
+                }
+                stream.ended = true;
+                if bound {
+                    poll.messages.push(Reply::RetrieveResults(RetrieveResultsResponse {
+                        state: Some(State::Success(ComputationResult { values })),
+                    }));
+                    poll.end = Some(Ok(()));
+                } else {
+                    poll.end = Some(Err(status(
+                        Code::PermissionDenied,
+                        "user is not authorized to fetch result",
+                    )));
+                }
+            }
+            None => {
+                if !first && next_waiting <= now {
+                    poll.messages.push(waiting());
+                    stream.next_waiting = Some(now.saturating_add(self.waiting_interval));
+                }
+                let mut next = stream.next_waiting.unwrap_or(now);
+                next = match &computation.state {
+                    ComputeState::Finished { ready_at, .. } => next.min(*ready_at),
+                    ComputeState::Gathering => next.min(now.saturating_add(RESULTS_POLL_INTERVAL)),
+                };
+                poll.next_poll = Some(next);
+            }
+        }
+        poll
+    }
+
+    /// `LeaderQueries/PoolStatus` (leader only).
+    pub fn pool_status(
+        &mut self,
+        now: Timestamp,
+        request: &PoolStatusRequest,
+    ) -> Result<PoolStatusResponse, Status> {
+        if !self.is_leader {
+            return Err(status(Code::Unimplemented, "unimplemented"));
+        }
+        self.verify_receipt(now, request.signed_receipt.as_ref(), OperationKind::PoolStatus)?;
+        // Fake preprocessing, as the devnet runs it: every element available, aux info present.
+        let offsets = [0, 2, 3, 4, 5, 7, 8, 9, 10]
+            .into_iter()
+            .map(|element| PreprocessingOffsets {
+                element,
+                start: 0,
+                end: 10_000,
+            })
+            .collect();
+        Ok(PoolStatusResponse {
+            offsets,
+            preprocessing_active: false,
+            auxiliary_material_available: true,
+        })
+    }
+
+    /// Stores values the cluster produced (the DKG's key shares).
+    pub(crate) fn insert_values(&mut self, id: Uuid, values: StoredValues) {
+        self.values.insert(id, values);
+    }
+}
+
+fn check_bindings(kind: &str, program: &BTreeSet<String>, bound: &[String]) -> Result<(), Status> {
+    let invalid = |message: String| status(Code::InvalidArgument, message);
+    let mut seen = BTreeSet::new();
+    for name in bound {
+        if !program.contains(name) {
+            return Err(invalid(format!("{kind} party {name} is not defined in program")));
+        }
+        if !seen.insert(name.as_str()) {
+            return Err(invalid(format!("{kind} party {name} is bound more than once")));
+        }
+    }
+    let missing: Vec<&String> = program.iter().filter(|p| !seen.contains(p.as_str())).collect();
+    match missing.len() {
+        0 => Ok(()),
+        1..=3 => {
+            let list: Vec<String> = missing.iter().map(|p| format!("{p:?}")).collect();
+            Err(invalid(format!("{kind} parties {{{}}} not bound", list.join(", "))))
+        }
+        n => Err(invalid(format!("{n} {kind} parties not bound"))),
+    }
+}
