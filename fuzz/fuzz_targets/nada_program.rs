@@ -76,11 +76,12 @@ fn bytes<const N: usize>(rng: &mut impl Rng) -> [u8; N] {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let metadata = ProgramMetadata::from_program(data);
+    // The metadata is stricter than the runtime (it refuses what the nodes refuse, such as a
+    // program without protocols), so the two are not compared.
+    let _ = ProgramMetadata::from_program(data);
     let Ok(program) = Program::decode(data) else {
         return;
     };
-    assert!(metadata.is_ok(), "the runtime decodes a program the metadata refuses: {metadata:?}");
     let leaves: u64 = program.inputs().iter().map(|i| i.ty.leaf_count()).sum();
     if leaves > MAX_INPUT_LEAVES {
         return;

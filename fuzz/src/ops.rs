@@ -550,22 +550,33 @@ impl Harness {
         panic!("operation did not finish within {FINISH_STEPS} timeouts");
     }
 
-    /// Runs `op` with every request answered honestly, payments made.
-    pub fn run_honest<O: Operation>(&mut self, op: O) -> Result<O::Output, OperationError> {
-        let events: Vec<Event> = (0..200)
-            .map(|i| match i % 3 {
-                0 => Event::Honest { pick: 0 },
-                1 => Event::Payment { ok: true },
-                _ => Event::Advance { seconds: 1 },
-            })
-            .collect();
+    /// Runs `op` with every request answered honestly, payments made (setup steps).
+    pub fn run_honest<O: Operation>(&mut self, mut op: O) -> Result<O::Output, OperationError> {
         self.pending.clear();
         self.payment = None;
-        let result = self.run(op, &events);
+        let mut result = None;
+        for _ in 0..1_000 {
+            if let Some(done) = self.drain(&mut op) {
+                result = Some(done);
+                break;
+            }
+            if let Some(payment) = self.payment.take() {
+                let paid = self.pay(&payment);
+                op.handle_payment(self.now, paid);
+            } else if !self.pending.is_empty() {
+                let reply = self.honest(0);
+                self.deliver(&mut op, 0, reply, true);
+            } else if let Some(deadline) = op.poll_timeout() {
+                self.now = self.now.max(deadline);
+                op.handle_timeout(self.now);
+            }
+        }
         self.pending.clear();
         self.payment = None;
         self.tampered_reads.clear();
-        result
+        self.last = None;
+        self.last_tampered = None;
+        result.expect("an honest run finishes")
     }
 
     /// Whether at most one member's read reply was tampered with.
