@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
+use k256::elliptic_curve::scalar::IsHigh as _;
 use nilvm_core::field::Prime;
 use nilvm_core::values::{
     Array, ClearValue, EcdsaDigestMessage, EcdsaPrivateKey, EcdsaSignature, EddsaMessage,
@@ -136,7 +137,11 @@ impl ArbValue {
                 ClearValue::EcdsaDigestMessage(EcdsaDigestMessage::new(b).ok()?)
             }
             ArbValue::EcdsaSignature(r, s) => {
-                ClearValue::EcdsaSignature(EcdsaSignature::from_be_bytes(r, s).ok()?)
+                // Unmasking gives signatures in low-s form (masking.md): start from one.
+                let signature = EcdsaSignature::from_be_bytes(r, s).ok()?;
+                let s = *signature.s();
+                let s = if bool::from(s.is_high()) { -s } else { s };
+                ClearValue::EcdsaSignature(EcdsaSignature::from_scalars(*signature.r(), s).ok()?)
             }
             ArbValue::EcdsaPublicKey(b) => {
                 ClearValue::EcdsaPublicKey(EcdsaPrivateKey::from_be_bytes(b).ok()?.public_key())
