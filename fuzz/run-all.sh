@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every fuzz target and runs each, one at a time, for SECONDS (default 20) with one
-# worker. Seeds come from ./seed-corpus.sh. Stops at the first crash (cargo fuzz exits
+# worker (in-process, so a crash report lands in this output). Seeds come from ./seed-corpus.sh. Stops at the first crash (cargo fuzz exits
 # non-zero and leaves the input under fuzz/artifacts/<target>/). Needs `cargo +nightly fuzz`.
 # Prints each target's executions per second.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 seconds="${1:-20}"
 shift || true
 ./seed-corpus.sh >/dev/null
-cargo +nightly fuzz build -s none
+cargo +nightly fuzz build -O -s none
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
@@ -16,8 +16,8 @@ fi
 for t in "${targets[@]}"; do
   log="$(mktemp)"
   echo "--- $t (${seconds}s)"
-  if ! cargo +nightly fuzz run -s none "$t" "corpus/$t" -- \
-      -max_total_time="$seconds" -workers=1 -jobs=1 -rss_limit_mb=2048 -timeout=10 \
+  if ! cargo +nightly fuzz run -O -s none "$t" "corpus/$t" -- \
+      -max_total_time="$seconds" -workers=1 -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -60 "$log"
     echo "fuzz target $t failed: the input is under fuzz/artifacts/$t/" >&2

@@ -17,6 +17,8 @@
 //!   `nada/tests/errors.rs` (`cycle`, `huge_array_types_are_refused`, `long_chains_are_fine`),
 //!   plus `nada/tests/limits.rs`.
 
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
 use nilvm_core::auth::{AuthError, create_token, verify_token};
 use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::payments::quote::{QuoteError, price_quote, sign_quote, validate_quote};

@@ -1,6 +1,8 @@
 //! Inputs the fuzz targets (`fuzz/`) found, replayed on the stable toolchain. Each test names
 //! its target and says what went wrong before the fix.
 
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use nilvm_core::field::Prime;
