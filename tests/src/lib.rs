@@ -2,8 +2,8 @@
 //! [`scenarios`] written against it, the deterministic [`simulation`], and the JSON form of
 //! the masking vectors the interop suite speaks ([`vector_json`]).
 
-// Test support: a scenario that finds the cluster misbehaving fails by panicking.
-#![allow(clippy::panic)]
+// Test helpers: a failed expectation is a test failure.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod harness;
 pub mod scenarios;

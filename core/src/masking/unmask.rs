@@ -6,6 +6,8 @@
 //! - parties that disagree about a value's kind or shape (array length or element type, blob
 //!   chunk count or size) → [`UnmaskingError::InconsistentType`] naming the odd party out;
 //! - fewer than t + 1 shares of a secret → [`UnmaskingError::NotEnoughShares`];
+//! - a public value returned by fewer than min(t + 1, parties in the jar) parties (one node
+//!   naming a value the others never returned) → [`UnmaskingError::NotEnoughShares`];
 //! - more than t + 1 shares that do not lie on one degree-t polynomial →
 //!   [`UnmaskingError::InconsistentShares`], naming the suspect when t + 3 or more shares make
 //!   it identifiable;
@@ -147,11 +149,48 @@ fn unmask_in<F: SmallMul + FromFieldElement>(
                 kind: party.value.kind(),
             });
         }
+        // A public value has no redundancy of its own: without this, one party could add a
+        // value under a name the others never returned. Require as many copies as a secret
+        // needs shares, capped by the jar's size (a one-party jar still reads public values,
+        // as the official unmask does).
+        let needed = (masker.polynomial_degree() + 1).min(jar.parties.len());
+        if entries.len() < needed && entries.iter().all(|e| is_public(e.value)) {
+            return Err(UnmaskingError::NotEnoughShares {
+                name: String::from(name),
+                needed,
+                got: entries.len(),
+            });
+        }
         let value = ctx.value(name, &entries)?;
         out.push((String::from(name), value));
     }
     // Sorted and unique: bulk-built in linear time.
     Ok(out.into_iter().collect())
+}
+
+/// Whether a value is sent in the clear to every party (nothing secret inside).
+fn is_public(value: &EncryptedValue) -> bool {
+    use EncryptedValue as E;
+    match value {
+        E::PublicInteger(_)
+        | E::PublicUnsignedInteger(_)
+        | E::PublicBoolean(_)
+        | E::EcdsaMessageDigest(_)
+        | E::EcdsaPublicKey(_)
+        | E::StoreId(_)
+        | E::EddsaSignature(_)
+        | E::EddsaMessage(_)
+        | E::EddsaPublicKey(_) => true,
+        E::Array(a) => a.values.iter().all(is_public),
+        E::Tuple(left, right) => is_public(left) && is_public(right),
+        E::ShamirShareInteger(_)
+        | E::ShamirShareUnsignedInteger(_)
+        | E::ShamirShareBoolean(_)
+        | E::ShamirSharesBlob(_)
+        | E::EcdsaPrivateKeyShare(_)
+        | E::EcdsaSignatureShare(_)
+        | E::EddsaPrivateKeyShare(_) => false,
+    }
 }
 
 /// The entry that disagrees with the majority under `eq`, or `None` if all agree.
