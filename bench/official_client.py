@@ -19,7 +19,7 @@ from nillion_client import Network, NilChainPayer, NilChainPrivateKey, PrivateKe
 async def funded_client(network, payer_key) -> VmClient:
     payer = NilChainPayer(network, wallet_private_key=NilChainPrivateKey(bytes.fromhex(payer_key)), gas_limit=10_000_000)
     client = await VmClient.create(PrivateKey(secrets.token_bytes(32)), network, payer)
-    await client.add_funds(100_000_000)
+    await client.add_funds(1_000_000_000)
     return client
 
 
