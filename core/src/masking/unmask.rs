@@ -533,23 +533,7 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
                 _ => None,
             })
             .collect();
-        let first = shares.first().ok_or_else(|| not_enough(name, 1, 0))?;
-        if shares.iter().any(|s| {
-            s.shared_public_key() != first.shared_public_key()
-                || s.public_shares() != first.public_shares()
-        }) {
-            return Err(bad("parties disagree on the public key or public shares"));
-        }
-        if first.public_shares().len() != shares.len() {
-            return Err(bad(
-                "number of public shares differs from the number of parties",
-            ));
-        }
-        let mut indices: Vec<u32> = shares.iter().map(|s| s.index()).collect();
-        indices.sort_unstable();
-        if indices.iter().enumerate().any(|(i, x)| *x as usize != i) {
-            return Err(bad("share indices are not 0..n"));
-        }
+        let first = consistent_key_shares(name, &shares)?;
         let sum = shares.iter().fold(Scalar::ZERO, |acc, s| acc + s.x());
         if ProjectivePoint::GENERATOR * sum != ProjectivePoint::from(*first.shared_public_key()) {
             return Err(bad("shares do not sum to the shared key"));
@@ -613,23 +597,7 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
                 _ => None,
             })
             .collect();
-        let first = shares.first().ok_or_else(|| not_enough(name, 1, 0))?;
-        if shares.iter().any(|s| {
-            s.shared_public_key() != first.shared_public_key()
-                || s.public_shares() != first.public_shares()
-        }) {
-            return Err(bad("parties disagree on the public key or public shares"));
-        }
-        if first.public_shares().len() != shares.len() {
-            return Err(bad(
-                "number of public shares differs from the number of parties",
-            ));
-        }
-        let mut indices: Vec<u32> = shares.iter().map(|s| s.index()).collect();
-        indices.sort_unstable();
-        if indices.iter().enumerate().any(|(i, x)| *x as usize != i) {
-            return Err(bad("share indices are not 0..n"));
-        }
+        let first = consistent_key_shares(name, &shares)?;
         let sum: curve25519_dalek::Scalar = shares.iter().map(|s| *s.x()).sum();
         let expected: &EdwardsPoint = first.shared_public_key();
         if ed_base_mul(&sum) != *expected {
@@ -666,4 +634,68 @@ fn sub_entries<'a>(
                 })
         })
         .collect()
+}
+
+/// What the additive key shares of ECDSA and EdDSA have in common for unmasking.
+trait AdditiveKeyShare {
+    type Point: PartialEq;
+    fn shared_key(&self) -> &Self::Point;
+    fn public_points(&self) -> &[Self::Point];
+    fn share_index(&self) -> u32;
+}
+
+impl AdditiveKeyShare for crate::values::EcdsaPrivateKeyShare {
+    type Point = k256::AffinePoint;
+    fn shared_key(&self) -> &Self::Point {
+        self.shared_public_key()
+    }
+    fn public_points(&self) -> &[Self::Point] {
+        self.public_shares()
+    }
+    fn share_index(&self) -> u32 {
+        self.index()
+    }
+}
+
+impl AdditiveKeyShare for crate::values::EddsaPrivateKeyShare {
+    type Point = EdwardsPoint;
+    fn shared_key(&self) -> &Self::Point {
+        self.shared_public_key()
+    }
+    fn public_points(&self) -> &[Self::Point] {
+        self.public_shares()
+    }
+    fn share_index(&self) -> u32 {
+        self.index()
+    }
+}
+
+/// Checks that every party's key share names the same shared key and public shares, one
+/// public share per party, and indices 0..n; returns the first share.
+fn consistent_key_shares<'a, S: AdditiveKeyShare>(
+    name: &str,
+    shares: &[&'a S],
+) -> Result<&'a S, UnmaskingError> {
+    let bad = |reason| UnmaskingError::InvalidKeyShares {
+        name: String::from(name),
+        reason,
+    };
+    let first = *shares.first().ok_or_else(|| not_enough(name, 1, 0))?;
+    if shares
+        .iter()
+        .any(|s| s.shared_key() != first.shared_key() || s.public_points() != first.public_points())
+    {
+        return Err(bad("parties disagree on the public key or public shares"));
+    }
+    if first.public_points().len() != shares.len() {
+        return Err(bad(
+            "number of public shares differs from the number of parties",
+        ));
+    }
+    let mut indices: Vec<u32> = shares.iter().map(|s| s.share_index()).collect();
+    indices.sort_unstable();
+    if indices.iter().enumerate().any(|(i, x)| *x as usize != i) {
+        return Err(bad("share indices are not 0..n"));
+    }
+    Ok(first)
 }
