@@ -15,8 +15,9 @@ use rand::rngs::StdRng;
 
 use crate::table::Row;
 
-/// One row: time per simulated operation (store or retrieve).
-pub fn rows(pairs: u32) -> Vec<Row> {
+/// Stores then retrieves one secret integer `pairs` times on a fresh 5-node emulated cluster
+/// (perfect network, paid from the balance), checking every value read back.
+pub fn store_retrieve_pairs(pairs: u32) {
     let config = ClusterConfig {
         node_count: 5,
         ..ClusterConfig::default()
@@ -32,7 +33,6 @@ pub fn rows(pairs: u32) -> Vec<Row> {
         .cluster()
         .operation_context(PaymentMode::FromBalance);
     let mut rng = StdRng::seed_from_u64(2);
-    let started = Instant::now();
     for i in 0..pairs {
         let value = ClearValue::SecretInteger(SecretInteger::from(i64::from(i)));
         let input = StoreValuesInput {
@@ -52,6 +52,12 @@ pub fn rows(pairs: u32) -> Vec<Row> {
             "the emulated cluster returned a wrong value"
         );
     }
+}
+
+/// One row: time per simulated operation (store or retrieve).
+pub fn rows(pairs: u32) -> Vec<Row> {
+    let started = Instant::now();
+    store_retrieve_pairs(pairs);
     let per_operation = started.elapsed() / (2 * pairs.max(1));
     let rate = 1.0 / per_operation.as_secs_f64();
     vec![Row {

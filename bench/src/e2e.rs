@@ -18,7 +18,7 @@ use crate::table::Row;
 const CONCURRENCY: usize = 16;
 
 /// How much to measure.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Sizes {
     /// Store + retrieve pairs of one integer (latency).
     pub iterations: usize,

@@ -1,15 +1,8 @@
 //! `nilvm-bench`: ours vs the official implementation and the hardware bound, in one table.
 //! See BENCHMARKS.md for the method and the latest figures.
 
-mod cluster;
-mod e2e;
-mod masking;
-mod nada;
-mod python;
-mod table;
-mod timing;
-
 use clap::Parser;
+use nilvm_bench::{cluster, e2e, masking, nada, table};
 
 /// Benchmarks, printed as one Markdown table.
 #[derive(Debug, Parser)]

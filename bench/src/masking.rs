@@ -16,7 +16,7 @@ use crate::table::Row;
 use crate::timing::median;
 
 /// One workload.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Workload {
     prime: Prime,
     parties: usize,

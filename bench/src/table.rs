@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::timing::human;
 
 /// One measured row.
+#[derive(Debug)]
 pub struct Row {
     /// What was measured.
     pub what: String,
