@@ -304,17 +304,12 @@ fn decode(value: &pb::Value, prime: Prime, depth: usize) -> Result<EncryptedValu
             let x = scalar_from_le(&s.x).ok_or(ValueError::InvalidScalar {
                 what: "ECDSA key share x",
             })?;
-            let point = |bytes: &[u8]| {
-                point_from_sec1(bytes).ok_or(ValueError::InvalidPoint {
-                    what: "ECDSA key share point",
-                })
-            };
-            let shared = point(&s.shared_public_key)?;
-            let public_shares = s
-                .public_shares
-                .iter()
-                .map(|p| point(p))
-                .collect::<Result<Vec<_>, _>>()?;
+            let (shared, public_shares) = share_points(
+                &s.shared_public_key,
+                &s.public_shares,
+                point_from_sec1,
+                "ECDSA key share point",
+            )?;
             EncryptedValue::EcdsaPrivateKeyShare(EcdsaPrivateKeyShare::new(
                 s.i,
                 x,
@@ -342,17 +337,12 @@ fn decode(value: &pb::Value, prime: Prime, depth: usize) -> Result<EncryptedValu
             let x = ed_scalar_from_le(&s.x).ok_or(ValueError::InvalidScalar {
                 what: "EdDSA key share x",
             })?;
-            let point = |bytes: &[u8]| {
-                ed_point_from_bytes(bytes).ok_or(ValueError::InvalidPoint {
-                    what: "EdDSA key share point",
-                })
-            };
-            let shared = point(&s.shared_public_key)?;
-            let public_shares = s
-                .public_shares
-                .iter()
-                .map(|p| point(p))
-                .collect::<Result<Vec<_>, _>>()?;
+            let (shared, public_shares) = share_points(
+                &s.shared_public_key,
+                &s.public_shares,
+                ed_point_from_bytes,
+                "EdDSA key share point",
+            )?;
             EncryptedValue::EddsaPrivateKeyShare(EddsaPrivateKeyShare::new(
                 s.i,
                 x,
@@ -368,6 +358,21 @@ fn decode(value: &pb::Value, prime: Prime, depth: usize) -> Result<EncryptedValu
             EncryptedValue::EddsaPublicKey(EddsaPublicKey::new(&k.public_key)?)
         }
     })
+}
+
+/// A key share's shared public key and public shares, each decoded with `point`.
+fn share_points<P>(
+    shared: &[u8],
+    public_shares: &[Vec<u8>],
+    point: impl Fn(&[u8]) -> Option<P>,
+    what: &'static str,
+) -> Result<(P, Vec<P>), ValueError> {
+    let decode = |bytes: &[u8]| point(bytes).ok_or(ValueError::InvalidPoint { what });
+    let public_shares = public_shares
+        .iter()
+        .map(|p| decode(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((decode(shared)?, public_shares))
 }
 
 /// One party's values as the `NamedValue` list of a store-values or invoke-compute request.
