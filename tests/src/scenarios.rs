@@ -478,3 +478,22 @@ pub async fn all<H: Harness>(h: &mut H) {
 pub fn members(context: &OperationContext) -> usize {
     context.members.len()
 }
+
+/// Calls `$test!(a, b, ...)` with the name of every scenario above, so each transport's test
+/// file runs all of them and a new scenario reaches every transport at once.
+#[macro_export]
+macro_rules! for_each_scenario {
+    ($test:ident) => {
+        $test!(
+            free_operations,
+            store_retrieve_delete,
+            update_replaces_values,
+            permissions,
+            expired_quote,
+            values_expire,
+            balance_fallback_then_add_funds,
+            multi_party_compute,
+            ecdsa_dkg_then_sign,
+        );
+    };
+}

@@ -14,17 +14,7 @@ macro_rules! scenario {
     )*};
 }
 
-scenario!(
-    free_operations,
-    store_retrieve_delete,
-    update_replaces_values,
-    permissions,
-    expired_quote,
-    values_expire,
-    balance_fallback_then_add_funds,
-    multi_party_compute,
-    ecdsa_dkg_then_sign,
-);
+nilvm_tests::for_each_scenario!(scenario);
 
 /// Tasks share one emulator and one virtual clock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

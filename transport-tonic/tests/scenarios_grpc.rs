@@ -146,14 +146,4 @@ macro_rules! scenario {
     )*};
 }
 
-scenario!(
-    free_operations,
-    store_retrieve_delete,
-    update_replaces_values,
-    permissions,
-    balance_fallback_then_add_funds,
-    multi_party_compute,
-    ecdsa_dkg_then_sign,
-    expired_quote,
-    values_expire,
-);
+nilvm_tests::for_each_scenario!(scenario);
