@@ -237,6 +237,22 @@ pub fn write_yaml(path: &Path, value: &impl Serialize, secret: bool) -> Result<(
 }
 
 /// Names of the `.yaml` files in `dir`, sorted; none when the directory does not exist.
+/// Removes the `kind` file (`identity`, `network`) named `name` at `path`; `plural` names the
+/// command that lists them (`identities`, `networks`).
+pub fn remove_file(kind: &str, plural: &str, name: &str, path: &Path) -> Result<(), CliError> {
+    std::fs::remove_file(path).map_err(|e| {
+        let error = CliError::new(
+            Failure::Input,
+            format!("cannot remove {kind} '{name}' ({}): {e}", path.display()),
+        );
+        if e.kind() == std::io::ErrorKind::NotFound {
+            error.hint(format!("`nilvm {plural} list` shows the {plural}"))
+        } else {
+            error
+        }
+    })
+}
+
 pub fn list_names(dir: &Path) -> Result<Vec<String>, CliError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

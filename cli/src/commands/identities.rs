@@ -70,21 +70,7 @@ pub fn run(command: IdentitiesCommand) -> Result<Json, CliError> {
         }
         IdentitiesCommand::Remove(args) => {
             let path = IdentityFile::path(&args.name)?;
-            std::fs::remove_file(&path).map_err(|e| {
-                let error = CliError::new(
-                    Failure::Input,
-                    format!(
-                        "cannot remove identity '{}' ({}): {e}",
-                        args.name,
-                        path.display()
-                    ),
-                );
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    error.hint("`nilvm identities list` shows the identities")
-                } else {
-                    error
-                }
-            })?;
+            crate::config::remove_file("identity", "identities", &args.name, &path)?;
             Ok(json!({ "identity": args.name, "removed": true }))
         }
     }

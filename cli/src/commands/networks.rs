@@ -111,21 +111,7 @@ pub fn run(command: NetworksCommand) -> Result<Json, CliError> {
         NetworksCommand::Show(args) => show(&args.name),
         NetworksCommand::Remove(args) => {
             let path = path(&args.name)?;
-            std::fs::remove_file(&path).map_err(|e| {
-                let error = CliError::new(
-                    Failure::Input,
-                    format!(
-                        "cannot remove network '{}' ({}): {e}",
-                        args.name,
-                        path.display()
-                    ),
-                );
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    error.hint("`nilvm networks list` shows the networks")
-                } else {
-                    error
-                }
-            })?;
+            crate::config::remove_file("network", "networks", &args.name, &path)?;
             Ok(json!({ "network": args.name, "removed": true }))
         }
     }
