@@ -84,7 +84,8 @@ impl Client {
         &self.chain_key
     }
 
-    /// A fresh token cache for operation `op` (nonces differ per operation).
+    /// A token cache whose nonces derive from the client seed and `op` (the operation that
+    /// first needed it).
     pub(crate) fn token_cache(&self, op: u64) -> TokenCache {
         let mut input = self.nonce_seed.to_vec();
         input.extend_from_slice(&op.to_le_bytes());

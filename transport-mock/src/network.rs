@@ -9,7 +9,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 
 use nilvm_core::auth::TokenCache;
-use nilvm_core::identity::NodeId;
+use nilvm_core::identity::{NodeId, UserId};
 use nilvm_core::operations::{
     Operation, OperationError, Output, PaymentRequest, RequestId, Target, Transmit,
 };
@@ -165,7 +165,6 @@ where
 
 struct OpSlot {
     op: Box<dyn ErasedOp>,
-    tokens: TokenCache,
     client: Client,
     report: OpReport,
 }
@@ -217,6 +216,9 @@ pub struct Emulator {
     queue: BTreeMap<(Timestamp, u64), Event>,
     seq: u64,
     ops: BTreeMap<u64, OpSlot>,
+    /// One token cache per user, shared by its operations, as a real client keeps one: a
+    /// token is signed once per node and reused until it is due for renewal.
+    tokens: BTreeMap<UserId, TokenCache>,
     next_op: u64,
     down: Vec<bool>,
     epochs: Vec<u64>,
@@ -261,6 +263,7 @@ impl Emulator {
             queue: BTreeMap::new(),
             seq: 0,
             ops: BTreeMap::new(),
+            tokens: BTreeMap::new(),
             next_op: 0,
             down: vec![false; count],
             epochs: vec![0; count],
@@ -407,7 +410,9 @@ impl Emulator {
     {
         let id = self.next_op;
         self.next_op += 1;
-        let tokens = client.token_cache(id);
+        self.tokens
+            .entry(client.user_id())
+            .or_insert_with(|| client.token_cache(id));
         self.ops.insert(
             id,
             OpSlot {
@@ -416,7 +421,6 @@ impl Emulator {
                     result: None,
                     taken: false,
                 }),
-                tokens,
                 client: client.clone(),
                 report: OpReport {
                     started_at: self.now,
@@ -569,10 +573,11 @@ impl Emulator {
             method,
             Method::Cluster | Method::NodeVersion | Method::PoolStatus
         );
-        let token = match (wants_token, node_id, self.ops.get_mut(&op)) {
-            (true, Some(id), Some(slot)) => {
-                slot.tokens.token_for(now, &id).ok().map(<[u8]>::to_vec)
-            }
+        let token = match (wants_token, node_id, self.ops.get(&op)) {
+            (true, Some(id), Some(slot)) => self
+                .tokens
+                .get_mut(&slot.client.user_id())
+                .and_then(|tokens| tokens.token_for(now, &id).ok().map(<[u8]>::to_vec)),
             _ => None,
         };
         self.record(|| {
