@@ -67,12 +67,8 @@ pub(crate) mod cluster {
     use alloc::vec::Vec;
 
     use nilvm_proto::Message;
-    use nilvm_proto::nillion::payments::v1::quote::{
-        PriceQuote, QuoteFees, SignedQuote, price_quote_request,
-    };
-    use nilvm_proto::nillion::payments::v1::receipt::{
-        InvokeComputeMetadata, OperationMetadata, Receipt, SignedReceipt, operation_metadata,
-    };
+    use nilvm_proto::nillion::payments::v1::quote::{PriceQuote, QuoteFees, SignedQuote};
+    use nilvm_proto::nillion::payments::v1::receipt::{Receipt, SignedReceipt, operation_metadata};
     use nilvm_proto::nillion::values::v1::retrieve::RetrieveValuesResponse;
     use nilvm_proto::nillion::values::v1::store::StoreValuesResponse;
     use nilvm_proto::nillion::values::v1::value::NamedValue;
@@ -206,44 +202,17 @@ pub(crate) mod cluster {
                         self.paid_on_chain.push(quote.nonce.clone());
                     }
                     self.receipts += 1;
-                    let operation = match quote
-                        .request
-                        .and_then(|r| r.operation)
-                        .expect("an operation")
-                    {
-                        price_quote_request::Operation::StoreValues(q) => {
-                            operation_metadata::Operation::StoreValues(q)
-                        }
-                        price_quote_request::Operation::RetrieveValues(q) => {
-                            operation_metadata::Operation::RetrieveValues(q)
-                        }
-                        price_quote_request::Operation::RetrievePermissions(q) => {
-                            operation_metadata::Operation::RetrievePermissions(q)
-                        }
-                        price_quote_request::Operation::OverwritePermissions(q) => {
-                            operation_metadata::Operation::OverwritePermissions(q)
-                        }
-                        price_quote_request::Operation::UpdatePermissions(q) => {
-                            operation_metadata::Operation::UpdatePermissions(q)
-                        }
-                        price_quote_request::Operation::StoreProgram(q) => {
-                            operation_metadata::Operation::StoreProgram(q)
-                        }
-                        price_quote_request::Operation::PoolStatus(()) => {
-                            operation_metadata::Operation::PoolStatus(())
-                        }
-                        price_quote_request::Operation::InvokeCompute(q) => {
-                            operation_metadata::Operation::InvokeCompute(InvokeComputeMetadata {
-                                quote: Some(q),
-                                ..Default::default()
-                            })
-                        }
-                    };
+                    // The leader's own mapping from quoted request to receipt metadata.
+                    let request = quote.request.as_ref().expect("a quoted request");
+                    let metadata = crate::payments::receipt::operation_metadata(
+                        request,
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                    .expect("an operation");
                     let receipt = Receipt {
                         identifier: alloc::vec![self.receipts; 16],
-                        metadata: Some(OperationMetadata {
-                            operation: Some(operation),
-                        }),
+                        metadata: Some(metadata),
                         expires_at: Self::expiry(),
                     };
                     Ok(Reply::PaymentReceipt(self.sign_receipt(&receipt)))
