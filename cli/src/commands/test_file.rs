@@ -45,6 +45,11 @@ pub enum ValueProblem {
         /// The value as written.
         value: String,
     },
+    /// A number beyond 64 bits written without quotes: YAML reads it as a float.
+    Imprecise {
+        /// The number as YAML read it.
+        value: String,
+    },
     /// Given by the file and another way too.
     GivenTwice,
     /// A list whose length is not the array's size.
@@ -62,6 +67,10 @@ impl fmt::Display for ValueProblem {
             Self::Missing => write!(f, "is missing"),
             Self::Unknown => write!(f, "is not in the program"),
             Self::GivenTwice => write!(f, "is also given by a flag"),
+            Self::Imprecise { value } => write!(
+                f,
+                "is {value}: write integers beyond 64 bits as quoted decimal text"
+            ),
             Self::WrongType { expected, found } => write!(f, "must be {expected}, not {found}"),
             Self::OutOfRange { ty, value } => write!(f, "{value} is out of range for {ty}"),
             Self::WrongLength { expected, found } => {
@@ -278,10 +287,29 @@ fn typed_value(
             },
         )
     };
+    if let Yaml::Number(n) = value {
+        if n.is_f64() && ty.scalar_kind().is_some() && *ty != NadaType::Boolean {
+            return Err((
+                name.to_owned(),
+                ValueProblem::Imprecise {
+                    value: n.to_string(),
+                },
+            ));
+        }
+    }
+    // Decimal text that does not parse is too large for 256 bits.
+    let unparsable = |text: &str| {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            out_of_range(name, ty, text)
+        } else {
+            wrong()
+        }
+    };
     match ty {
         NadaType::Integer | NadaType::SecretInteger => {
             let text = integer_text(value).ok_or_else(wrong)?;
-            let integer: Integer = text.parse().map_err(|_| wrong())?;
+            let integer: Integer = text.parse().map_err(|_| unparsable(&text))?;
             if !integer.fits(prime) {
                 return Err(out_of_range(name, ty, &text));
             }
@@ -296,7 +324,7 @@ fn typed_value(
             if text.starts_with('-') {
                 return Err(out_of_range(name, ty, &text));
             }
-            let integer: UnsignedInteger = text.parse().map_err(|_| wrong())?;
+            let integer: UnsignedInteger = text.parse().map_err(|_| unparsable(&text))?;
             if !integer.fits(prime) {
                 return Err(out_of_range(name, ty, &text));
             }
