@@ -336,6 +336,16 @@ const INPUTS: [(&str, Class); 6] = [
 
 /// A raw program from the steps; its outputs are the last `outputs` values.
 fn build(steps: &[(u8, u8, u8, u8)], outputs: usize) -> Vec<u8> {
+    program(outputs, |b| {
+        for &(choice, x, y, z) in steps {
+            b.step(choice, x, y, z);
+        }
+    })
+}
+
+/// A raw program whose body `body` adds after the inputs; its outputs are the last `outputs`
+/// values.
+fn program(outputs: usize, body: impl FnOnce(&mut Builder)) -> Vec<u8> {
     let mut b = Builder {
         next: 0,
         operations: Vec::new(),
@@ -348,9 +358,7 @@ fn build(steps: &[(u8, u8, u8, u8)], outputs: usize) -> Vec<u8> {
         });
         b.push(class, class.ty(), kind);
     }
-    for &(choice, x, y, z) in steps {
-        b.step(choice, x, y, z);
-    }
+    body(&mut b);
     let outputs = b
         .values
         .iter()
@@ -451,4 +459,76 @@ proptest! {
             Err(e) => prop_assert!(false, "metadata: {e}"),
         }
     }
+}
+
+/// Functions that return an argument unchanged (the call's value is then another operation's)
+/// and functions that read a program input directly.
+#[test]
+fn identity_functions_and_inputs_read_inside_functions() {
+    let bytes = program(3, |b| {
+        let (xs, _) = b.pick(0, |c| c == Class::Array);
+        let (a, _) = b.pick(0, |c| c == Class::Int { secret: true });
+        let same = b.function("same", 1, |_, args| args[0]);
+        b.push(
+            Class::Array,
+            Class::Array.ty(),
+            Kind::Map(ops::MapOperation {
+                r#fn: same,
+                child: xs,
+            }),
+        );
+        let keep = b.function("keep", 2, |_, args| args[0]);
+        let kind = Kind::Reduce(ops::ReduceOperation {
+            r#fn: keep,
+            child: xs,
+            initial: a,
+        });
+        b.push(Class::Int { secret: true }, NadaType::SecretInteger, kind);
+        let plus_b = b.function("plus_b", 1, |s, args| {
+            let input = s.inner(
+                &NadaType::SecretInteger,
+                Kind::InputRef(ops::InputReference {
+                    refers_to: "b".into(),
+                }),
+            );
+            s.inner(
+                &NadaType::SecretInteger,
+                binary(B::Addition, args[0], input),
+            )
+        });
+        b.push(
+            Class::Array,
+            Class::Array.ty(),
+            Kind::Map(ops::MapOperation {
+                r#fn: plus_b,
+                child: xs,
+            }),
+        );
+    });
+    let lowered_bytes = lower_bytes(&bytes).unwrap().bytes.into_owned();
+    let lowered = Program::decode(&lowered_bytes).unwrap();
+    assert!(lowered.is_preprocessed());
+    let mir = mir::ProgramMir::decode(lowered_bytes.as_slice()).unwrap();
+    let input_refs = mir
+        .operations
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.operation.as_ref().unwrap().operation,
+                Some(Kind::InputRef(_))
+            )
+        })
+        .count();
+    assert_eq!(input_refs, INPUTS.len(), "one input_ref per input");
+    let values = inputs([4, 10, 0], [true, false], [1, -2, 3]);
+    let config = EvalConfig::new(nilvm_core::field::Prime::U256);
+    let run = |p: &Program| evaluate(p, &values, &config, &mut StdRng::seed_from_u64(1)).unwrap();
+    let raw = Program::decode(&bytes).unwrap();
+    let (expected, got) = (run(&raw), run(&lowered));
+    assert_eq!(expected.values(), got.values());
+    let secret = |v: i64| ClearValue::SecretInteger(SecretInteger::new(Integer::from(v)));
+    // out0 = xs + b, out1 = a (reduce keeping the accumulator), out2 = xs.
+    assert_eq!(got.get("out1"), Some(&secret(4)));
+    let plus_b = ClearValue::Array(Array::new(vec![secret(11), secret(8), secret(13)]).unwrap());
+    assert_eq!(got.get("out0"), Some(&plus_b));
 }
