@@ -1,5 +1,6 @@
-//! Lowering raw MIR to the form the nodes accept (the official preprocessor's rewrites,
-//! nada-programs.md §5), without the official build tool.
+//! Lowering raw MIR to the form the nodes accept (the official preprocessor's rewrites; its
+//! real output for three programs is in `testdata/programs/*.preprocessed.nada.bin`), without
+//! the official build tool.
 //!
 //! `python -m nada_dsl.compile` writes raw MIR; nodes refuse `>`, `>=`, `<=`, `!=`, boolean
 //! `& | ^`, `map`, `reduce`, `zip` and `unzip`. [`lower`] rewrites them into operations the
