@@ -4,7 +4,7 @@
 //! - [`Program::decode`] turns MIR bytes (raw `nada_dsl.compile` output or the preprocessed form
 //!   `nada build` writes) into a typed, validated [`Program`]: parties, inputs, literals,
 //!   outputs, functions, and operations in topological order.
-//! - [`lower`] / [`lower_bytes`] rewrite raw MIR into the form the nodes accept (the official
+//! - [`lower()`] / [`lower_bytes`] rewrite raw MIR into the form the nodes accept (the official
 //!   preprocessor's rewrites, deterministic and idempotent).
 //! - The evaluator runs a program in the clear over the field of a given prime, with the
 //!   semantics of the nodes' protocols (nada-programs.md §6–§8).
