@@ -51,6 +51,11 @@ enum Command {
     Devnet(commands::devnet::DevnetArgs),
     /// Evaluate a compiled Nada program locally (no network).
     Run(Box<commands::run::RunArgs>),
+    /// Compile Nada sources (`python -m nada_dsl.compile`) and lower them to the form the
+    /// nodes accept, like `nada build`; or lower an already compiled program (`--mir`).
+    Build(commands::build::BuildArgs),
+    /// Run `nada test` YAML test files against built programs, locally.
+    Test(commands::nada_test::TestArgs),
     #[command(flatten)]
     Sdk(commands::SdkCommand),
 }
@@ -61,6 +66,8 @@ fn main() -> ExitCode {
         Command::Demo => return commands::demo::main(),
         Command::Devnet(args) => return commands::devnet::main(args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Build(args) => commands::build::run(&args),
+        Command::Test(args) => return commands::nada_test::main(&args),
         Command::Sdk(command) => commands::sdk(&cli.connection, command),
     };
     match result {

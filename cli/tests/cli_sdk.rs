@@ -414,3 +414,79 @@ fn errors_are_one_line_with_a_hint_and_a_documented_exit_code() {
 fn uuid() -> String {
     "5e1ee0bc-4b7a-4d4f-9d3c-1f6ab3c0e2a7".to_owned()
 }
+
+/// Raw compiler output is lowered by `store-program` (the id is that of the lowered bytes, as
+/// `nilvm build --mir` writes them); a user bound to an output party who did not invoke the
+/// computation gets the outputs with `retrieve-compute-results`.
+#[test]
+fn raw_programs_are_lowered_and_outputs_retrieved_by_another_user() {
+    let home = Home::new("nada");
+    let _devnet = Devnet::start(&home);
+    let alice = text(&home.json(&["identities", "add", "alice"]), &["user_id"]);
+    let bob = text(
+        &home.json(&["identities", "add", "bob", "--seed", "bob"]),
+        &["user_id"],
+    );
+    home.json(&["context", "use", "alice", "devnet"]);
+
+    let raw = program_path("compare_select.nada.bin");
+    let lowered = home.0.join("compare_select.nada.bin");
+    home.json(&[
+        "build",
+        "--mir",
+        raw.to_str().unwrap(),
+        "-o",
+        lowered.to_str().unwrap(),
+    ]);
+    let digest = hex::encode(sha2_of(&std::fs::read(&lowered).unwrap()));
+    let stored = home.run(&[
+        "--output-format",
+        "json",
+        "store-program",
+        raw.to_str().unwrap(),
+        "compare_select",
+    ]);
+    assert!(stored.status.success(), "{stored:?}");
+    assert!(
+        String::from_utf8_lossy(&stored.stderr).contains("lowered 4 operation(s)"),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    let stored: Json = serde_json::from_slice(&stored.stdout).unwrap();
+    let program_id = text(&stored, &["program_id"]);
+    assert_eq!(
+        program_id,
+        format!("{alice}/compare_select/sha256/{digest}")
+    );
+
+    // Alice provides the inputs, bob receives the outputs.
+    let computed = home.json(&[
+        "compute",
+        &program_id,
+        "--input-binding",
+        "Judge",
+        "--output-binding",
+        &format!("Judge={bob}"),
+        "--si",
+        "a=3",
+        "--si",
+        "b=-5",
+    ]);
+    assert!(field(&computed, &["outputs"]).is_null(), "{computed}");
+    let compute_id = text(&computed, &["compute_id"]);
+    let results = home.json(&["--identity", "bob", "retrieve-compute-results", &compute_id]);
+    assert_eq!(text(&results, &["compute_id"]), compute_id);
+    assert_eq!(text(&results, &["outputs", "max", "value"]), "3");
+    assert_eq!(
+        field(&results, &["outputs", "gt", "value"]),
+        &Json::Bool(true)
+    );
+    assert_eq!(text(&results, &["outputs", "same", "type"]), "Boolean");
+    // An id that names no computation.
+    let stderr = home.fails(5, &["retrieve-compute-results", &uuid()]);
+    assert!(stderr.contains("hint: "), "{stderr}");
+}
+
+fn sha2_of(bytes: &[u8]) -> [u8; 32] {
+    nilvm_core::program::program_sha256(bytes)
+}

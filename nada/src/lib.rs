@@ -4,6 +4,8 @@
 //! - [`Program::decode`] turns MIR bytes (raw `nada_dsl.compile` output or the preprocessed form
 //!   `nada build` writes) into a typed, validated [`Program`]: parties, inputs, literals,
 //!   outputs, functions, and operations in topological order.
+//! - [`lower()`] / [`lower_bytes`] rewrite raw MIR into the form the nodes accept (the official
+//!   preprocessor's rewrites, deterministic and idempotent).
 //! - The evaluator runs a program in the clear over the field of a given prime, with the
 //!   semantics of the nodes' protocols (nada-programs.md §6–§8).
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -13,11 +15,13 @@
 extern crate alloc;
 
 pub mod error;
+pub mod lower;
 pub mod program;
 pub mod types;
 mod validate;
 
 pub use error::{EvalError, ProgramError};
+pub use lower::{LowerError, Lowered, lower, lower_bytes};
 pub use program::{
     BinaryOp, Function, FunctionArg, Graph, Input, Literal, LiteralValue, Node, NodeIndex,
     Operation, Output, Party, Program, TupleIndex, UnaryOp,

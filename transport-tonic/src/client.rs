@@ -435,12 +435,14 @@ impl VmClient {
         self.paid("update_permissions", call).await
     }
 
-    /// Stores a compiled Nada program (`.nada.bin` bytes, as `nada build` writes them) under
-    /// `name`; returns the program id (`<user>/<name>/sha256/<hash>`). The quote's metadata
-    /// is computed from the bytes; bytes the nodes would refuse (not a MIR, raw MIR that needs
-    /// the preprocessor) are refused before anything is paid.
+    /// Stores a compiled Nada program (`.nada.bin` bytes) under `name`; returns the program id
+    /// (`<user>/<name>/sha256/<hash>`). Raw compiler output (`python -m nada_dsl.compile`) is
+    /// first lowered to the form the nodes accept ([`nilvm_nada::lower_bytes`], logged), so the
+    /// id is that of the lowered bytes. The quote's metadata is computed from the bytes; bytes
+    /// the nodes would refuse (not a valid program) are refused before anything is paid.
     pub async fn store_program(&self, name: &str, program: Vec<u8>) -> Result<String, ClientError> {
         let name = ProgramName::new(name).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let program = lower_raw_program(&name, program)?;
         let call = StoreProgramCall::new(&self.context, &name, program)?;
         self.paid("store_program", call).await
     }
@@ -580,4 +582,19 @@ impl VmClient {
     pub fn close(self) {
         drop(self);
     }
+}
+
+/// Raw MIR becomes the nodes' form; programs already in it are passed through unchanged.
+fn lower_raw_program(name: &ProgramName, program: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+    let lowered =
+        nilvm_nada::lower_bytes(&program).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+    if !lowered.changed() {
+        return Ok(program);
+    }
+    tracing::info!(
+        program = name.as_str(),
+        rewritten = lowered.rewritten.len(),
+        "store_program: lowering raw MIR to the form the nodes accept"
+    );
+    Ok(lowered.bytes.into_owned())
 }

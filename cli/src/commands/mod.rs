@@ -1,15 +1,18 @@
 //! One module per command.
 
 pub mod balance;
+pub mod build;
 pub mod cluster;
 pub mod context;
 pub mod demo;
 pub mod devnet;
 pub mod identities;
+pub mod nada_test;
 pub mod networks;
 pub mod permissions;
 pub mod program;
 pub mod run;
+pub mod test_file;
 pub mod values;
 
 use std::future::Future;
@@ -40,6 +43,9 @@ pub enum SdkCommand {
     StoreProgram(program::StoreProgramArgs),
     /// Run a stored program and, when you receive outputs, wait for them.
     Compute(Box<program::ComputeArgs>),
+    /// Wait for and print a computation's outputs for you (when someone else invoked it and
+    /// bound you to an output party).
+    RetrieveComputeResults(program::RetrieveResultsArgs),
     /// Show the cluster: members, leader, prime, polynomial degree.
     ClusterInformation,
     /// Show the leader's preprocessing pool (a paid query).
@@ -72,6 +78,9 @@ pub fn sdk(connection: &ConnectionArgs, command: SdkCommand) -> Result<Json, Cli
         SdkCommand::UpdatePermissions(args) => block_on(permissions::update(connection, *args)),
         SdkCommand::StoreProgram(args) => block_on(program::store(connection, args)),
         SdkCommand::Compute(args) => block_on(program::compute(connection, *args)),
+        SdkCommand::RetrieveComputeResults(args) => {
+            block_on(program::retrieve_results(connection, args))
+        }
         SdkCommand::ClusterInformation => block_on(cluster::information(connection)),
         SdkCommand::PreprocessingPoolStatus => block_on(cluster::pool_status(connection)),
         SdkCommand::InspectIds => cluster::inspect_ids(connection),

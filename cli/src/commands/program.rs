@@ -16,7 +16,8 @@ use crate::values::{ValueArgs, map_to_json};
 /// Arguments of `store-program` (the official CLI's order: path, then name).
 #[derive(Debug, Args)]
 pub struct StoreProgramArgs {
-    /// The compiled program (`.nada.bin`, from `nada build` or `python -m nada_dsl.compile`).
+    /// The compiled program (`.nada.bin`, from `nilvm build`, `nada build` or `python -m
+    /// nada_dsl.compile`; raw compiler output is lowered to the nodes' form first).
     program_path: PathBuf,
     /// The name to store it under (part of its id: `USER_ID/NAME/sha256/HASH`).
     program_name: String,
@@ -36,6 +37,7 @@ pub async fn store(connection: &ConnectionArgs, args: StoreProgramArgs) -> Resul
             error
         }
     })?;
+    let bytes = lower_for_nodes(path, bytes)?;
     let client = connection.connect(false).await?;
     let program_id = client
         .store_program(&args.program_name, bytes)
@@ -43,15 +45,33 @@ pub async fn store(connection: &ConnectionArgs, args: StoreProgramArgs) -> Resul
         .map_err(|e| {
             let error = client_error(e);
             if error.failure == Failure::Input {
-                error.hint(
-                    "programs are compiled Nada (`.nada.bin`); programs that need preprocessing \
-                     must be built with `nada build`",
-                )
+                error
+                    .hint("programs are compiled Nada (`.nada.bin`): build them with `nilvm build`")
             } else {
                 error
             }
         })?;
     Ok(json!({ "program_id": program_id }))
+}
+
+/// Raw compiler output is lowered here (saying so on stderr), so that the program stored is
+/// the one written on the user's disk after `nilvm build --mir`.
+fn lower_for_nodes(path: &std::path::Path, bytes: Vec<u8>) -> Result<Vec<u8>, CliError> {
+    let lowered = nilvm_nada::lower_bytes(&bytes).map_err(|e| {
+        CliError::new(Failure::Input, format!("{}: {e}", path.display()))
+            .hint("programs are compiled Nada (`.nada.bin`): build them with `nilvm build`")
+    })?;
+    if !lowered.changed() {
+        return Ok(bytes);
+    }
+    let names: Vec<&str> = lowered.rewritten.iter().map(|(_, name)| *name).collect();
+    eprintln!(
+        "note: {} is raw compiler output; lowered {} operation(s) ({}) to the form the nodes accept",
+        path.display(),
+        names.len(),
+        names.join(", ")
+    );
+    Ok(lowered.bytes.into_owned())
 }
 
 /// Arguments of `compute`.
@@ -153,6 +173,43 @@ pub async fn compute(connection: &ConnectionArgs, args: ComputeArgs) -> Result<J
     )
     .await
     .map_err(client_error)?;
+    Ok(json!({
+        "compute_id": compute_id.to_string(),
+        "outputs": map_to_json(&outputs),
+    }))
+}
+
+/// Arguments of `retrieve-compute-results`.
+#[derive(Debug, Args)]
+pub struct RetrieveResultsArgs {
+    /// The computation (the `compute_id` that `compute` printed).
+    compute_id: Uuid,
+}
+
+/// `retrieve-compute-results`: waits for a computation's outputs for this user (bound to an
+/// output party by whoever invoked it); prints `compute_id` and `outputs` like `compute`.
+pub async fn retrieve_results(
+    connection: &ConnectionArgs,
+    args: RetrieveResultsArgs,
+) -> Result<Json, CliError> {
+    let client = connection.connect(false).await?;
+    let compute_id = args.compute_id;
+    let outputs = spin(
+        &format!("waiting for computation {compute_id}"),
+        client.retrieve_compute_results(compute_id),
+    )
+    .await
+    .map_err(|e| {
+        let error = client_error(e);
+        if error.failure == Failure::NotFound {
+            error.hint(
+                "no such computation for this user here: it may have expired, or you are not \
+                 bound to one of its output parties",
+            )
+        } else {
+            error
+        }
+    })?;
     Ok(json!({
         "compute_id": compute_id.to_string(),
         "outputs": map_to_json(&outputs),

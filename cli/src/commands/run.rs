@@ -9,6 +9,7 @@ use nilvm_nada::{EvalConfig, EvalError, Program, evaluate};
 use rand::SeedableRng;
 use serde_json::{Value as Json, json};
 
+use super::test_file::{TestFile, TestFileError};
 use crate::error::{CliError, Failure};
 use crate::values::{ValueArgs, map_to_json};
 
@@ -24,12 +25,17 @@ pub struct RunArgs {
     /// randomness when absent.
     #[arg(long)]
     seed: Option<u64>,
+    /// The program's inputs from a YAML file in the `nada test` format (`inputs:`, untyped
+    /// values, types from the program); combines with the value flags.
+    #[arg(long = "inputs", value_name = "FILE.yaml")]
+    inputs_file: Option<PathBuf>,
     /// The program's inputs.
     #[command(flatten)]
     inputs: ValueArgs,
 }
 
-fn parse_prime(bits: &str) -> Result<Prime, String> {
+/// Parses `--prime` (64, 128 or 256).
+pub fn parse_prime(bits: &str) -> Result<Prime, String> {
     Prime::ALL
         .into_iter()
         .find(|prime| prime.bits().to_string() == bits)
@@ -48,10 +54,13 @@ pub fn run(args: &RunArgs) -> Result<Json, CliError> {
         )
         .hint("compile it with `python -m nada_dsl.compile` (nada-dsl 0.8) or `nada build`")
     })?;
-    let inputs = args
+    let mut inputs = args
         .inputs
         .collect()
         .map_err(|e| CliError::new(Failure::Input, e.0))?;
+    if let Some(file) = &args.inputs_file {
+        merge_file_inputs(&program, args.prime, file, &mut inputs)?;
+    }
     let config = EvalConfig::new(args.prime);
     let outputs = match args.seed {
         Some(seed) => evaluate(
@@ -97,4 +106,26 @@ pub fn run(args: &RunArgs) -> Result<Json, CliError> {
     Ok(json!({
         "outputs": Json::Object(by_party.iter().map(|(party, values)| (party.clone(), map_to_json(values))).collect()),
     }))
+}
+
+/// Adds the inputs of a YAML file; with value flags too, the file gives the rest (an input
+/// given both ways is an error).
+fn merge_file_inputs(
+    program: &Program,
+    prime: Prime,
+    file: &std::path::Path,
+    inputs: &mut std::collections::BTreeMap<String, nilvm_core::values::ClearValue>,
+) -> Result<(), CliError> {
+    let shown = file.display();
+    let error = |e: TestFileError| CliError::new(Failure::Input, format!("{shown}: {e}"));
+    let test_file = TestFile::read(file).map_err(error)?;
+    let from_file = if inputs.is_empty() {
+        test_file.inputs(program, prime).map_err(error)?
+    } else {
+        test_file
+            .inputs_except(program, prime, inputs)
+            .map_err(error)?
+    };
+    inputs.extend(from_file);
+    Ok(())
 }

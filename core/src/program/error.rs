@@ -167,9 +167,10 @@ pub enum ProgramError {
     /// The program compiles to no protocol at all; the nodes refuse it.
     #[error("This program is insecure because it has 0 operations and therefore leaks the input")]
     NoProtocols,
-    /// Raw MIR the nodes reject; compile with `nada build` to get the preprocessed form.
+    /// Raw MIR the nodes reject; lower it first (`nilvm build`, `nilvm_nada::lower_bytes`, or
+    /// the official `nada build`).
     #[error(
-        "the program contains raw MIR ({0}) that the nodes reject; build it with `nada build` (the MIR preprocessor)"
+        "the program contains raw MIR ({0}) that the nodes reject; lower it first with `nilvm build --mir` (or `nada build`)"
     )]
     RequiresPreprocessing(RawOperation),
 }

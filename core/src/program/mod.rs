@@ -40,7 +40,8 @@
 //! program has (checked against the fixtures' preprocessed metadata), with `program_size` of the
 //! raw bytes, and [`ProgramMetadata::raw_operation`] names the first raw operation found.
 //! [`store_program_quote`] refuses such bytes ([`ProgramError::RequiresPreprocessing`]) because
-//! the nodes would reject the program after payment.
+//! the nodes would reject the program after payment; `nilvm_nada::lower_bytes` lowers them
+//! (the tonic client's `store_program` does so itself).
 //!
 //! # Bounded work
 //!
