@@ -178,6 +178,7 @@ async fn node_refusals_keep_their_code_and_text_and_calls_carry_the_token() {
     assert!(error.is_not_found(), "{error}");
     let status = error.status().unwrap();
     assert_eq!(status.message, "value not found");
+    client.close();
     stop(setup).await;
 }
 
@@ -203,6 +204,7 @@ async fn transient_failures_are_retried_by_core() {
     // 3 nodes + 1 retry of node 2.
     assert_eq!(setup.deletes.load(Ordering::SeqCst), 4);
     assert_eq!(setup.flaky_left.load(Ordering::SeqCst), 0);
+    client.close();
     stop(setup).await;
 }
 

@@ -10,6 +10,7 @@
 
 #[cfg(feature = "devnet")]
 pub mod chain;
+pub mod connections;
 #[cfg(feature = "devnet")]
 pub mod devnet;
 
@@ -32,6 +33,7 @@ use tonic::body::Body;
 use tonic::codegen::Service;
 use tonic::server::{Grpc, ServerStreamingService, UnaryService};
 
+use self::connections::{Connections, Incoming};
 use crate::codec::{BytesCodec, MAX_MESSAGE_SIZE};
 use crate::status::to_tonic;
 use crate::transport::wall_clock;
@@ -297,12 +299,19 @@ impl<B: Backend> Service<http::Request<Body>> for NodeService<B> {
     }
 }
 
+/// How long [`ServerHandle::stop`] lets open calls finish before it closes their connections.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a stop waits for the connections it closed by force to wind down.
+const FORCED_STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// A running gRPC server; stops when [`ServerHandle::stop`] is called or it is dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
+    connections: Connections,
 }
 
 impl ServerHandle {
@@ -311,14 +320,41 @@ impl ServerHandle {
         self.addr
     }
 
-    /// Stops accepting, lets calls in flight finish, and waits for the server to end.
-    pub async fn stop(mut self) -> Result<(), tonic::transport::Error> {
+    /// How many accepted connections are open now.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
+    }
+
+    /// Stops accepting, lets calls in flight finish for up to [`STOP_GRACE`], then closes the
+    /// connections still open, and waits for the server to end.
+    pub async fn stop(self) -> Result<(), tonic::transport::Error> {
+        self.stop_within(STOP_GRACE).await
+    }
+
+    /// [`ServerHandle::stop`] with another grace period.
+    pub async fn stop_within(mut self, grace: Duration) -> Result<(), tonic::transport::Error> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.unwrap_or(Ok(())),
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        if let Ok(ended) = tokio::time::timeout(grace, &mut task).await {
+            return ended.unwrap_or(Ok(()));
+        }
+        let closed = self.connections.close_all();
+        tracing::warn!(
+            addr = %self.addr,
+            closed,
+            "connections still open after the stop grace period; closed them"
+        );
+        match tokio::time::timeout(FORCED_STOP_WAIT, &mut task).await {
+            Ok(ended) => ended.unwrap_or(Ok(())),
+            Err(_) => {
+                // A connection task that ignores its closed socket: give up on it.
+                task.abort();
+                Ok(())
+            }
         }
     }
 }
@@ -375,7 +411,8 @@ where
     S::Future: Send + 'static,
 {
     let addr = listener.local_addr()?;
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let connections = Connections::default();
+    let incoming = Incoming::new(listener, connections.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = tls {
@@ -393,5 +430,6 @@ where
         addr,
         stop: Some(stop),
         task: Some(task),
+        connections,
     })
 }
