@@ -20,7 +20,7 @@ use tonic::body::Body;
 use tonic::codegen::Service;
 use tonic::server::UnaryService;
 
-use super::{BoxFuture, SharedBackend, grpc, lock, malformed};
+use super::{BoxFuture, SharedBackend, grpc, malformed, off_reactor};
 use crate::payer::BASE_ACCOUNT_TYPE_URL;
 
 /// `cosmos.auth.v1beta1.Query/Account`.
@@ -33,9 +33,9 @@ pub const GET_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/GetTx";
 pub const BALANCE_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
 
 /// Gives access to the chain stub inside a shared backend.
-pub trait HasChain: Send + 'static {
-    /// The chain.
-    fn chain_mut(&mut self) -> &mut Chain;
+pub trait HasChain: Send + Sync + 'static {
+    /// Runs `f` on the chain, locked for the duration.
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> R;
 }
 
 /// Answers one cosmos call on `chain`, by method path.
@@ -138,10 +138,16 @@ impl<B: HasChain> UnaryService<Bytes> for ChainCall<B> {
     type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let mut backend = lock(&self.backend);
-        let result = handle_chain_call(backend.chain_mut(), &self.path, request.get_ref())
-            .map(|bytes| tonic::Response::new(Bytes::from(bytes)));
-        Box::pin(std::future::ready(result))
+        let backend = self.backend.clone();
+        let path = std::mem::take(&mut self.path);
+        Box::pin(async move {
+            off_reactor(move || {
+                backend
+                    .with_chain(|chain| handle_chain_call(chain, &path, request.get_ref()))
+                    .map(|bytes| tonic::Response::new(Bytes::from(bytes)))
+            })
+            .await?
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use std::fmt;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use nilvm_core::cluster::Prime;
 use nilvm_core::identity::{NodeId, UserKey};
@@ -29,8 +29,8 @@ use uuid::Uuid;
 
 use super::chain::{ChainService, HasChain};
 use super::{
-    Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, lock,
-    serve, serve_with_tls,
+    Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, serve,
+    serve_with_tls,
 };
 use crate::network::Network;
 
@@ -94,7 +94,7 @@ impl Backend for EmulatedCluster {
     type Stream = ResultsStream;
 
     fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         node: usize,
         token: Option<&[u8]>,
@@ -111,7 +111,7 @@ impl Backend for EmulatedCluster {
         }
     }
 
-    fn poll_stream(&mut self, now: Timestamp, stream: &mut ResultsStream) -> StreamStep {
+    fn poll_stream(&self, now: Timestamp, stream: &mut ResultsStream) -> StreamStep {
         let poll = self.cluster.poll_results(now, stream);
         StreamStep {
             messages: poll.messages,
@@ -122,8 +122,8 @@ impl Backend for EmulatedCluster {
 }
 
 impl HasChain for EmulatedCluster {
-    fn chain_mut(&mut self) -> &mut Chain {
-        self.cluster.chain_mut()
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> R {
+        f(&mut self.cluster.chain())
     }
 }
 
@@ -282,7 +282,7 @@ impl Devnet {
                 .ok_or_else(|| DevnetError::Config("bad funded key".into()))?;
             cluster.chain_mut().fund(&address, FUNDING_UNIL);
         }
-        let backend = Arc::new(Mutex::new(EmulatedCluster::new(cluster)));
+        let backend = Arc::new(EmulatedCluster::new(cluster));
         let bind_error = |source| DevnetError::Bind {
             addr: SocketAddr::new(config.bind, 0),
             source,
@@ -355,7 +355,7 @@ impl Devnet {
 
     /// Adds `unil` to a chain account, creating it if needed.
     pub fn fund(&self, address: &str, unil: u64) {
-        lock(&self.backend).chain_mut().fund(address, unil);
+        self.backend.cluster().chain().fund(address, unil);
     }
 
     /// The content of `nillion-devnet.env`, in the official format and order.

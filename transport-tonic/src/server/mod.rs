@@ -18,7 +18,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -63,7 +63,11 @@ pub struct StreamStep {
 }
 
 /// Node semantics behind the gRPC services: requests in, replies or statuses out.
-pub trait Backend: Send + 'static {
+///
+/// Shared by every node's service and called from many requests at once: a backend locks what
+/// a request needs (one node's state, say), so a slow request to one node does not hold the
+/// others. Calls run on tokio's blocking pool, never on the reactor's threads.
+pub trait Backend: Send + Sync + 'static {
     /// An open reply stream.
     type Stream: Send + 'static;
 
@@ -71,7 +75,7 @@ pub trait Backend: Send + 'static {
     /// `SignedToken` from the auth header, if the request carried one; the backend verifies it
     /// for this node (unauthenticated requests are allowed; handlers that need a user refuse).
     fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         node: usize,
         token: Option<&[u8]>,
@@ -79,15 +83,20 @@ pub trait Backend: Send + 'static {
     ) -> Result<Answer<Self::Stream>, Status>;
 
     /// Advances a reply stream at `now`.
-    fn poll_stream(&mut self, now: Timestamp, stream: &mut Self::Stream) -> StreamStep;
+    fn poll_stream(&self, now: Timestamp, stream: &mut Self::Stream) -> StreamStep;
 }
 
 /// A backend shared by every node's service.
-pub type SharedBackend<B> = Arc<Mutex<B>>;
+pub type SharedBackend<B> = Arc<B>;
 
-fn lock<B>(backend: &Mutex<B>) -> std::sync::MutexGuard<'_, B> {
-    // A panic inside the backend must not take every later request down with it.
-    backend.lock().unwrap_or_else(PoisonError::into_inner)
+/// Runs `work` on tokio's blocking pool: backends lock and compute, which must not stall the
+/// threads that drive every other connection.
+async fn off_reactor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tonic::Status> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| tonic::Status::internal(format!("request handler failed: {e}")))
 }
 
 /// The auth token of a request, decoded, or the node's UNAUTHENTICATED answer.
@@ -156,16 +165,16 @@ impl<B: Backend> NodeService<B> {
     pub fn new(backend: SharedBackend<B>, node: usize) -> Self {
         Self { backend, node }
     }
+}
 
-    fn decode(
-        &self,
-        method: Method,
-        request: &tonic::Request<Bytes>,
-    ) -> Result<(Request, Option<Vec<u8>>), tonic::Status> {
-        let decoded = Request::decode(method, request.get_ref()).map_err(malformed)?;
-        let token = request_token(request.metadata()).map_err(|s| to_tonic(&s))?;
-        Ok((decoded, token))
-    }
+/// A request's message and auth token, or the node's answer to a malformed one.
+fn decode(
+    method: Method,
+    request: &tonic::Request<Bytes>,
+) -> Result<(Request, Option<Vec<u8>>), tonic::Status> {
+    let decoded = Request::decode(method, request.get_ref()).map_err(malformed)?;
+    let token = request_token(request.metadata()).map_err(|s| to_tonic(&s))?;
+    Ok((decoded, token))
 }
 
 struct Unary<B: Backend> {
@@ -178,20 +187,22 @@ impl<B: Backend> UnaryService<Bytes> for Unary<B> {
     type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let result = self
-            .service
-            .decode(self.method, &request)
-            .and_then(|(req, token)| {
-                let mut backend = lock(&self.service.backend);
-                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+        let backend = self.service.backend.clone();
+        let node = self.service.node;
+        let method = self.method;
+        Box::pin(async move {
+            off_reactor(move || {
+                let (req, token) = decode(method, &request)?;
+                match backend.handle(wall_clock(), node, token.as_deref(), req) {
                     Ok(Answer::Unary(reply)) => {
                         Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
                     }
                     Ok(Answer::Stream(_)) => Err(tonic::Status::internal("unexpected stream")),
                     Err(status) => Err(to_tonic(&status)),
                 }
-            });
-        Box::pin(std::future::ready(result))
+            })
+            .await?
+        })
     }
 }
 
@@ -208,12 +219,14 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
     type Future = BoxFuture<Result<tonic::Response<ReplyStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let started = self
-            .service
-            .decode(self.method, &request)
-            .and_then(|(req, token)| {
-                let mut backend = lock(&self.service.backend);
-                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+        let backend = self.service.backend.clone();
+        let node = self.service.node;
+        let method = self.method;
+        Box::pin(async move {
+            let handler = backend.clone();
+            let stream = off_reactor(move || {
+                let (req, token) = decode(method, &request)?;
+                match handler.handle(wall_clock(), node, token.as_deref(), req) {
                     Ok(Answer::Stream(stream)) => Ok(stream),
                     Ok(Answer::Unary(reply)) => Err(tonic::Status::internal(format!(
                         "unexpected unary {:?} reply",
@@ -221,10 +234,8 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
                     ))),
                     Err(status) => Err(to_tonic(&status)),
                 }
-            });
-        let backend = self.service.backend.clone();
-        Box::pin(async move {
-            let stream = started?;
+            })
+            .await??;
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(pump_stream(backend, stream, tx));
             Ok(tonic::Response::new(UnboundedReceiverStream::new(rx)))
@@ -240,7 +251,22 @@ async fn pump_stream<B: Backend>(
 ) {
     loop {
         let now = wall_clock();
-        let step = lock(&backend).poll_stream(now, &mut stream);
+        let polling = backend.clone();
+        let polled = off_reactor(move || {
+            let step = polling.poll_stream(now, &mut stream);
+            (step, stream)
+        })
+        .await;
+        let step = match polled {
+            Ok((step, polled_stream)) => {
+                stream = polled_stream;
+                step
+            }
+            Err(status) => {
+                let _ = tx.send(Err(status));
+                return;
+            }
+        };
         for message in step.messages {
             if tx.send(Ok(Bytes::from(message.encode_to_vec()))).is_err() {
                 return;
