@@ -13,6 +13,7 @@ pub mod chain;
 pub mod connections;
 #[cfg(feature = "devnet")]
 pub mod devnet;
+pub mod web;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -410,8 +411,8 @@ impl std::fmt::Debug for TlsIdentity {
     }
 }
 
-/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext
-/// HTTP/2 (h2c).
+/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext:
+/// gRPC over HTTP/2 (h2c) and gRPC-Web over HTTP/1.1 or HTTP/2, with open CORS ([`web`]).
 pub fn serve<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
 where
     S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
@@ -423,7 +424,8 @@ where
     serve_with_tls(listener, service, None)
 }
 
-/// Serves `service` on an already bound listener, over TLS when `tls` is given.
+/// Serves `service` on an already bound listener, over TLS when `tls` is given; gRPC and
+/// gRPC-Web as in [`serve`].
 pub fn serve_with_tls<S>(
     listener: tokio::net::TcpListener,
     service: S,
@@ -440,18 +442,20 @@ where
     let connections = Connections::default();
     let incoming = Incoming::new(listener, connections.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder().accept_http1(true);
     if let Some(tls) = tls {
         let identity = tonic::transport::Identity::from_pem(&tls.certificate_pem, &tls.key_pem);
         builder = builder
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     }
-    let task = tokio::spawn(
-        builder.serve_with_incoming_shutdown(service, incoming, async move {
+    let task = tokio::spawn(builder.serve_with_incoming_shutdown(
+        web::web(service),
+        incoming,
+        async move {
             let _ = stopped.await;
-        }),
-    );
+        },
+    ));
     Ok(ServerHandle {
         addr,
         stop: Some(stop),
