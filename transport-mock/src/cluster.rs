@@ -16,7 +16,7 @@
 //! is secure: never deploy it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nilvm_core::auth::verify_token;
 use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
@@ -43,6 +43,11 @@ use crate::leader::Leader;
 use crate::node::{ComputeState, Node, Response, ResultsStream, StoredValues, StreamPoll};
 use crate::programs::Dkg;
 use crate::status;
+use crate::storage::StateStore;
+
+mod persist;
+
+pub use persist::OpenError;
 
 /// Why a cluster could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +95,10 @@ pub struct Cluster {
     chain: Mutex<Chain>,
     masker: SecretMasker,
     rng: Mutex<StdRng>,
+    /// Where changes are written through; `None` keeps the state in memory only.
+    store: Option<Arc<dyn StateStore>>,
+    /// Whether the state was read back from a store that already had it.
+    restored: bool,
 }
 
 /// Locks `mutex`; a panic in an earlier request must not take every later one down with it.
@@ -172,6 +181,8 @@ impl Cluster {
             leader_index,
             masker,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            store: None,
+            restored: false,
         })
     }
 
@@ -336,14 +347,35 @@ impl Cluster {
         caller: Option<UserId>,
         request: Request,
     ) -> Result<Response, Status> {
-        let is_leader = index == self.leader_index;
-        let leader_only = || status(Code::Unimplemented, "unimplemented");
         let mut node = self
             .nodes
             .get(index)
             .map(lock)
             .ok_or_else(|| status(Code::Unavailable, "no such node"))?;
         node.cleanup(local);
+        let answer = self.answer(index, &mut node, local, caller, request);
+        // Written before the answer goes out: what a client is told is stored survives.
+        self.persist_node(index, &mut node)?;
+        drop(node);
+        let (response, computation) = answer?;
+        if let Some(id) = computation {
+            // The simulation locks every node, in order: this one was let go above.
+            self.run_computation_if_ready(local, id)?;
+        }
+        Ok(response)
+    }
+
+    /// The node's answer, and the computation to run if this request completed one.
+    fn answer(
+        &self,
+        index: usize,
+        node: &mut Node,
+        local: Timestamp,
+        caller: Option<UserId>,
+        request: Request,
+    ) -> Result<(Response, Option<Uuid>), Status> {
+        let is_leader = index == self.leader_index;
+        let leader_only = || status(Code::Unimplemented, "unimplemented");
         let reply = match request {
             Request::Cluster(()) => Reply::Cluster(self.info.to_proto()),
             Request::NodeVersion(()) => Reply::NodeVersion(NodeVersion {
@@ -355,24 +387,31 @@ impl Cluster {
                     return Err(leader_only());
                 }
                 let node = &*node;
-                Reply::PriceQuote(self.leader().price_quote(
+                let mut leader = self.leader();
+                let quote = leader.price_quote(
                     local,
                     &request,
                     |id| node.has_program(id),
                     &mut *lock(&self.rng),
-                )?)
+                );
+                self.persist_payments(&mut leader, None)?;
+                Reply::PriceQuote(quote?)
             }
             Request::PaymentReceipt(request) => {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                Reply::PaymentReceipt(self.leader().payment_receipt(
+                let mut leader = self.leader();
+                let mut chain = self.chain();
+                let receipt = leader.payment_receipt(
                     local,
                     caller,
                     &request,
-                    &mut self.chain(),
+                    &mut chain,
                     &mut *lock(&self.rng),
-                )?)
+                );
+                self.persist_payments(&mut leader, Some(&mut chain))?;
+                Reply::PaymentReceipt(receipt?)
             }
             Request::PaymentsConfig(()) => {
                 if !is_leader {
@@ -390,8 +429,11 @@ impl Cluster {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                self.leader()
-                    .add_funds(local, &request, &mut self.chain())?;
+                let mut leader = self.leader();
+                let mut chain = self.chain();
+                let added = leader.add_funds(local, &request, &mut chain);
+                self.persist_payments(&mut leader, Some(&mut chain))?;
+                added?;
                 Reply::AddFunds(())
             }
             Request::StoreValues(r) => Reply::StoreValues(node.store_values(local, caller, &r)?),
@@ -416,22 +458,18 @@ impl Cluster {
             Request::StoreProgram(r) => Reply::StoreProgram(node.store_program(local, caller, &r)?),
             Request::InvokeCompute(r) => {
                 let response = node.invoke_compute(local, caller, &r)?;
-                // The simulation locks every node, in order: let go of this one first.
-                drop(node);
-                if let Ok(id) = Uuid::from_slice(&response.compute_id) {
-                    self.run_computation_if_ready(local, id);
-                }
-                Reply::InvokeCompute(response)
+                let id = Uuid::from_slice(&response.compute_id).ok();
+                return Ok((Response::Unary(Reply::InvokeCompute(response)), id));
             }
             Request::RetrieveResults(r) => {
                 return node
                     .retrieve_results(caller, &r.compute_id)
-                    .map(Response::Results);
+                    .map(|stream| (Response::Results(stream), None));
             }
             Request::PoolStatus(r) => Reply::PoolStatus(node.pool_status(local, &r)?),
             _ => return Err(status(Code::Unimplemented, "unimplemented")),
         };
-        Ok(Response::Unary(reply))
+        Ok((Response::Unary(reply), None))
     }
 
     /// Advances a results stream at true time `now`. `next_poll` comes back in true time.
@@ -443,7 +481,12 @@ impl Cluster {
             };
         };
         let local = self.local_now(index, now);
-        let mut poll = lock(&self.nodes[index]).poll_results(local, stream);
+        let mut node = lock(&self.nodes[index]);
+        let mut poll = node.poll_results(local, stream);
+        if let Err(status) = self.persist_node(index, &mut node) {
+            poll.end = Some(Err(status));
+        }
+        drop(node);
         // Back to true time: the skew is constant.
         poll.next_poll = poll.next_poll.map(|at| {
             let ahead = at.duration_since(local).unwrap_or_default();
@@ -454,17 +497,17 @@ impl Cluster {
 
     /// Runs a computation once every node registered its part (the simulation; see the
     /// [module docs](self)). `local` is the last node's clock.
-    fn run_computation_if_ready(&self, local: Timestamp, compute_id: Uuid) {
+    fn run_computation_if_ready(&self, local: Timestamp, compute_id: Uuid) -> Result<(), Status> {
         let mut nodes: Vec<MutexGuard<'_, Node>> = self.nodes.iter().map(lock).collect();
         let all_gathering = nodes.iter().all(|n| {
             n.computation(&compute_id)
                 .is_some_and(|c| c.state == ComputeState::Gathering)
         });
         if !all_gathering {
-            return;
+            return Ok(());
         }
         let Some(first) = nodes.first().and_then(|n| n.computation(&compute_id)) else {
-            return;
+            return Ok(());
         };
         let program_id = first.program_id.clone();
         let dkg = first.dkg;
@@ -488,6 +531,7 @@ impl Cluster {
                 computation.state = ComputeState::Finished { ready_at, outcome };
             }
         }
+        self.persist_nodes(&mut nodes)
     }
 
     /// Per node (in node order): output party → that node's shares of the party's outputs.

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use nilvm_core::payments::chain_tx::DENOM;
+use nilvm_core::rpc::Status;
 use nilvm_proto::Message;
 use nilvm_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
 use nilvm_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
@@ -22,6 +23,7 @@ use tonic::server::UnaryService;
 
 use super::{BoxFuture, SharedBackend, grpc, malformed, off_reactor};
 use crate::payer::BASE_ACCOUNT_TYPE_URL;
+use crate::status::to_tonic;
 
 /// `cosmos.auth.v1beta1.Query/Account`.
 pub const ACCOUNT_PATH: &str = "/cosmos.auth.v1beta1.Query/Account";
@@ -34,8 +36,9 @@ pub const BALANCE_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
 
 /// Gives access to the chain stub inside a shared backend.
 pub trait HasChain: Send + Sync + 'static {
-    /// Runs `f` on the chain, locked for the duration.
-    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> R;
+    /// Runs `f` on the chain, locked for the duration, and keeps what it changed (an error
+    /// when the change could not be persisted).
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> Result<R, Status>;
 }
 
 /// Answers one cosmos call on `chain`, by method path.
@@ -144,6 +147,7 @@ impl<B: HasChain> UnaryService<Bytes> for ChainCall<B> {
             off_reactor(move || {
                 backend
                     .with_chain(|chain| handle_chain_call(chain, &path, request.get_ref()))
+                    .map_err(|status| to_tonic(&status))?
                     .map(|bytes| tonic::Response::new(Bytes::from(bytes)))
             })
             .await?

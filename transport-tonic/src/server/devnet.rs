@@ -24,7 +24,10 @@ use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::payments::chain_tx::nillion_address;
 use nilvm_core::rpc::{Code, Request, Status};
 use nilvm_core::time::Timestamp;
-use nilvm_transport_mock::{Chain, Cluster, ClusterConfig, Response, ResultsStream};
+use nilvm_transport_mock::storage::{Table, Write};
+use nilvm_transport_mock::{
+    Chain, Cluster, ClusterConfig, DiskStore, Response, ResultsStream, StateStore,
+};
 use uuid::Uuid;
 
 use super::chain::{ChainService, HasChain};
@@ -33,6 +36,7 @@ use super::{
     serve_with_tls,
 };
 use crate::network::Network;
+use crate::transport::wall_clock;
 
 /// The default seed.
 pub const DEFAULT_SEED: &str = "nillion-devnet";
@@ -122,8 +126,8 @@ impl Backend for EmulatedCluster {
 }
 
 impl HasChain for EmulatedCluster {
-    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> R {
-        f(&mut self.cluster.chain())
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> Result<R, Status> {
+        self.cluster.chain_call(f)
     }
 }
 
@@ -143,6 +147,10 @@ pub struct DevnetConfig {
     /// Serve the nodes over TLS with this identity (`https://` endpoints); the chain stays
     /// cleartext, as in the official devnet.
     pub tls: Option<TlsIdentity>,
+    /// Keep every piece of state in an embedded database in this directory (see
+    /// [`nilvm_transport_mock::storage`]); a restart with the same directory and settings
+    /// brings back the same cluster, ports and data. `None` keeps the state in memory.
+    pub state_directory: Option<PathBuf>,
 }
 
 impl Default for DevnetConfig {
@@ -156,6 +164,7 @@ impl Default for DevnetConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             free_ports: false,
             tls: None,
+            state_directory: None,
         }
     }
 }
@@ -185,6 +194,53 @@ pub enum DevnetError {
     /// The configuration is unusable.
     #[error("invalid devnet configuration: {0}")]
     Config(String),
+    /// The state directory could not be used (unreadable, or another cluster's state).
+    #[error("state directory {path}: {source}")]
+    State {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        source: nilvm_transport_mock::StoreError,
+    },
+    /// The state directory could not be created.
+    #[error("cannot create the state directory {path}: {source}")]
+    StateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The database file inside a state directory.
+pub const STATE_FILE: &str = "devnet-state.redb";
+
+/// The `Meta` key of the ports a devnet with a state directory bound (reused on restart).
+const PORTS_KEY: &[u8] = b"devnet.ports";
+
+/// The state store of a state directory, created if needed.
+fn open_state(dir: &Path) -> Result<Arc<dyn StateStore>, DevnetError> {
+    std::fs::create_dir_all(dir).map_err(|source| DevnetError::StateDirectory {
+        path: dir.to_owned(),
+        source,
+    })?;
+    DiskStore::open(&dir.join(STATE_FILE))
+        .map(|store| Arc::new(store) as Arc<dyn StateStore>)
+        .map_err(|source| DevnetError::State {
+            path: dir.to_owned(),
+            source,
+        })
+}
+
+/// The ports an earlier run bound: nodes in order, then the chain's.
+fn saved_ports(store: &dyn StateStore) -> Option<Vec<u16>> {
+    let bytes = store.get(Table::Meta, PORTS_KEY).ok()??;
+    Some(
+        bytes
+            .chunks_exact(2)
+            .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+            .collect(),
+    )
 }
 
 /// A running devnet. Stop it with [`Devnet::stop`] (dropping it stops the servers too).
@@ -234,21 +290,31 @@ impl Devnet {
         if config.node_count == 0 || config.node_count > 99 {
             return Err(DevnetError::Config("the node count must be 1 to 99".into()));
         }
+        let store = match &config.state_directory {
+            Some(dir) => Some(open_state(dir)?),
+            None => None,
+        };
+        // A restart binds the ports the state's first run bound.
+        let saved = store
+            .as_deref()
+            .and_then(saved_ports)
+            .filter(|ports| ports.len() == config.node_count + 1);
         let official_ports = !config.free_ports
             && config.seed == DEFAULT_SEED
             && config.node_count == DEFAULT_NODE_PORTS.len();
         let mut listeners = Vec::with_capacity(config.node_count);
         for i in 0..config.node_count {
-            let port = match official_ports {
-                true => DEFAULT_NODE_PORTS.get(i).copied().unwrap_or(0),
-                false => 0,
+            let port = match (&saved, official_ports) {
+                (Some(ports), _) => ports[i],
+                (None, true) => DEFAULT_NODE_PORTS.get(i).copied().unwrap_or(0),
+                (None, false) => 0,
             };
             listeners.push(bind(config.bind, port).await?);
         }
-        let chain_port = if config.free_ports {
-            0
-        } else {
-            CHAIN_GRPC_PORT
+        let chain_port = match (&saved, config.free_ports) {
+            (Some(ports), _) => ports[config.node_count],
+            (None, true) => 0,
+            (None, false) => CHAIN_GRPC_PORT,
         };
         let chain_listener = bind(config.bind, chain_port).await?;
 
@@ -270,18 +336,34 @@ impl Devnet {
             prime: config.prime,
             ..ClusterConfig::default()
         };
-        let mut cluster = Cluster::new(cluster_config, rand::random())
-            .map_err(|e| DevnetError::Config(e.to_string()))?;
+        let mut cluster = match &store {
+            None => Cluster::new(cluster_config, rand::random())
+                .map_err(|e| DevnetError::Config(e.to_string()))?,
+            Some(store) => Cluster::open(cluster_config, rand::random(), store.clone())
+                .map_err(|e| state_error(&config, e))?,
+        };
         cluster
             .set_endpoints(&endpoints)
             .map_err(|e| DevnetError::Config(e.to_string()))?;
-        for hex_key in FUNDED_KEYS {
-            let address = UserKey::from_hex(hex_key)
-                .ok()
-                .and_then(|key| nillion_address(&key.public_key()).ok())
-                .ok_or_else(|| DevnetError::Config("bad funded key".into()))?;
-            cluster.chain_mut().fund(&address, FUNDING_UNIL);
+        if let Some(store) = &store {
+            save_ports(store.as_ref(), &listeners, &chain_listener)
+                .map_err(|source| state_failure(&config, source))?;
         }
+        // Genesis funding once: a restored chain keeps its balances.
+        if !cluster.is_restored() {
+            for hex_key in FUNDED_KEYS {
+                let address = UserKey::from_hex(hex_key)
+                    .ok()
+                    .and_then(|key| nillion_address(&key.public_key()).ok())
+                    .ok_or_else(|| DevnetError::Config("bad funded key".into()))?;
+                cluster
+                    .chain_call(|chain| chain.fund(&address, FUNDING_UNIL))
+                    .map_err(|status| DevnetError::Config(status.message))?;
+            }
+        }
+        cluster
+            .purge_expired(wall_clock())
+            .map_err(|status| DevnetError::Config(status.message))?;
         let backend = Arc::new(EmulatedCluster::new(cluster));
         let bind_error = |source| DevnetError::Bind {
             addr: SocketAddr::new(config.bind, 0),
@@ -353,9 +435,16 @@ impl Devnet {
         self.backend.clone()
     }
 
-    /// Adds `unil` to a chain account, creating it if needed.
+    /// Adds `unil` to a chain account, creating it if needed (and keeps it in the state
+    /// directory, if there is one).
     pub fn fund(&self, address: &str, unil: u64) {
-        self.backend.cluster().chain().fund(address, unil);
+        if let Err(status) = self
+            .backend
+            .cluster()
+            .chain_call(|chain| chain.fund(address, unil))
+        {
+            tracing::warn!(message = %status.message, "funding was not persisted");
+        }
     }
 
     /// The content of `nillion-devnet.env`, in the official format and order.
@@ -423,6 +512,43 @@ impl Devnet {
             tracing::warn!(%error, "chain server ended with an error");
         }
     }
+}
+
+fn state_error(
+    config: &DevnetConfig,
+    error: nilvm_transport_mock::cluster::OpenError,
+) -> DevnetError {
+    use nilvm_transport_mock::cluster::OpenError;
+    match error {
+        OpenError::Store(source) => state_failure(config, source),
+        other => DevnetError::Config(other.to_string()),
+    }
+}
+
+fn state_failure(config: &DevnetConfig, source: nilvm_transport_mock::StoreError) -> DevnetError {
+    DevnetError::State {
+        path: config.state_directory.clone().unwrap_or_default(),
+        source,
+    }
+}
+
+/// Records the bound ports in the state, so a restart serves the same endpoints.
+fn save_ports(
+    store: &dyn StateStore,
+    nodes: &[tokio::net::TcpListener],
+    chain: &tokio::net::TcpListener,
+) -> Result<(), nilvm_transport_mock::StoreError> {
+    let ports = nodes
+        .iter()
+        .chain(std::iter::once(chain))
+        .filter_map(|l| l.local_addr().ok())
+        .flat_map(|addr| addr.port().to_be_bytes())
+        .collect();
+    store.commit(&[Write {
+        table: Table::Meta,
+        key: PORTS_KEY.to_vec(),
+        value: Some(ports),
+    }])
 }
 
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
