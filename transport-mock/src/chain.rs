@@ -177,6 +177,11 @@ impl Chain {
         self.height
     }
 
+    /// Every committed transaction, by hash.
+    pub fn txs(&self) -> impl Iterator<Item = &TxRecord> {
+        self.txs.values()
+    }
+
     /// A committed transaction by hash; upper- and lowercase hashes both work.
     pub fn tx(&self, hash: &str) -> Option<&TxRecord> {
         self.txs.get(&hash.to_ascii_uppercase())

@@ -10,8 +10,13 @@
 //! `localhost:26649`, ten funded keys. With the default seed and 3 nodes the node ports are
 //! the official 37939, 54936 and 44651; other seeds and node counts take free ports (the
 //! official port shuffle is not reproduced), and [`DevnetConfig::free_ports`] makes every
-//! port free (tests, several devnets per host). Only the chain's gRPC endpoint is served; its
-//! CometBFT JSON-RPC and REST endpoints are written to the files but not served.
+//! port free (tests, several devnets per host). The chain stub serves cosmos gRPC on 26649,
+//! CometBFT JSON-RPC on 26648 (and on 48102, where the official devnet puts a CORS proxy in
+//! front of it) and cosmos REST on 26650; the files name the ports really bound.
+//!
+//! Every node port speaks gRPC (HTTP/2) and gRPC-Web (HTTP/1.1 or HTTP/2, open CORS). With
+//! [`DevnetConfig::state_directory`] the state lives in an embedded database and survives a
+//! restart (see `nilvm_transport_mock::storage`).
 
 use std::fmt;
 use std::io::Write as _;
@@ -31,9 +36,11 @@ use nilvm_transport_mock::{
 use uuid::Uuid;
 
 use super::chain::{ChainService, HasChain};
+use super::cometbft::CometService;
+use super::rest::RestService;
 use super::{
     Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, serve,
-    serve_with_tls,
+    serve_http, serve_with_tls,
 };
 use crate::network::Network;
 use crate::transport::wall_clock;
@@ -46,11 +53,11 @@ pub const DEFAULT_CLUSTER_ID: &str = "9e68173f-9c23-4acc-ba81-4f079b639964";
 pub const DEFAULT_NODE_PORTS: [u16; 3] = [37939, 54936, 44651];
 /// The chain's gRPC port.
 pub const CHAIN_GRPC_PORT: u16 = 26649;
-/// The chain's CometBFT RPC port (written, not served).
+/// The chain's CometBFT RPC port.
 pub const CHAIN_RPC_PORT: u16 = 26648;
-/// The chain's REST port (written, not served).
+/// The chain's cosmos REST port.
 pub const CHAIN_REST_PORT: u16 = 26650;
-/// The CORS proxy in front of the chain's RPC (written, not served).
+/// The CORS-open CometBFT RPC (a proxy in front of the RPC in the official devnet).
 pub const CHAIN_JSON_RPC_PORT: u16 = 48102;
 /// What each funded key holds at start: 1,000,000 NIL.
 pub const FUNDING_UNIL: u64 = 1_000_000 * 1_000_000;
@@ -248,6 +255,9 @@ pub struct Devnet {
     backend: SharedBackend<EmulatedCluster>,
     nodes: Vec<ServerHandle>,
     chain: ServerHandle,
+    rpc: ServerHandle,
+    json_rpc: ServerHandle,
+    rest: ServerHandle,
     endpoints: Vec<String>,
     cluster_id: Uuid,
     config: DevnetConfig,
@@ -298,7 +308,7 @@ impl Devnet {
         let saved = store
             .as_deref()
             .and_then(saved_ports)
-            .filter(|ports| ports.len() == config.node_count + 1);
+            .filter(|ports| ports.len() == config.node_count + 4);
         let official_ports = !config.free_ports
             && config.seed == DEFAULT_SEED
             && config.node_count == DEFAULT_NODE_PORTS.len();
@@ -317,6 +327,18 @@ impl Devnet {
             (None, false) => CHAIN_GRPC_PORT,
         };
         let chain_listener = bind(config.bind, chain_port).await?;
+        let mut http_listeners = Vec::with_capacity(3);
+        for (i, official) in [CHAIN_RPC_PORT, CHAIN_JSON_RPC_PORT, CHAIN_REST_PORT]
+            .into_iter()
+            .enumerate()
+        {
+            let port = match (&saved, config.free_ports) {
+                (Some(ports), _) => ports[config.node_count + 1 + i],
+                (None, true) => 0,
+                (None, false) => official,
+            };
+            http_listeners.push(bind(config.bind, port).await?);
+        }
 
         let mut endpoints = Vec::with_capacity(listeners.len());
         for listener in &listeners {
@@ -346,7 +368,7 @@ impl Devnet {
             .set_endpoints(&endpoints)
             .map_err(|e| DevnetError::Config(e.to_string()))?;
         if let Some(store) = &store {
-            save_ports(store.as_ref(), &listeners, &chain_listener)
+            save_ports(store.as_ref(), &listeners, &chain_listener, &http_listeners)
                 .map_err(|source| state_failure(&config, source))?;
         }
         // Genesis funding once: a restored chain keeps its balances.
@@ -376,10 +398,22 @@ impl Devnet {
         }
         let chain =
             serve(chain_listener, ChainService::new(backend.clone())).map_err(bind_error)?;
+        let mut http = http_listeners.into_iter();
+        let mut next = || {
+            http.next()
+                .ok_or_else(|| DevnetError::Config("no listener".into()))
+        };
+        let rpc = serve_http(next()?, CometService::new(backend.clone())).map_err(bind_error)?;
+        let json_rpc =
+            serve_http(next()?, CometService::new(backend.clone())).map_err(bind_error)?;
+        let rest = serve_http(next()?, RestService::new(backend.clone())).map_err(bind_error)?;
         Ok(Self {
             backend,
             nodes,
             chain,
+            rpc,
+            json_rpc,
+            rest,
             endpoints,
             cluster_id: cluster_id(&config.seed),
             config,
@@ -402,6 +436,21 @@ impl Devnet {
     /// The chain's gRPC endpoint, as the network file names it.
     pub fn chain_grpc_endpoint(&self) -> String {
         format!("http://localhost:{}", self.chain.local_addr().port())
+    }
+
+    /// The chain's CometBFT JSON-RPC endpoint (`nilchain_rpc_endpoint` in the network file).
+    pub fn chain_rpc_endpoint(&self) -> String {
+        format!("http://localhost:{}", self.rpc.local_addr().port())
+    }
+
+    /// The CORS-open CometBFT JSON-RPC endpoint (`NILLION_NILCHAIN_JSON_RPC`).
+    pub fn chain_json_rpc_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.json_rpc.local_addr().port())
+    }
+
+    /// The chain's cosmos REST endpoint (`NILLION_NILCHAIN_REST_API`).
+    pub fn chain_rest_endpoint(&self) -> String {
+        format!("http://localhost:{}", self.rest.local_addr().port())
     }
 
     /// The network to point clients at (loopback addresses).
@@ -458,14 +507,8 @@ impl Devnet {
         };
         line("NILLION_CLUSTER_ID", &self.cluster_id.to_string());
         line("NILLION_NILCHAIN_CHAIN_ID", crate::network::DEVNET_CHAIN_ID);
-        line(
-            "NILLION_NILCHAIN_JSON_RPC",
-            &format!("http://127.0.0.1:{CHAIN_JSON_RPC_PORT}"),
-        );
-        line(
-            "NILLION_NILCHAIN_REST_API",
-            &format!("http://localhost:{CHAIN_REST_PORT}"),
-        );
+        line("NILLION_NILCHAIN_JSON_RPC", &self.chain_json_rpc_endpoint());
+        line("NILLION_NILCHAIN_REST_API", &self.chain_rest_endpoint());
         line("NILLION_NILCHAIN_GRPC", &self.chain_grpc_endpoint());
         line("NILLION_GRPC_ENDPOINT", self.bootnode());
         for (i, key) in FUNDED_KEYS.iter().enumerate() {
@@ -477,7 +520,8 @@ impl Devnet {
     /// The content of `networks/devnet.yaml`; `nilauth` is kept from an earlier file.
     pub fn network_file(&self, nilauth: Option<&str>) -> String {
         format!(
-            "bootnode: {bootnode}\npayments:\n  nilchain_chain_id: {chain_id}\n  nilchain_rpc_endpoint: http://localhost:{CHAIN_RPC_PORT}\n  nilchain_grpc_endpoint: {grpc}\n  nilchain_private_key: {key}\n  gas_price: null\nnilauth: {nilauth}\n",
+            "bootnode: {bootnode}\npayments:\n  nilchain_chain_id: {chain_id}\n  nilchain_rpc_endpoint: {rpc}\n  nilchain_grpc_endpoint: {grpc}\n  nilchain_private_key: {key}\n  gas_price: null\nnilauth: {nilauth}\n",
+            rpc = self.chain_rpc_endpoint(),
             bootnode = self.bootnode(),
             chain_id = crate::network::DEVNET_CHAIN_ID,
             grpc = self.chain_grpc_endpoint(),
@@ -508,8 +552,10 @@ impl Devnet {
                 tracing::warn!(%error, "node server ended with an error");
             }
         }
-        if let Err(error) = self.chain.stop().await {
-            tracing::warn!(%error, "chain server ended with an error");
+        for chain in [self.chain, self.rpc, self.json_rpc, self.rest] {
+            if let Err(error) = chain.stop().await {
+                tracing::warn!(%error, "chain server ended with an error");
+            }
         }
     }
 }
@@ -537,10 +583,12 @@ fn save_ports(
     store: &dyn StateStore,
     nodes: &[tokio::net::TcpListener],
     chain: &tokio::net::TcpListener,
+    http: &[tokio::net::TcpListener],
 ) -> Result<(), nilvm_transport_mock::StoreError> {
     let ports = nodes
         .iter()
         .chain(std::iter::once(chain))
+        .chain(http)
         .filter_map(|l| l.local_addr().ok())
         .flat_map(|addr| addr.port().to_be_bytes())
         .collect();

@@ -10,9 +10,13 @@
 
 #[cfg(feature = "devnet")]
 pub mod chain;
+#[cfg(feature = "devnet")]
+pub mod cometbft;
 pub mod connections;
 #[cfg(feature = "devnet")]
 pub mod devnet;
+#[cfg(feature = "devnet")]
+pub mod rest;
 pub mod web;
 
 use std::convert::Infallible;
@@ -424,9 +428,37 @@ where
     serve_with_tls(listener, service, None)
 }
 
+/// Serves a plain HTTP `service` (JSON over HTTP/1.1 or HTTP/2, no gRPC-Web translation) on
+/// an already bound listener, with open CORS: the chain stub's CometBFT RPC and REST.
+pub fn serve_http<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    spawn_server(listener, web::Cors::new(service), None)
+}
+
 /// Serves `service` on an already bound listener, over TLS when `tls` is given; gRPC and
 /// gRPC-Web as in [`serve`].
 pub fn serve_with_tls<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    tls: Option<&TlsIdentity>,
+) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    spawn_server(listener, web::web(service), tls)
+}
+
+fn spawn_server<S>(
     listener: tokio::net::TcpListener,
     service: S,
     tls: Option<&TlsIdentity>,
@@ -449,13 +481,11 @@ where
             .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     }
-    let task = tokio::spawn(builder.serve_with_incoming_shutdown(
-        web::web(service),
-        incoming,
-        async move {
+    let task = tokio::spawn(
+        builder.serve_with_incoming_shutdown(service, incoming, async move {
             let _ = stopped.await;
-        },
-    ));
+        }),
+    );
     Ok(ServerHandle {
         addr,
         stop: Some(stop),

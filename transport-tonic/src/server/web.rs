@@ -42,6 +42,13 @@ pub struct Cors<S> {
     inner: S,
 }
 
+impl<S> Cors<S> {
+    /// `inner` behind open CORS.
+    pub fn new(inner: S) -> Self {
+        Self { inner }
+    }
+}
+
 impl<S> Service<http::Request<Body>> for Cors<S>
 where
     S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>,
