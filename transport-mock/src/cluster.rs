@@ -402,15 +402,14 @@ impl Cluster {
                     return Err(leader_only());
                 }
                 let mut leader = self.leader();
-                let mut chain = self.chain();
                 let receipt = leader.payment_receipt(
                     local,
                     caller,
                     &request,
-                    &mut chain,
+                    &self.chain(),
                     &mut *lock(&self.rng),
                 );
-                self.persist_payments(&mut leader, Some(&mut chain))?;
+                self.persist_payments(&mut leader, None)?;
                 Reply::PaymentReceipt(receipt?)
             }
             Request::PaymentsConfig(()) => {
@@ -430,9 +429,8 @@ impl Cluster {
                     return Err(leader_only());
                 }
                 let mut leader = self.leader();
-                let mut chain = self.chain();
-                let added = leader.add_funds(local, &request, &mut chain);
-                self.persist_payments(&mut leader, Some(&mut chain))?;
+                let added = leader.add_funds(local, &request, &self.chain());
+                self.persist_payments(&mut leader, None)?;
                 added?;
                 Reply::AddFunds(())
             }

@@ -120,13 +120,19 @@ pub enum StoreError {
     },
 }
 
+/// The records of one table: `(key, encoded record)` in key order.
+pub type Records = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The records of a [`MemoryStore`], by table and key.
+type Tables = BTreeMap<(Table, Vec<u8>), Vec<u8>>;
+
 /// A place the cluster's records live.
 pub trait StateStore: Send + Sync + fmt::Debug {
     /// Applies `writes` atomically and durably: all or none, and on disk when it returns.
     fn commit(&self, writes: &[Write]) -> Result<(), StoreError>;
 
     /// Every record of `table`, in key order.
-    fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan(&self, table: Table) -> Result<Records, StoreError>;
 
     /// One record.
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
@@ -141,7 +147,7 @@ pub trait StateStore: Send + Sync + fmt::Debug {
 /// Records in memory: for tests of the write-through without a disk.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    tables: Mutex<BTreeMap<(Table, Vec<u8>), Vec<u8>>>,
+    tables: Mutex<Tables>,
 }
 
 impl StateStore for MemoryStore {
@@ -157,7 +163,7 @@ impl StateStore for MemoryStore {
         Ok(())
     }
 
-    fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan(&self, table: Table) -> Result<Records, StoreError> {
         let tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(tables
             .iter()
@@ -241,7 +247,7 @@ impl StateStore for DiskStore {
         txn.commit().map_err(|e| self.error(e))
     }
 
-    fn scan(&self, table: Table) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan(&self, table: Table) -> Result<Records, StoreError> {
         use redb::ReadableTable as _;
         let txn = self.db.begin_read().map_err(|e| self.error(e))?;
         let opened = txn

@@ -50,6 +50,8 @@ fn large_store() -> Vec<u8> {
 const NO_HANG: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// Holding node A's lock across the other calls is the point: it stands for a slow request.
+#[allow(clippy::await_holding_lock)]
 async fn a_large_store_held_on_one_node_does_not_hold_another_node() {
     let devnet = Devnet::start(DevnetConfig::free_ports()).await.unwrap();
     let backend = devnet.backend();

@@ -342,7 +342,7 @@ fn hash_hex(hash: &str) -> String {
     }
     base64::engine::general_purpose::STANDARD
         .decode(hash)
-        .map(|bytes| hex::encode_upper(bytes))
+        .map(hex::encode_upper)
         .unwrap_or_else(|_| hash.to_ascii_uppercase())
 }
 
