@@ -260,9 +260,16 @@ impl Cluster {
         lock(&self.leader)
     }
 
-    /// The leader's payment state, to set balances in tests.
+    /// The leader's payment state, to set balances in tests. With a store, what is changed
+    /// through it is written with the leader's next request.
     pub fn leader_mut(&mut self) -> &mut Leader {
-        get_mut(&mut self.leader)
+        let keep = self.store.is_some();
+        let leader = get_mut(&mut self.leader);
+        if !keep {
+            // Nothing to write: the change notes of earlier calls are not kept.
+            drop(leader.take_changes());
+        }
+        leader
     }
 
     /// The chain stub, locked (the guard gives write access too).
@@ -270,9 +277,16 @@ impl Cluster {
         lock(&self.chain)
     }
 
-    /// The chain stub, to fund accounts and broadcast transactions.
+    /// The chain stub, to fund accounts and broadcast transactions. With a store, what is
+    /// changed through it is written with the next [`Cluster::chain_call`].
     pub fn chain_mut(&mut self) -> &mut Chain {
-        get_mut(&mut self.chain)
+        let keep = self.store.is_some();
+        let chain = get_mut(&mut self.chain);
+        if !keep {
+            // Nothing to write: the change notes of earlier calls are not kept.
+            drop(chain.take_changes());
+        }
+        chain
     }
 
     /// The masker of this cluster (members in party order).
