@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The interop suite: the official Python SDK (nillion-client 0.2.0 from PyPI, unchanged) against
 # our devnet, our masker against the official one, and our client (the `nilvm` binary) and the
-# official SDK reading each other's values. Creates its own venv, starts
+# official SDK reading each other's values, and cosmjs (npm, when Node.js is present) against
+# the chain stub's CometBFT JSON-RPC. Creates its own venv, starts
 # `nilvm devnet` with a temporary HOME, runs pytest, and stops the devnet whatever happens.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -49,6 +50,16 @@ export NILVM_MASKING_BRIDGE="$bin/masking_bridge"
 # The `nilvm` binary, for the cross-client scenarios; it reads the devnet's files under HOME.
 export NILVM_BIN="$bin/nilvm"
 status=0
+# cosmjs (Node.js, from the npm registry) against the chain stub's CometBFT JSON-RPC.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  npm_dir="${NILVM_INTEROP_NPM:-$root/target/interop-npm}"
+  mkdir -p "$npm_dir"
+  cp "$here/cosmjs/package.json" "$npm_dir/package.json"
+  (cd "$npm_dir" && npm install --silent --no-audit --no-fund)
+  NODE_PATH="$npm_dir/node_modules" node "$here/cosmjs/check.cjs" "$NILVM_DEVNET_ENV" || status=$?
+else
+  echo "SKIPPED: the cosmjs check (no Node.js/npm)"
+fi
 (cd "$here" && "$venv/bin/python" -m pytest -p no:cacheprovider "$@") || status=$?
 if [ "$status" -ne 0 ]; then
   echo "interop: scenarios failed (pytest exit $status); the devnet's log:" >&2

@@ -80,7 +80,23 @@ pub struct Chain {
     txs: BTreeMap<String, TxRecord>,
     height: i64,
     burned: u64,
+    /// The records changed since the cluster last took them (see [`crate::storage`]).
+    changes: Vec<ChainChange>,
 }
+
+/// A chain record a call changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ChainChange {
+    /// An account (created, funded, or its sequence and balance after a transaction).
+    Account(String),
+    /// A committed transaction, with the new height and burned total.
+    Tx(String),
+}
+
+/// The `Meta` keys of the chain's counters.
+pub(crate) const HEIGHT_KEY: &[u8] = b"chain.height";
+/// See [`HEIGHT_KEY`].
+pub(crate) const BURNED_KEY: &[u8] = b"chain.burned";
 
 impl Chain {
     /// An empty chain with `chain_id` (the devnet's is `nillion-chain-devnet`).
@@ -91,6 +107,7 @@ impl Chain {
             txs: BTreeMap::new(),
             height: 1,
             burned: 0,
+            changes: Vec::new(),
         }
     }
 
@@ -101,6 +118,7 @@ impl Chain {
 
     /// Creates the account if needed and adds `unil` to it (genesis funding, faucets).
     pub fn fund(&mut self, address: &str, unil: u64) {
+        self.changes.push(ChainChange::Account(address.to_string()));
         let next_number = u64::try_from(self.accounts.len()).unwrap_or(u64::MAX);
         let account = self
             .accounts
@@ -111,6 +129,27 @@ impl Chain {
                 balance: 0,
             });
         account.balance = account.balance.saturating_add(unil);
+    }
+
+    /// The records changed since the last call.
+    pub(crate) fn take_changes(&mut self) -> Vec<ChainChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Brings back an account.
+    pub(crate) fn restore_account(&mut self, address: String, account: Account) {
+        self.accounts.insert(address, account);
+    }
+
+    /// Brings back a committed transaction.
+    pub(crate) fn restore_tx(&mut self, record: TxRecord) {
+        self.txs.insert(record.hash.clone(), record);
+    }
+
+    /// Brings back the height and burned total.
+    pub(crate) fn restore_counters(&mut self, height: i64, burned: u64) {
+        self.height = height;
+        self.burned = burned;
     }
 
     /// An account, as `cosmos.auth.v1beta1.Query/Account` reads it.
@@ -138,6 +177,11 @@ impl Chain {
         self.height
     }
 
+    /// Every committed transaction, by hash.
+    pub fn txs(&self) -> impl Iterator<Item = &TxRecord> {
+        self.txs.values()
+    }
+
     /// A committed transaction by hash; upper- and lowercase hashes both work.
     pub fn tx(&self, hash: &str) -> Option<&TxRecord> {
         self.txs.get(&hash.to_ascii_uppercase())
@@ -150,6 +194,7 @@ impl Chain {
         match self.check_and_apply(tx_bytes, &hash) {
             Ok(record) => {
                 let response = record.tx_response();
+                self.changes.push(ChainChange::Tx(hash.clone()));
                 self.txs.insert(hash, record);
                 response
             }
@@ -254,6 +299,7 @@ impl Chain {
             .ok_or((codes::UNKNOWN_ADDRESS, "account vanished".to_string()))?;
         entry.balance -= cost;
         entry.sequence += 1;
+        self.changes.push(ChainChange::Account(address.clone()));
         self.burned = self.burned.saturating_add(pay_for.amount_unil);
         self.height += 1;
         Ok(TxRecord {

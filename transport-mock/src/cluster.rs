@@ -5,12 +5,18 @@
 //! request, and answers with a reply, a results stream, or a status. It never panics on a
 //! request. Time is passed in; each node may run on a skewed clock.
 //!
+//! **Concurrency.** Every node, the leader's payment state, the chain stub and the cluster's
+//! RNG each sit behind their own lock, so [`Cluster::handle`] takes `&self` and a slow request
+//! to one node (a large store) never holds another node. Locks are always taken in the order
+//! nodes (by index) → leader → chain → RNG, so no two requests can wait on each other.
+//!
 //! **Compute is a test double.** When every member has registered its part of a computation,
 //! the cluster gathers all input shares, unmasks them with `nilvm-core`, evaluates the program in
 //! the clear with `nilvm-nada`, and masks the outputs back, one share set per node. Nothing here
 //! is secure: never deploy it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nilvm_core::auth::verify_token;
 use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
@@ -37,6 +43,11 @@ use crate::leader::Leader;
 use crate::node::{ComputeState, Node, Response, ResultsStream, StoredValues, StreamPoll};
 use crate::programs::Dkg;
 use crate::status;
+use crate::storage::StateStore;
+
+mod persist;
+
+pub use persist::OpenError;
 
 /// Why a cluster could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,13 +87,28 @@ pub struct Cluster {
     config: ClusterConfig,
     info: ClusterInfo,
     keys: Vec<UserKey>,
-    nodes: Vec<Node>,
+    ids: Vec<NodeId>,
+    nodes: Vec<Mutex<Node>>,
     skews: Vec<ClockSkew>,
     leader_index: usize,
-    leader: Leader,
-    chain: Chain,
+    leader: Mutex<Leader>,
+    chain: Mutex<Chain>,
     masker: SecretMasker,
-    rng: StdRng,
+    rng: Mutex<StdRng>,
+    /// Where changes are written through; `None` keeps the state in memory only.
+    store: Option<Arc<dyn StateStore>>,
+    /// Whether the state was read back from a store that already had it.
+    restored: bool,
+}
+
+/// Locks `mutex`; a panic in an earlier request must not take every later one down with it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The inner value of an exclusively borrowed lock.
+fn get_mut<T>(mutex: &mut Mutex<T>) -> &mut T {
+    mutex.get_mut().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The SHA-256 based node key derivation of the devnet: SHA-256(`"<seed>:<i>"`).
@@ -133,19 +159,30 @@ impl Cluster {
         let nodes = keys
             .iter()
             .enumerate()
-            .map(|(i, key)| Node::new(key.node_id(), leader_key, prime, i == leader_index, &config))
+            .map(|(i, key)| {
+                Mutex::new(Node::new(
+                    key.node_id(),
+                    leader_key,
+                    prime,
+                    i == leader_index,
+                    &config,
+                ))
+            })
             .collect();
         Ok(Self {
-            leader: Leader::new(keys[leader_index].clone(), config.clone()),
-            chain: Chain::new(config.chain_id.clone()),
+            leader: Mutex::new(Leader::new(keys[leader_index].clone(), config.clone())),
+            chain: Mutex::new(Chain::new(config.chain_id.clone())),
             skews: vec![ClockSkew::default(); config.node_count],
+            ids: keys.iter().map(UserKey::node_id).collect(),
             config,
             info,
             keys,
             nodes,
             leader_index,
             masker,
-            rng: StdRng::seed_from_u64(seed),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            store: None,
+            restored: false,
         })
     }
 
@@ -184,22 +221,22 @@ impl Cluster {
 
     /// The node ids, in node order (node 0 is the bootnode).
     pub fn node_ids(&self) -> Vec<NodeId> {
-        self.nodes.iter().map(|n| n.id().clone()).collect()
+        self.ids.clone()
     }
 
     /// The node index of an id.
     pub fn index_of(&self, id: &NodeId) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id() == id)
+        self.ids.iter().position(|n| n == id)
     }
 
     /// The bootnode (node 0).
     pub fn bootnode(&self) -> &NodeId {
-        self.nodes[0].id()
+        &self.ids[0]
     }
 
     /// The leader's node id.
     pub fn leader_id(&self) -> &NodeId {
-        self.nodes[self.leader_index].id()
+        &self.ids[self.leader_index]
     }
 
     /// The key the leader signs quotes and receipts with.
@@ -212,29 +249,44 @@ impl Cluster {
         self.keys.get(index)
     }
 
-    /// A node.
-    pub fn node(&self, id: &NodeId) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id() == id)
+    /// A node, locked: requests to it wait until the guard is dropped (requests to other
+    /// nodes do not).
+    pub fn node(&self, id: &NodeId) -> Option<MutexGuard<'_, Node>> {
+        self.index_of(id).and_then(|i| self.nodes.get(i)).map(lock)
     }
 
-    /// The leader's payment state.
-    pub fn leader(&self) -> &Leader {
-        &self.leader
+    /// The leader's payment state, locked.
+    pub fn leader(&self) -> MutexGuard<'_, Leader> {
+        lock(&self.leader)
     }
 
-    /// The leader's payment state, to set balances in tests.
+    /// The leader's payment state, to set balances in tests. With a store, what is changed
+    /// through it is written with the leader's next request.
     pub fn leader_mut(&mut self) -> &mut Leader {
-        &mut self.leader
+        let keep = self.store.is_some();
+        let leader = get_mut(&mut self.leader);
+        if !keep {
+            // Nothing to write: the change notes of earlier calls are not kept.
+            drop(leader.take_changes());
+        }
+        leader
     }
 
-    /// The chain stub.
-    pub fn chain(&self) -> &Chain {
-        &self.chain
+    /// The chain stub, locked (the guard gives write access too).
+    pub fn chain(&self) -> MutexGuard<'_, Chain> {
+        lock(&self.chain)
     }
 
-    /// The chain stub, to fund accounts and broadcast transactions.
+    /// The chain stub, to fund accounts and broadcast transactions. With a store, what is
+    /// changed through it is written with the next [`Cluster::chain_call`].
     pub fn chain_mut(&mut self) -> &mut Chain {
-        &mut self.chain
+        let keep = self.store.is_some();
+        let chain = get_mut(&mut self.chain);
+        if !keep {
+            // Nothing to write: the change notes of earlier calls are not kept.
+            drop(chain.take_changes());
+        }
+        chain
     }
 
     /// The masker of this cluster (members in party order).
@@ -280,7 +332,7 @@ impl Cluster {
     /// `x-nillion-token-bin` header (decoded from base64), if the request had one: it is
     /// verified for this node, and its user is the caller.
     pub fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         target: &NodeId,
         token: Option<&[u8]>,
@@ -303,25 +355,41 @@ impl Cluster {
 
     /// Answers a request for an already authenticated `caller` at the node's clock `local`.
     pub fn handle_as(
-        &mut self,
+        &self,
         index: usize,
         local: Timestamp,
         caller: Option<UserId>,
         request: Request,
     ) -> Result<Response, Status> {
-        let is_leader = index == self.leader_index;
-        let leader_only = || status(Code::Unimplemented, "unimplemented");
-        let Self {
-            nodes,
-            leader,
-            chain,
-            rng,
-            ..
-        } = self;
-        let node = nodes
-            .get_mut(index)
+        let mut node = self
+            .nodes
+            .get(index)
+            .map(lock)
             .ok_or_else(|| status(Code::Unavailable, "no such node"))?;
         node.cleanup(local);
+        let answer = self.answer(index, &mut node, local, caller, request);
+        // Written before the answer goes out: what a client is told is stored survives.
+        self.persist_node(index, &mut node)?;
+        drop(node);
+        let (response, computation) = answer?;
+        if let Some(id) = computation {
+            // The simulation locks every node, in order: this one was let go above.
+            self.run_computation_if_ready(local, id)?;
+        }
+        Ok(response)
+    }
+
+    /// The node's answer, and the computation to run if this request completed one.
+    fn answer(
+        &self,
+        index: usize,
+        node: &mut Node,
+        local: Timestamp,
+        caller: Option<UserId>,
+        request: Request,
+    ) -> Result<(Response, Option<Uuid>), Status> {
+        let is_leader = index == self.leader_index;
+        let leader_only = || status(Code::Unimplemented, "unimplemented");
         let reply = match request {
             Request::Cluster(()) => Reply::Cluster(self.info.to_proto()),
             Request::NodeVersion(()) => Reply::NodeVersion(NodeVersion {
@@ -333,36 +401,51 @@ impl Cluster {
                     return Err(leader_only());
                 }
                 let node = &*node;
-                Reply::PriceQuote(leader.price_quote(
+                let mut leader = self.leader();
+                let quote = leader.price_quote(
                     local,
                     &request,
                     |id| node.has_program(id),
-                    rng,
-                )?)
+                    &mut *lock(&self.rng),
+                );
+                self.persist_payments(&mut leader, None)?;
+                Reply::PriceQuote(quote?)
             }
             Request::PaymentReceipt(request) => {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                Reply::PaymentReceipt(leader.payment_receipt(local, caller, &request, chain, rng)?)
+                let mut leader = self.leader();
+                let receipt = leader.payment_receipt(
+                    local,
+                    caller,
+                    &request,
+                    &self.chain(),
+                    &mut *lock(&self.rng),
+                );
+                self.persist_payments(&mut leader, None)?;
+                Reply::PaymentReceipt(receipt?)
             }
             Request::PaymentsConfig(()) => {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                Reply::PaymentsConfig(leader.payments_config())
+                Reply::PaymentsConfig(self.leader().payments_config())
             }
             Request::AccountBalance(()) => {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                Reply::AccountBalance(leader.account_balance(local, caller)?)
+                Reply::AccountBalance(self.leader().account_balance(local, caller)?)
             }
             Request::AddFunds(request) => {
                 if !is_leader {
                     return Err(leader_only());
                 }
-                leader.add_funds(local, &request, chain)?;
+                let mut leader = self.leader();
+                let added = leader.add_funds(local, &request, &self.chain());
+                self.persist_payments(&mut leader, None)?;
+                added?;
                 Reply::AddFunds(())
             }
             Request::StoreValues(r) => Reply::StoreValues(node.store_values(local, caller, &r)?),
@@ -387,24 +470,22 @@ impl Cluster {
             Request::StoreProgram(r) => Reply::StoreProgram(node.store_program(local, caller, &r)?),
             Request::InvokeCompute(r) => {
                 let response = node.invoke_compute(local, caller, &r)?;
-                if let Ok(id) = Uuid::from_slice(&response.compute_id) {
-                    self.run_computation_if_ready(local, id);
-                }
-                Reply::InvokeCompute(response)
+                let id = Uuid::from_slice(&response.compute_id).ok();
+                return Ok((Response::Unary(Reply::InvokeCompute(response)), id));
             }
             Request::RetrieveResults(r) => {
                 return node
                     .retrieve_results(caller, &r.compute_id)
-                    .map(Response::Results);
+                    .map(|stream| (Response::Results(stream), None));
             }
             Request::PoolStatus(r) => Reply::PoolStatus(node.pool_status(local, &r)?),
             _ => return Err(status(Code::Unimplemented, "unimplemented")),
         };
-        Ok(Response::Unary(reply))
+        Ok((Response::Unary(reply), None))
     }
 
     /// Advances a results stream at true time `now`. `next_poll` comes back in true time.
-    pub fn poll_results(&mut self, now: Timestamp, stream: &mut ResultsStream) -> StreamPoll {
+    pub fn poll_results(&self, now: Timestamp, stream: &mut ResultsStream) -> StreamPoll {
         let Some(index) = self.index_of(&stream.node) else {
             return StreamPoll {
                 end: Some(Err(status(Code::Unavailable, "node gone"))),
@@ -412,7 +493,12 @@ impl Cluster {
             };
         };
         let local = self.local_now(index, now);
-        let mut poll = self.nodes[index].poll_results(local, stream);
+        let mut node = lock(&self.nodes[index]);
+        let mut poll = node.poll_results(local, stream);
+        if let Err(status) = self.persist_node(index, &mut node) {
+            poll.end = Some(Err(status));
+        }
+        drop(node);
         // Back to true time: the skew is constant.
         poll.next_poll = poll.next_poll.map(|at| {
             let ahead = at.duration_since(local).unwrap_or_default();
@@ -423,27 +509,29 @@ impl Cluster {
 
     /// Runs a computation once every node registered its part (the simulation; see the
     /// [module docs](self)). `local` is the last node's clock.
-    fn run_computation_if_ready(&mut self, local: Timestamp, compute_id: Uuid) {
-        let all_gathering = self.nodes.iter().all(|n| {
+    fn run_computation_if_ready(&self, local: Timestamp, compute_id: Uuid) -> Result<(), Status> {
+        let mut nodes: Vec<MutexGuard<'_, Node>> = self.nodes.iter().map(lock).collect();
+        let all_gathering = nodes.iter().all(|n| {
             n.computation(&compute_id)
                 .is_some_and(|c| c.state == ComputeState::Gathering)
         });
         if !all_gathering {
-            return;
+            return Ok(());
         }
-        let Some(first) = self.nodes.first().and_then(|n| n.computation(&compute_id)) else {
-            return;
+        let Some(first) = nodes.first().and_then(|n| n.computation(&compute_id)) else {
+            return Ok(());
         };
         let program_id = first.program_id.clone();
         let dkg = first.dkg;
         // Output bindings are taken from the first node; the others got the same request.
         let output_bindings = first.output_bindings.clone();
+        let mut rng = lock(&self.rng);
         let outcome = match dkg {
-            Some(dkg) => self.simulate_dkg(dkg, compute_id, &output_bindings),
-            None => self.simulate_program(&program_id, &compute_id),
+            Some(dkg) => self.simulate_dkg(&mut nodes, &mut rng, dkg, compute_id, &output_bindings),
+            None => self.simulate_program(&nodes, &mut rng, &program_id, &compute_id),
         };
         let ready_at = local.saturating_add(self.config.compute_duration);
-        for (index, node) in self.nodes.iter_mut().enumerate() {
+        for (index, node) in nodes.iter_mut().enumerate() {
             let outcome = match &outcome {
                 Ok(per_node) => per_node
                     .get(index)
@@ -455,20 +543,24 @@ impl Cluster {
                 computation.state = ComputeState::Finished { ready_at, outcome };
             }
         }
+        self.persist_nodes(&mut nodes)
     }
 
     /// Per node (in node order): output party → that node's shares of the party's outputs.
     fn simulate_program(
-        &mut self,
+        &self,
+        nodes: &[MutexGuard<'_, Node>],
+        rng: &mut StdRng,
         program_id: &str,
         compute_id: &Uuid,
     ) -> Result<Vec<BTreeMap<String, Vec<NamedValue>>>, String> {
-        let program = self.nodes[0]
-            .program(program_id)
+        let program = nodes
+            .first()
+            .and_then(|n| n.program(program_id))
             .cloned()
             .ok_or_else(|| "program not found".to_string())?;
         let mut jar = PartyJar::new();
-        for node in &self.nodes {
+        for node in nodes {
             let inputs: BTreeMap<String, EncryptedValue> = node
                 .computation(compute_id)
                 .map(|c| c.inputs.clone())
@@ -484,24 +576,26 @@ impl Cluster {
             &program,
             &inputs,
             &EvalConfig::new(self.masker.prime()),
-            &mut self.rng,
+            &mut *rng,
         )
         .map_err(|e| e.to_string())?;
-        self.mask_per_node(outputs.by_party())
+        self.mask_per_node(nodes, rng, outputs.by_party())
     }
 
     fn mask_per_node(
-        &mut self,
+        &self,
+        nodes: &[MutexGuard<'_, Node>],
+        rng: &mut StdRng,
         per_party: BTreeMap<String, BTreeMap<String, ClearValue>>,
     ) -> Result<Vec<BTreeMap<String, Vec<NamedValue>>>, String> {
         let mut per_node: Vec<BTreeMap<String, Vec<NamedValue>>> =
-            vec![BTreeMap::new(); self.nodes.len()];
+            vec![BTreeMap::new(); nodes.len()];
         for (party, values) in per_party {
             let mut masked = self
                 .masker
-                .mask(&values, &mut self.rng)
+                .mask(&values, &mut *rng)
                 .map_err(|e| format!("masking outputs failed: {e}"))?;
-            for (index, node) in self.nodes.iter().enumerate() {
+            for (index, node) in nodes.iter().enumerate() {
                 let shares = masked
                     .remove(&PartyId::new(node.id().to_vec()))
                     .unwrap_or_default();
@@ -515,7 +609,9 @@ impl Cluster {
     /// The DKG: a fresh key, its shares stored on every node under the compute id, and the
     /// store id and public key as outputs.
     fn simulate_dkg(
-        &mut self,
+        &self,
+        nodes: &mut [MutexGuard<'_, Node>],
+        rng: &mut StdRng,
         dkg: Dkg,
         compute_id: Uuid,
         output_bindings: &BTreeMap<String, BTreeSet<UserId>>,
@@ -523,7 +619,7 @@ impl Cluster {
         let (key, public): (ClearValue, ClearValue) = match dkg {
             Dkg::Ecdsa => loop {
                 let mut bytes = [0u8; 32];
-                self.rng.fill_bytes(&mut bytes);
+                rng.fill_bytes(&mut bytes);
                 if let Ok(key) = EcdsaPrivateKey::from_be_bytes(&bytes) {
                     let public = key.public_key();
                     break (
@@ -534,7 +630,7 @@ impl Cluster {
             },
             Dkg::Eddsa => loop {
                 let mut wide = [0u8; 64];
-                self.rng.fill_bytes(&mut wide);
+                rng.fill_bytes(&mut wide);
                 let scalar = curve25519_dalek::Scalar::from_bytes_mod_order_wide(&wide);
                 if let Ok(key) = EddsaPrivateKey::from_scalar(scalar) {
                     let public = key.public_key();
@@ -559,15 +655,14 @@ impl Cluster {
         key_values.insert(dkg.key_name().to_string(), key);
         let mut key_shares = self
             .masker
-            .mask(&key_values, &mut self.rng)
+            .mask(&key_values, &mut *rng)
             .map_err(|e| format!("sharing the key failed: {e}"))?;
         let permissions = Permissions::new(owner)
             .allow_retrieve(owner)
             .allow_update(owner)
             .allow_delete(owner)
             .allow_compute(owner, dkg.sign_program());
-        for index in 0..self.nodes.len() {
-            let node = &mut self.nodes[index];
+        for node in nodes.iter_mut() {
             let shares = key_shares
                 .remove(&PartyId::new(node.id().to_vec()))
                 .unwrap_or_default();
@@ -595,6 +690,6 @@ impl Cluster {
             key_party.to_string(),
             BTreeMap::from([(key_output.to_string(), public)]),
         );
-        self.mask_per_node(per_party)
+        self.mask_per_node(nodes, rng, per_party)
     }
 }

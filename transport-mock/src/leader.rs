@@ -46,6 +46,19 @@ pub struct Leader {
     used_quotes: BTreeSet<Vec<u8>>,
     /// Processed add-funds transactions, by uppercase hash.
     transfers: BTreeSet<String>,
+    /// The records changed since the cluster last took them (see [`crate::storage`]).
+    changes: Vec<LeaderChange>,
+}
+
+/// A leader record a request changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LeaderChange {
+    /// A balance row.
+    Balance(UserId),
+    /// A quote nonce burned.
+    Quote(Vec<u8>),
+    /// An add-funds transaction processed.
+    Transfer(String),
 }
 
 impl Leader {
@@ -57,7 +70,33 @@ impl Leader {
             balances: BTreeMap::new(),
             used_quotes: BTreeSet::new(),
             transfers: BTreeSet::new(),
+            changes: Vec::new(),
         }
+    }
+
+    /// The records changed since the last call.
+    pub(crate) fn take_changes(&mut self) -> Vec<LeaderChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// A balance row as stored (expired or not), for the state store.
+    pub(crate) fn balance_record(&self, user: &UserId) -> Option<Balance> {
+        self.balances.get(user).copied()
+    }
+
+    /// Brings back a balance row.
+    pub(crate) fn restore_balance(&mut self, user: UserId, balance: Balance) {
+        self.balances.insert(user, balance);
+    }
+
+    /// Brings back a burned quote nonce.
+    pub(crate) fn restore_quote(&mut self, nonce: Vec<u8>) {
+        self.used_quotes.insert(nonce);
+    }
+
+    /// Brings back a processed add-funds transaction.
+    pub(crate) fn restore_transfer(&mut self, hash: String) {
+        self.transfers.insert(hash);
     }
 
     /// A user's balance row, if it has one that has not expired at `now`.
@@ -70,6 +109,7 @@ impl Leader {
 
     /// Sets a balance directly (test setup; the network way is AddFunds).
     pub fn set_balance(&mut self, now: Timestamp, user: UserId, credits: u64) {
+        self.changes.push(LeaderChange::Balance(user));
         self.balances.insert(
             user,
             Balance {
@@ -218,7 +258,10 @@ impl Leader {
             return Err(status(Code::FailedPrecondition, "nonce already used"));
         }
         self.used_quotes.insert(quote.nonce().to_vec());
+        self.changes
+            .push(LeaderChange::Quote(quote.nonce().to_vec()));
         if let Some(user) = debit {
+            self.changes.push(LeaderChange::Balance(user));
             if let Some(row) = self.balances.get_mut(&user) {
                 row.credits -= fees.credits.min(row.credits);
                 row.updated_at = now;
@@ -286,6 +329,9 @@ impl Leader {
         if !self.transfers.insert(tx.hash.to_ascii_uppercase()) {
             return Err(invalid("payment transaction has already been processed"));
         }
+        self.changes
+            .push(LeaderChange::Transfer(tx.hash.to_ascii_uppercase()));
+        self.changes.push(LeaderChange::Balance(payload.recipient));
         let current = self
             .balance(now, &payload.recipient)
             .map_or(0, |b| b.credits);

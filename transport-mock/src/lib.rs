@@ -32,6 +32,8 @@ pub mod leader;
 mod network;
 pub mod node;
 pub mod programs;
+pub mod records;
+pub mod storage;
 
 pub use chain::Chain;
 pub use cluster::{BuildError, ClockSkew, Cluster};
@@ -40,6 +42,7 @@ pub use driver::{Client, OpHandle, SharedEmulator};
 pub use leader::Leader;
 pub use network::{Emulator, NetworkConfig, NodeOutage, OpReport};
 pub use node::{Node, Response, ResultsStream, StreamPoll};
+pub use storage::{DiskStore, MemoryStore, StateStore, StoreError};
 
 use nilvm_core::rpc::{Code, Status};
 

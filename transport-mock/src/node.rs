@@ -154,6 +154,21 @@ pub struct Node {
     used_receipts: BTreeSet<Uuid>,
     programs: BTreeMap<String, Program>,
     computations: BTreeMap<Uuid, Computation>,
+    /// The records changed since the cluster last took them (see [`crate::storage`]).
+    changes: Vec<NodeChange>,
+}
+
+/// A node record a request changed: the cluster writes its current state (or its absence).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NodeChange {
+    /// Stored values (added, updated, deleted or purged).
+    Values(Uuid),
+    /// A receipt burned.
+    Receipt(Uuid),
+    /// A program stored, with the bytes as uploaded.
+    Program(String, Vec<u8>),
+    /// A computation registered, finished or dropped.
+    Computation(Uuid),
 }
 
 fn denied() -> Status {
@@ -189,7 +204,40 @@ impl Node {
             used_receipts: BTreeSet::new(),
             programs: builtin_programs().into_iter().collect(),
             computations: BTreeMap::new(),
+            changes: Vec::new(),
         }
+    }
+
+    /// The records changed since the last call.
+    pub(crate) fn take_changes(&mut self) -> Vec<NodeChange> {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Brings back stored values read from the state store.
+    pub(crate) fn restore_values(&mut self, id: Uuid, values: StoredValues) {
+        self.values.insert(id, values);
+    }
+
+    /// Brings back a burned receipt id.
+    pub(crate) fn restore_receipt(&mut self, id: Uuid) {
+        self.used_receipts.insert(id);
+    }
+
+    /// Brings back a program from its uploaded bytes.
+    pub(crate) fn restore_program(&mut self, id: String, bytes: &[u8]) -> Result<(), String> {
+        let program = Program::decode(bytes).map_err(|e| format!("program {id}: {e}"))?;
+        self.programs.insert(id, program);
+        Ok(())
+    }
+
+    /// Brings back a finished computation.
+    pub(crate) fn restore_computation(&mut self, id: Uuid, computation: Computation) {
+        self.computations.insert(id, computation);
+    }
+
+    /// A computation's current state, for the state store.
+    pub(crate) fn computation_record(&self, id: &Uuid) -> Option<&Computation> {
+        self.computations.get(id)
     }
 
     /// The node's identity.
@@ -223,17 +271,29 @@ impl Node {
     }
 
     pub(crate) fn computation_mut(&mut self, id: &Uuid) -> Option<&mut Computation> {
+        self.changes.push(NodeChange::Computation(*id));
         self.computations.get_mut(id)
     }
 
     /// Drops values expired for over [`CLEANUP_DELAY`] and old computations (the nodes'
     /// background jobs: until they run, expired values answer "entity expired").
     pub fn cleanup(&mut self, now: Timestamp) {
-        self.values
-            .retain(|_, v| v.expires_at.saturating_add(CLEANUP_DELAY) > now);
+        let changes = &mut self.changes;
+        self.values.retain(|id, v| {
+            let keep = v.expires_at.saturating_add(CLEANUP_DELAY) > now;
+            if !keep {
+                changes.push(NodeChange::Values(*id));
+            }
+            keep
+        });
         let ttl = self.results_ttl;
-        self.computations
-            .retain(|_, c| c.invoked_at.saturating_add(ttl) > now);
+        self.computations.retain(|id, c| {
+            let keep = c.invoked_at.saturating_add(ttl) > now;
+            if !keep {
+                changes.push(NodeChange::Computation(*id));
+            }
+            keep
+        });
     }
 
     fn verify_receipt(
@@ -242,8 +302,11 @@ impl Node {
         signed: Option<&SignedReceipt>,
         kind: OperationKind,
     ) -> Result<Receipt, Status> {
-        verify_receipt_on_node(signed, &self.leader_key, kind, now, &mut self.used_receipts)
-            .map_err(receipt_status)
+        let receipt =
+            verify_receipt_on_node(signed, &self.leader_key, kind, now, &mut self.used_receipts)
+                .map_err(receipt_status)?;
+        self.changes.push(NodeChange::Receipt(receipt.identifier()));
+        Ok(receipt)
     }
 
     fn live(&self, now: Timestamp, id: &Uuid) -> Result<&StoredValues, Status> {
@@ -255,6 +318,7 @@ impl Node {
     }
 
     fn live_mut(&mut self, now: Timestamp, id: &Uuid) -> Result<&mut StoredValues, Status> {
+        self.changes.push(NodeChange::Values(*id));
         match self.values.get_mut(id) {
             None => Err(status(Code::NotFound, NOT_FOUND)),
             Some(v) if v.expires_at <= now => Err(status(Code::NotFound, EXPIRED)),
@@ -312,6 +376,7 @@ impl Node {
             if self.values.contains_key(&id) {
                 return Err(status(Code::FailedPrecondition, "entity already exists"));
             }
+            self.changes.push(NodeChange::Values(id));
             self.values.insert(
                 id,
                 StoredValues {
@@ -384,6 +449,7 @@ impl Node {
             return Err(denied());
         }
         self.values.remove(&id);
+        self.changes.push(NodeChange::Values(id));
         Ok(())
     }
 
@@ -506,6 +572,8 @@ impl Node {
         }
         let id = program_id(&caller, &quoted.name, &hash);
         self.programs.insert(id.clone(), program);
+        self.changes
+            .push(NodeChange::Program(id.clone(), request.program.clone()));
         Ok(StoreProgramResponse { program_id: id })
     }
 
@@ -649,6 +717,7 @@ impl Node {
             }
         }
         let compute_id = receipt.identifier();
+        self.changes.push(NodeChange::Computation(compute_id));
         self.computations.insert(
             compute_id,
             Computation {
@@ -715,6 +784,8 @@ impl Node {
         if computation.state == ComputeState::Gathering
             && computation.invoked_at.saturating_add(gather_timeout) <= now
         {
+            self.changes
+                .push(NodeChange::Computation(stream.compute_id));
             computation.state = ComputeState::Finished {
                 ready_at: now,
                 outcome: Err("computation timed out waiting for the other nodes".into()),
@@ -809,6 +880,7 @@ impl Node {
 
     /// Stores values the cluster produced (the DKG's key shares).
     pub(crate) fn insert_values(&mut self, id: Uuid, values: StoredValues) {
+        self.changes.push(NodeChange::Values(id));
         self.values.insert(id, values);
     }
 }

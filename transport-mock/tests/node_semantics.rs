@@ -180,7 +180,7 @@ fn data_rpcs_need_a_user_and_payments_need_the_leader() {
 
 #[test]
 fn empty_balance_gives_the_fallback_signal() {
-    let mut cluster = cluster();
+    let cluster = cluster();
     let leader = leader_index(&cluster);
     let Ok(Reply::PriceQuote(quote)) = unary(cluster.handle_as(
         leader,
@@ -205,7 +205,7 @@ fn empty_balance_gives_the_fallback_signal() {
 
 #[test]
 fn tokens_are_verified_per_node() {
-    let mut cluster = cluster();
+    let cluster = cluster();
     let key = UserKey::from_bytes(&[7; 32]).expect("key");
     let ids = cluster.node_ids();
     let expires = NOW.saturating_add(Duration::from_secs(60));
@@ -233,7 +233,7 @@ fn tokens_are_verified_per_node() {
 
 #[test]
 fn results_streams_start_waiting_then_report_unknown_ids() {
-    let mut cluster = cluster();
+    let cluster = cluster();
     let request = Request::RetrieveResults(RetrieveResultsRequest {
         compute_id: vec![5; 16],
     });

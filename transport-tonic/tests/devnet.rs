@@ -48,9 +48,8 @@ async fn client(devnet: &Devnet, seed: u8, unil: u64) -> VmClient {
 fn chain_sequence(devnet: &Devnet, seed: u8) -> u64 {
     let chain_key = UserKey::from_bytes(&[seed.wrapping_add(100); 32]).unwrap();
     let address = nillion_address(&chain_key.public_key()).unwrap();
-    let backend = devnet.backend();
-    let guard = backend.lock().unwrap();
-    guard
+    devnet
+        .backend()
         .cluster()
         .chain()
         .account(&address)
@@ -263,13 +262,7 @@ fn token(key: &UserKey, node: &NodeId, expires_at: Timestamp) -> Vec<u8> {
 async fn malformed_requests_and_bad_tokens_are_refused_with_the_nodes_texts() {
     let devnet = Devnet::start(DevnetConfig::free_ports()).await.unwrap();
     let endpoint = devnet.bootnode().to_owned();
-    let node: NodeId = devnet
-        .backend()
-        .lock()
-        .unwrap()
-        .cluster()
-        .bootnode()
-        .clone();
+    let node: NodeId = devnet.backend().cluster().bootnode().clone();
     let key = UserKey::from_bytes(&[12; 32]).unwrap();
     let later = wall_clock().saturating_add(Duration::from_secs(60));
     let delete =
@@ -335,13 +328,7 @@ async fn malformed_requests_and_bad_tokens_are_refused_with_the_nodes_texts() {
     assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
     assert_eq!(status.message(), "invalid signature");
     // Meant for another node.
-    let other: NodeId = devnet
-        .backend()
-        .lock()
-        .unwrap()
-        .cluster()
-        .leader_id()
-        .clone();
+    let other: NodeId = devnet.backend().cluster().leader_id().clone();
     let status = raw_call(
         &endpoint,
         Method::DeleteValues,
@@ -379,8 +366,7 @@ async fn malformed_requests_and_bad_tokens_are_refused_with_the_nodes_texts() {
         .iter()
         .find(|e| {
             let backend = devnet.backend();
-            let guard = backend.lock().unwrap();
-            let cluster = guard.cluster();
+            let cluster = backend.cluster();
             cluster.info().leader().grpc_endpoint() != e.as_str()
         })
         .unwrap()

@@ -3,8 +3,8 @@
 #![cfg(feature = "server")]
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
 use nilvm_core::auth::verify_token;
 use nilvm_core::cluster::{Cluster, ClusterMember, Prime};
@@ -32,7 +32,7 @@ impl Backend for Fake {
     type Stream = ();
 
     fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         node: usize,
         token: Option<&[u8]>,
@@ -87,7 +87,7 @@ impl Backend for Fake {
         }
     }
 
-    fn poll_stream(&mut self, _now: Timestamp, _stream: &mut ()) -> StreamStep {
+    fn poll_stream(&self, _now: Timestamp, _stream: &mut ()) -> StreamStep {
         StreamStep {
             end: Some(Ok(())),
             ..StreamStep::default()
@@ -124,12 +124,12 @@ async fn start() -> Setup {
     let cluster = Cluster::new(members.clone(), members[1].clone(), Prime::U256, 1, 0).unwrap();
     let flaky_left = Arc::new(AtomicU32::new(0));
     let deletes = Arc::new(AtomicU32::new(0));
-    let backend = Arc::new(Mutex::new(Fake {
+    let backend = Arc::new(Fake {
         ids: keys.iter().map(UserKey::node_id).collect(),
         cluster,
         flaky_left: flaky_left.clone(),
         deletes: deletes.clone(),
-    }));
+    });
     let network = Network::devnet_at(members[0].grpc_endpoint(), "http://127.0.0.1:1");
     let servers = listeners
         .into_iter()
@@ -178,6 +178,7 @@ async fn node_refusals_keep_their_code_and_text_and_calls_carry_the_token() {
     assert!(error.is_not_found(), "{error}");
     let status = error.status().unwrap();
     assert_eq!(status.message, "value not found");
+    client.close();
     stop(setup).await;
 }
 
@@ -203,6 +204,7 @@ async fn transient_failures_are_retried_by_core() {
     // 3 nodes + 1 retry of node 2.
     assert_eq!(setup.deletes.load(Ordering::SeqCst), 4);
     assert_eq!(setup.flaky_left.load(Ordering::SeqCst), 0);
+    client.close();
     stop(setup).await;
 }
 

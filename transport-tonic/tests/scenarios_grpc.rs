@@ -124,9 +124,8 @@ impl Harness for GrpcHarness {
     }
 
     fn chain_sequence(&self, user: &GrpcUser) -> u64 {
-        let backend = self.devnet.backend();
-        let guard = backend.lock().unwrap();
-        guard
+        self.devnet
+            .backend()
             .cluster()
             .chain()
             .account(&user.chain_address)

@@ -34,8 +34,9 @@ pub struct DevnetArgs {
     /// The TLS private key (PEM); needs --tls-certificate.
     #[arg(long, requires = "tls_certificate")]
     tls_key: Option<PathBuf>,
-    /// Where to keep state (not supported yet: state lives in memory and ends with the
-    /// process).
+    /// Keep the state (values, permissions, programs, results, balances, the chain) in an
+    /// embedded database in this directory; a restart with the same directory and settings
+    /// brings it back. Without it the state lives in memory and ends with the process.
     #[arg(short = 'd', long, alias = "data-dir")]
     state_directory: Option<PathBuf>,
 }
@@ -90,17 +91,18 @@ async fn devnet(args: DevnetArgs) -> Result<(), Box<dyn std::error::Error>> {
         bind: args.bind_address,
         free_ports: args.free_ports,
         tls,
+        state_directory: args.state_directory.clone(),
     };
-    if args.state_directory.is_some() {
-        eprintln!("⚠️ --state-directory is not supported yet: state is kept in memory");
-    }
     let config_dir = Network::config_dir().unwrap_or_else(|_| PathBuf::from("."));
     // Handlers go in before the readiness line: a SIGTERM right after it must stop us cleanly.
     let shutdown = shutdown_signal()?;
     let devnet = Devnet::start(config).await?;
     say(&format!("ℹ️ cluster id is {}", devnet.cluster_id()));
     say(&format!("ℹ️ using {} bit prime", args.prime_bits));
-    say("ℹ️ storing state in memory");
+    match &args.state_directory {
+        Some(dir) => say(&format!("ℹ️ storing state in {}", dir.display())),
+        None => say("ℹ️ storing state in memory"),
+    }
     say(&format!(
         "⛓  nilchain gRPC available at {}",
         devnet.chain_grpc_endpoint()

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use nilvm_core::payments::chain_tx::DENOM;
+use nilvm_core::rpc::Status;
 use nilvm_proto::Message;
 use nilvm_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
 use nilvm_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
@@ -20,8 +21,9 @@ use tonic::body::Body;
 use tonic::codegen::Service;
 use tonic::server::UnaryService;
 
-use super::{BoxFuture, SharedBackend, grpc, lock, malformed};
+use super::{BoxFuture, SharedBackend, grpc, malformed, off_reactor};
 use crate::payer::BASE_ACCOUNT_TYPE_URL;
+use crate::status::to_tonic;
 
 /// `cosmos.auth.v1beta1.Query/Account`.
 pub const ACCOUNT_PATH: &str = "/cosmos.auth.v1beta1.Query/Account";
@@ -33,9 +35,10 @@ pub const GET_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/GetTx";
 pub const BALANCE_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
 
 /// Gives access to the chain stub inside a shared backend.
-pub trait HasChain: Send + 'static {
-    /// The chain.
-    fn chain_mut(&mut self) -> &mut Chain;
+pub trait HasChain: Send + Sync + 'static {
+    /// Runs `f` on the chain, locked for the duration, and keeps what it changed (an error
+    /// when the change could not be persisted).
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> Result<R, Status>;
 }
 
 /// Answers one cosmos call on `chain`, by method path.
@@ -138,10 +141,17 @@ impl<B: HasChain> UnaryService<Bytes> for ChainCall<B> {
     type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let mut backend = lock(&self.backend);
-        let result = handle_chain_call(backend.chain_mut(), &self.path, request.get_ref())
-            .map(|bytes| tonic::Response::new(Bytes::from(bytes)));
-        Box::pin(std::future::ready(result))
+        let backend = self.backend.clone();
+        let path = std::mem::take(&mut self.path);
+        Box::pin(async move {
+            off_reactor(move || {
+                backend
+                    .with_chain(|chain| handle_chain_call(chain, &path, request.get_ref()))
+                    .map_err(|status| to_tonic(&status))?
+                    .map(|bytes| tonic::Response::new(Bytes::from(bytes)))
+            })
+            .await?
+        })
     }
 }
 

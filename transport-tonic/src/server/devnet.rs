@@ -10,29 +10,40 @@
 //! `localhost:26649`, ten funded keys. With the default seed and 3 nodes the node ports are
 //! the official 37939, 54936 and 44651; other seeds and node counts take free ports (the
 //! official port shuffle is not reproduced), and [`DevnetConfig::free_ports`] makes every
-//! port free (tests, several devnets per host). Only the chain's gRPC endpoint is served; its
-//! CometBFT JSON-RPC and REST endpoints are written to the files but not served.
+//! port free (tests, several devnets per host). The chain stub serves cosmos gRPC on 26649,
+//! CometBFT JSON-RPC on 26648 (and on 48102, where the official devnet puts a CORS proxy in
+//! front of it) and cosmos REST on 26650; the files name the ports really bound.
+//!
+//! Every node port speaks gRPC (HTTP/2) and gRPC-Web (HTTP/1.1 or HTTP/2, open CORS). With
+//! [`DevnetConfig::state_directory`] the state lives in an embedded database and survives a
+//! restart (see `nilvm_transport_mock::storage`).
 
 use std::fmt;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use nilvm_core::cluster::Prime;
 use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::payments::chain_tx::nillion_address;
 use nilvm_core::rpc::{Code, Request, Status};
 use nilvm_core::time::Timestamp;
-use nilvm_transport_mock::{Chain, Cluster, ClusterConfig, Response, ResultsStream};
+use nilvm_transport_mock::storage::{Table, Write};
+use nilvm_transport_mock::{
+    Chain, Cluster, ClusterConfig, DiskStore, Response, ResultsStream, StateStore,
+};
 use uuid::Uuid;
 
 use super::chain::{ChainService, HasChain};
+use super::cometbft::CometService;
+use super::rest::RestService;
 use super::{
-    Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, lock,
-    serve, serve_with_tls,
+    Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, serve,
+    serve_http, serve_with_tls,
 };
 use crate::network::Network;
+use crate::transport::wall_clock;
 
 /// The default seed.
 pub const DEFAULT_SEED: &str = "nillion-devnet";
@@ -42,11 +53,11 @@ pub const DEFAULT_CLUSTER_ID: &str = "9e68173f-9c23-4acc-ba81-4f079b639964";
 pub const DEFAULT_NODE_PORTS: [u16; 3] = [37939, 54936, 44651];
 /// The chain's gRPC port.
 pub const CHAIN_GRPC_PORT: u16 = 26649;
-/// The chain's CometBFT RPC port (written, not served).
+/// The chain's CometBFT RPC port.
 pub const CHAIN_RPC_PORT: u16 = 26648;
-/// The chain's REST port (written, not served).
+/// The chain's cosmos REST port.
 pub const CHAIN_REST_PORT: u16 = 26650;
-/// The CORS proxy in front of the chain's RPC (written, not served).
+/// The CORS-open CometBFT RPC (a proxy in front of the RPC in the official devnet).
 pub const CHAIN_JSON_RPC_PORT: u16 = 48102;
 /// What each funded key holds at start: 1,000,000 NIL.
 pub const FUNDING_UNIL: u64 = 1_000_000 * 1_000_000;
@@ -94,7 +105,7 @@ impl Backend for EmulatedCluster {
     type Stream = ResultsStream;
 
     fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         node: usize,
         token: Option<&[u8]>,
@@ -111,7 +122,7 @@ impl Backend for EmulatedCluster {
         }
     }
 
-    fn poll_stream(&mut self, now: Timestamp, stream: &mut ResultsStream) -> StreamStep {
+    fn poll_stream(&self, now: Timestamp, stream: &mut ResultsStream) -> StreamStep {
         let poll = self.cluster.poll_results(now, stream);
         StreamStep {
             messages: poll.messages,
@@ -122,8 +133,8 @@ impl Backend for EmulatedCluster {
 }
 
 impl HasChain for EmulatedCluster {
-    fn chain_mut(&mut self) -> &mut Chain {
-        self.cluster.chain_mut()
+    fn with_chain<R>(&self, f: impl FnOnce(&mut Chain) -> R) -> Result<R, Status> {
+        self.cluster.chain_call(f)
     }
 }
 
@@ -143,6 +154,10 @@ pub struct DevnetConfig {
     /// Serve the nodes over TLS with this identity (`https://` endpoints); the chain stays
     /// cleartext, as in the official devnet.
     pub tls: Option<TlsIdentity>,
+    /// Keep every piece of state in an embedded database in this directory (see
+    /// [`nilvm_transport_mock::storage`]); a restart with the same directory and settings
+    /// brings back the same cluster, ports and data. `None` keeps the state in memory.
+    pub state_directory: Option<PathBuf>,
 }
 
 impl Default for DevnetConfig {
@@ -156,6 +171,7 @@ impl Default for DevnetConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             free_ports: false,
             tls: None,
+            state_directory: None,
         }
     }
 }
@@ -185,6 +201,53 @@ pub enum DevnetError {
     /// The configuration is unusable.
     #[error("invalid devnet configuration: {0}")]
     Config(String),
+    /// The state directory could not be used (unreadable, or another cluster's state).
+    #[error("state directory {path}: {source}")]
+    State {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        source: nilvm_transport_mock::StoreError,
+    },
+    /// The state directory could not be created.
+    #[error("cannot create the state directory {path}: {source}")]
+    StateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The database file inside a state directory.
+pub const STATE_FILE: &str = "devnet-state.redb";
+
+/// The `Meta` key of the ports a devnet with a state directory bound (reused on restart).
+const PORTS_KEY: &[u8] = b"devnet.ports";
+
+/// The state store of a state directory, created if needed.
+fn open_state(dir: &Path) -> Result<Arc<dyn StateStore>, DevnetError> {
+    std::fs::create_dir_all(dir).map_err(|source| DevnetError::StateDirectory {
+        path: dir.to_owned(),
+        source,
+    })?;
+    DiskStore::open(&dir.join(STATE_FILE))
+        .map(|store| Arc::new(store) as Arc<dyn StateStore>)
+        .map_err(|source| DevnetError::State {
+            path: dir.to_owned(),
+            source,
+        })
+}
+
+/// The ports an earlier run bound: nodes in order, then the chain's.
+fn saved_ports(store: &dyn StateStore) -> Option<Vec<u16>> {
+    let bytes = store.get(Table::Meta, PORTS_KEY).ok()??;
+    Some(
+        bytes
+            .chunks_exact(2)
+            .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+            .collect(),
+    )
 }
 
 /// A running devnet. Stop it with [`Devnet::stop`] (dropping it stops the servers too).
@@ -192,6 +255,9 @@ pub struct Devnet {
     backend: SharedBackend<EmulatedCluster>,
     nodes: Vec<ServerHandle>,
     chain: ServerHandle,
+    rpc: ServerHandle,
+    json_rpc: ServerHandle,
+    rest: ServerHandle,
     endpoints: Vec<String>,
     cluster_id: Uuid,
     config: DevnetConfig,
@@ -234,23 +300,45 @@ impl Devnet {
         if config.node_count == 0 || config.node_count > 99 {
             return Err(DevnetError::Config("the node count must be 1 to 99".into()));
         }
+        let store = match &config.state_directory {
+            Some(dir) => Some(open_state(dir)?),
+            None => None,
+        };
+        // A restart binds the ports the state's first run bound.
+        let saved = store
+            .as_deref()
+            .and_then(saved_ports)
+            .filter(|ports| ports.len() == config.node_count + 4);
         let official_ports = !config.free_ports
             && config.seed == DEFAULT_SEED
             && config.node_count == DEFAULT_NODE_PORTS.len();
         let mut listeners = Vec::with_capacity(config.node_count);
         for i in 0..config.node_count {
-            let port = match official_ports {
-                true => DEFAULT_NODE_PORTS.get(i).copied().unwrap_or(0),
-                false => 0,
+            let port = match (&saved, official_ports) {
+                (Some(ports), _) => ports[i],
+                (None, true) => DEFAULT_NODE_PORTS.get(i).copied().unwrap_or(0),
+                (None, false) => 0,
             };
             listeners.push(bind(config.bind, port).await?);
         }
-        let chain_port = if config.free_ports {
-            0
-        } else {
-            CHAIN_GRPC_PORT
+        let chain_port = match (&saved, config.free_ports) {
+            (Some(ports), _) => ports[config.node_count],
+            (None, true) => 0,
+            (None, false) => CHAIN_GRPC_PORT,
         };
         let chain_listener = bind(config.bind, chain_port).await?;
+        let mut http_listeners = Vec::with_capacity(3);
+        for (i, official) in [CHAIN_RPC_PORT, CHAIN_JSON_RPC_PORT, CHAIN_REST_PORT]
+            .into_iter()
+            .enumerate()
+        {
+            let port = match (&saved, config.free_ports) {
+                (Some(ports), _) => ports[config.node_count + 1 + i],
+                (None, true) => 0,
+                (None, false) => official,
+            };
+            http_listeners.push(bind(config.bind, port).await?);
+        }
 
         let mut endpoints = Vec::with_capacity(listeners.len());
         for listener in &listeners {
@@ -270,19 +358,35 @@ impl Devnet {
             prime: config.prime,
             ..ClusterConfig::default()
         };
-        let mut cluster = Cluster::new(cluster_config, rand::random())
-            .map_err(|e| DevnetError::Config(e.to_string()))?;
+        let mut cluster = match &store {
+            None => Cluster::new(cluster_config, rand::random())
+                .map_err(|e| DevnetError::Config(e.to_string()))?,
+            Some(store) => Cluster::open(cluster_config, rand::random(), store.clone())
+                .map_err(|e| state_error(&config, e))?,
+        };
         cluster
             .set_endpoints(&endpoints)
             .map_err(|e| DevnetError::Config(e.to_string()))?;
-        for hex_key in FUNDED_KEYS {
-            let address = UserKey::from_hex(hex_key)
-                .ok()
-                .and_then(|key| nillion_address(&key.public_key()).ok())
-                .ok_or_else(|| DevnetError::Config("bad funded key".into()))?;
-            cluster.chain_mut().fund(&address, FUNDING_UNIL);
+        if let Some(store) = &store {
+            save_ports(store.as_ref(), &listeners, &chain_listener, &http_listeners)
+                .map_err(|source| state_failure(&config, source))?;
         }
-        let backend = Arc::new(Mutex::new(EmulatedCluster::new(cluster)));
+        // Genesis funding once: a restored chain keeps its balances.
+        if !cluster.is_restored() {
+            for hex_key in FUNDED_KEYS {
+                let address = UserKey::from_hex(hex_key)
+                    .ok()
+                    .and_then(|key| nillion_address(&key.public_key()).ok())
+                    .ok_or_else(|| DevnetError::Config("bad funded key".into()))?;
+                cluster
+                    .chain_call(|chain| chain.fund(&address, FUNDING_UNIL))
+                    .map_err(|status| DevnetError::Config(status.message))?;
+            }
+        }
+        cluster
+            .purge_expired(wall_clock())
+            .map_err(|status| DevnetError::Config(status.message))?;
+        let backend = Arc::new(EmulatedCluster::new(cluster));
         let bind_error = |source| DevnetError::Bind {
             addr: SocketAddr::new(config.bind, 0),
             source,
@@ -294,10 +398,22 @@ impl Devnet {
         }
         let chain =
             serve(chain_listener, ChainService::new(backend.clone())).map_err(bind_error)?;
+        let mut http = http_listeners.into_iter();
+        let mut next = || {
+            http.next()
+                .ok_or_else(|| DevnetError::Config("no listener".into()))
+        };
+        let rpc = serve_http(next()?, CometService::new(backend.clone())).map_err(bind_error)?;
+        let json_rpc =
+            serve_http(next()?, CometService::new(backend.clone())).map_err(bind_error)?;
+        let rest = serve_http(next()?, RestService::new(backend.clone())).map_err(bind_error)?;
         Ok(Self {
             backend,
             nodes,
             chain,
+            rpc,
+            json_rpc,
+            rest,
             endpoints,
             cluster_id: cluster_id(&config.seed),
             config,
@@ -320,6 +436,21 @@ impl Devnet {
     /// The chain's gRPC endpoint, as the network file names it.
     pub fn chain_grpc_endpoint(&self) -> String {
         format!("http://localhost:{}", self.chain.local_addr().port())
+    }
+
+    /// The chain's CometBFT JSON-RPC endpoint (`nilchain_rpc_endpoint` in the network file).
+    pub fn chain_rpc_endpoint(&self) -> String {
+        format!("http://localhost:{}", self.rpc.local_addr().port())
+    }
+
+    /// The CORS-open CometBFT JSON-RPC endpoint (`NILLION_NILCHAIN_JSON_RPC`).
+    pub fn chain_json_rpc_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.json_rpc.local_addr().port())
+    }
+
+    /// The chain's cosmos REST endpoint (`NILLION_NILCHAIN_REST_API`).
+    pub fn chain_rest_endpoint(&self) -> String {
+        format!("http://localhost:{}", self.rest.local_addr().port())
     }
 
     /// The network to point clients at (loopback addresses).
@@ -353,9 +484,16 @@ impl Devnet {
         self.backend.clone()
     }
 
-    /// Adds `unil` to a chain account, creating it if needed.
+    /// Adds `unil` to a chain account, creating it if needed (and keeps it in the state
+    /// directory, if there is one).
     pub fn fund(&self, address: &str, unil: u64) {
-        lock(&self.backend).chain_mut().fund(address, unil);
+        if let Err(status) = self
+            .backend
+            .cluster()
+            .chain_call(|chain| chain.fund(address, unil))
+        {
+            tracing::warn!(message = %status.message, "funding was not persisted");
+        }
     }
 
     /// The content of `nillion-devnet.env`, in the official format and order.
@@ -369,14 +507,8 @@ impl Devnet {
         };
         line("NILLION_CLUSTER_ID", &self.cluster_id.to_string());
         line("NILLION_NILCHAIN_CHAIN_ID", crate::network::DEVNET_CHAIN_ID);
-        line(
-            "NILLION_NILCHAIN_JSON_RPC",
-            &format!("http://127.0.0.1:{CHAIN_JSON_RPC_PORT}"),
-        );
-        line(
-            "NILLION_NILCHAIN_REST_API",
-            &format!("http://localhost:{CHAIN_REST_PORT}"),
-        );
+        line("NILLION_NILCHAIN_JSON_RPC", &self.chain_json_rpc_endpoint());
+        line("NILLION_NILCHAIN_REST_API", &self.chain_rest_endpoint());
         line("NILLION_NILCHAIN_GRPC", &self.chain_grpc_endpoint());
         line("NILLION_GRPC_ENDPOINT", self.bootnode());
         for (i, key) in FUNDED_KEYS.iter().enumerate() {
@@ -388,7 +520,8 @@ impl Devnet {
     /// The content of `networks/devnet.yaml`; `nilauth` is kept from an earlier file.
     pub fn network_file(&self, nilauth: Option<&str>) -> String {
         format!(
-            "bootnode: {bootnode}\npayments:\n  nilchain_chain_id: {chain_id}\n  nilchain_rpc_endpoint: http://localhost:{CHAIN_RPC_PORT}\n  nilchain_grpc_endpoint: {grpc}\n  nilchain_private_key: {key}\n  gas_price: null\nnilauth: {nilauth}\n",
+            "bootnode: {bootnode}\npayments:\n  nilchain_chain_id: {chain_id}\n  nilchain_rpc_endpoint: {rpc}\n  nilchain_grpc_endpoint: {grpc}\n  nilchain_private_key: {key}\n  gas_price: null\nnilauth: {nilauth}\n",
+            rpc = self.chain_rpc_endpoint(),
             bootnode = self.bootnode(),
             chain_id = crate::network::DEVNET_CHAIN_ID,
             grpc = self.chain_grpc_endpoint(),
@@ -419,10 +552,51 @@ impl Devnet {
                 tracing::warn!(%error, "node server ended with an error");
             }
         }
-        if let Err(error) = self.chain.stop().await {
-            tracing::warn!(%error, "chain server ended with an error");
+        for chain in [self.chain, self.rpc, self.json_rpc, self.rest] {
+            if let Err(error) = chain.stop().await {
+                tracing::warn!(%error, "chain server ended with an error");
+            }
         }
     }
+}
+
+fn state_error(
+    config: &DevnetConfig,
+    error: nilvm_transport_mock::cluster::OpenError,
+) -> DevnetError {
+    use nilvm_transport_mock::cluster::OpenError;
+    match error {
+        OpenError::Store(source) => state_failure(config, source),
+        other => DevnetError::Config(other.to_string()),
+    }
+}
+
+fn state_failure(config: &DevnetConfig, source: nilvm_transport_mock::StoreError) -> DevnetError {
+    DevnetError::State {
+        path: config.state_directory.clone().unwrap_or_default(),
+        source,
+    }
+}
+
+/// Records the bound ports in the state, so a restart serves the same endpoints.
+fn save_ports(
+    store: &dyn StateStore,
+    nodes: &[tokio::net::TcpListener],
+    chain: &tokio::net::TcpListener,
+    http: &[tokio::net::TcpListener],
+) -> Result<(), nilvm_transport_mock::StoreError> {
+    let ports = nodes
+        .iter()
+        .chain(std::iter::once(chain))
+        .chain(http)
+        .filter_map(|l| l.local_addr().ok())
+        .flat_map(|addr| addr.port().to_be_bytes())
+        .collect();
+    store.commit(&[Write {
+        table: Table::Meta,
+        key: PORTS_KEY.to_vec(),
+        value: Some(ports),
+    }])
 }
 
 fn write_file(path: &Path, text: &str) -> std::io::Result<()> {

@@ -11,13 +11,19 @@
 #[cfg(feature = "devnet")]
 pub mod chain;
 #[cfg(feature = "devnet")]
+pub mod cometbft;
+pub mod connections;
+#[cfg(feature = "devnet")]
 pub mod devnet;
+#[cfg(feature = "devnet")]
+pub mod rest;
+pub mod web;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,6 +38,7 @@ use tonic::body::Body;
 use tonic::codegen::Service;
 use tonic::server::{Grpc, ServerStreamingService, UnaryService};
 
+use self::connections::{Connections, Incoming};
 use crate::codec::{BytesCodec, MAX_MESSAGE_SIZE};
 use crate::status::to_tonic;
 use crate::transport::wall_clock;
@@ -61,7 +68,11 @@ pub struct StreamStep {
 }
 
 /// Node semantics behind the gRPC services: requests in, replies or statuses out.
-pub trait Backend: Send + 'static {
+///
+/// Shared by every node's service and called from many requests at once: a backend locks what
+/// a request needs (one node's state, say), so a slow request to one node does not hold the
+/// others. Calls run on tokio's blocking pool, never on the reactor's threads.
+pub trait Backend: Send + Sync + 'static {
     /// An open reply stream.
     type Stream: Send + 'static;
 
@@ -69,7 +80,7 @@ pub trait Backend: Send + 'static {
     /// `SignedToken` from the auth header, if the request carried one; the backend verifies it
     /// for this node (unauthenticated requests are allowed; handlers that need a user refuse).
     fn handle(
-        &mut self,
+        &self,
         now: Timestamp,
         node: usize,
         token: Option<&[u8]>,
@@ -77,15 +88,20 @@ pub trait Backend: Send + 'static {
     ) -> Result<Answer<Self::Stream>, Status>;
 
     /// Advances a reply stream at `now`.
-    fn poll_stream(&mut self, now: Timestamp, stream: &mut Self::Stream) -> StreamStep;
+    fn poll_stream(&self, now: Timestamp, stream: &mut Self::Stream) -> StreamStep;
 }
 
 /// A backend shared by every node's service.
-pub type SharedBackend<B> = Arc<Mutex<B>>;
+pub type SharedBackend<B> = Arc<B>;
 
-fn lock<B>(backend: &Mutex<B>) -> std::sync::MutexGuard<'_, B> {
-    // A panic inside the backend must not take every later request down with it.
-    backend.lock().unwrap_or_else(PoisonError::into_inner)
+/// Runs `work` on tokio's blocking pool: backends lock and compute, which must not stall the
+/// threads that drive every other connection.
+async fn off_reactor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tonic::Status> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| tonic::Status::internal(format!("request handler failed: {e}")))
 }
 
 /// The auth token of a request, decoded, or the node's UNAUTHENTICATED answer.
@@ -154,16 +170,16 @@ impl<B: Backend> NodeService<B> {
     pub fn new(backend: SharedBackend<B>, node: usize) -> Self {
         Self { backend, node }
     }
+}
 
-    fn decode(
-        &self,
-        method: Method,
-        request: &tonic::Request<Bytes>,
-    ) -> Result<(Request, Option<Vec<u8>>), tonic::Status> {
-        let decoded = Request::decode(method, request.get_ref()).map_err(malformed)?;
-        let token = request_token(request.metadata()).map_err(|s| to_tonic(&s))?;
-        Ok((decoded, token))
-    }
+/// A request's message and auth token, or the node's answer to a malformed one.
+fn decode(
+    method: Method,
+    request: &tonic::Request<Bytes>,
+) -> Result<(Request, Option<Vec<u8>>), tonic::Status> {
+    let decoded = Request::decode(method, request.get_ref()).map_err(malformed)?;
+    let token = request_token(request.metadata()).map_err(|s| to_tonic(&s))?;
+    Ok((decoded, token))
 }
 
 struct Unary<B: Backend> {
@@ -176,20 +192,22 @@ impl<B: Backend> UnaryService<Bytes> for Unary<B> {
     type Future = BoxFuture<Result<tonic::Response<Bytes>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let result = self
-            .service
-            .decode(self.method, &request)
-            .and_then(|(req, token)| {
-                let mut backend = lock(&self.service.backend);
-                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+        let backend = self.service.backend.clone();
+        let node = self.service.node;
+        let method = self.method;
+        Box::pin(async move {
+            off_reactor(move || {
+                let (req, token) = decode(method, &request)?;
+                match backend.handle(wall_clock(), node, token.as_deref(), req) {
                     Ok(Answer::Unary(reply)) => {
                         Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
                     }
                     Ok(Answer::Stream(_)) => Err(tonic::Status::internal("unexpected stream")),
                     Err(status) => Err(to_tonic(&status)),
                 }
-            });
-        Box::pin(std::future::ready(result))
+            })
+            .await?
+        })
     }
 }
 
@@ -206,12 +224,14 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
     type Future = BoxFuture<Result<tonic::Response<ReplyStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let started = self
-            .service
-            .decode(self.method, &request)
-            .and_then(|(req, token)| {
-                let mut backend = lock(&self.service.backend);
-                match backend.handle(wall_clock(), self.service.node, token.as_deref(), req) {
+        let backend = self.service.backend.clone();
+        let node = self.service.node;
+        let method = self.method;
+        Box::pin(async move {
+            let handler = backend.clone();
+            let stream = off_reactor(move || {
+                let (req, token) = decode(method, &request)?;
+                match handler.handle(wall_clock(), node, token.as_deref(), req) {
                     Ok(Answer::Stream(stream)) => Ok(stream),
                     Ok(Answer::Unary(reply)) => Err(tonic::Status::internal(format!(
                         "unexpected unary {:?} reply",
@@ -219,10 +239,8 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
                     ))),
                     Err(status) => Err(to_tonic(&status)),
                 }
-            });
-        let backend = self.service.backend.clone();
-        Box::pin(async move {
-            let stream = started?;
+            })
+            .await??;
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(pump_stream(backend, stream, tx));
             Ok(tonic::Response::new(UnboundedReceiverStream::new(rx)))
@@ -238,7 +256,22 @@ async fn pump_stream<B: Backend>(
 ) {
     loop {
         let now = wall_clock();
-        let step = lock(&backend).poll_stream(now, &mut stream);
+        let polling = backend.clone();
+        let polled = off_reactor(move || {
+            let step = polling.poll_stream(now, &mut stream);
+            (step, stream)
+        })
+        .await;
+        let step = match polled {
+            Ok((step, polled_stream)) => {
+                stream = polled_stream;
+                step
+            }
+            Err(status) => {
+                let _ = tx.send(Err(status));
+                return;
+            }
+        };
         for message in step.messages {
             if tx.send(Ok(Bytes::from(message.encode_to_vec()))).is_err() {
                 return;
@@ -297,12 +330,19 @@ impl<B: Backend> Service<http::Request<Body>> for NodeService<B> {
     }
 }
 
+/// How long [`ServerHandle::stop`] lets open calls finish before it closes their connections.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a stop waits for the connections it closed by force to wind down.
+const FORCED_STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// A running gRPC server; stops when [`ServerHandle::stop`] is called or it is dropped.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), tonic::transport::Error>>>,
+    connections: Connections,
 }
 
 impl ServerHandle {
@@ -311,14 +351,41 @@ impl ServerHandle {
         self.addr
     }
 
-    /// Stops accepting, lets calls in flight finish, and waits for the server to end.
-    pub async fn stop(mut self) -> Result<(), tonic::transport::Error> {
+    /// How many accepted connections are open now.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
+    }
+
+    /// Stops accepting, lets calls in flight finish for up to [`STOP_GRACE`], then closes the
+    /// connections still open, and waits for the server to end.
+    pub async fn stop(self) -> Result<(), tonic::transport::Error> {
+        self.stop_within(STOP_GRACE).await
+    }
+
+    /// [`ServerHandle::stop`] with another grace period.
+    pub async fn stop_within(mut self, grace: Duration) -> Result<(), tonic::transport::Error> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.unwrap_or(Ok(())),
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        if let Ok(ended) = tokio::time::timeout(grace, &mut task).await {
+            return ended.unwrap_or(Ok(()));
+        }
+        let closed = self.connections.close_all();
+        tracing::warn!(
+            addr = %self.addr,
+            closed,
+            "connections still open after the stop grace period; closed them"
+        );
+        match tokio::time::timeout(FORCED_STOP_WAIT, &mut task).await {
+            Ok(ended) => ended.unwrap_or(Ok(())),
+            Err(_) => {
+                // A connection task that ignores its closed socket: give up on it.
+                task.abort();
+                Ok(())
+            }
         }
     }
 }
@@ -348,8 +415,8 @@ impl std::fmt::Debug for TlsIdentity {
     }
 }
 
-/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext
-/// HTTP/2 (h2c).
+/// Serves `service` on an already bound listener (bind port 0 for a free port), in cleartext:
+/// gRPC over HTTP/2 (h2c) and gRPC-Web over HTTP/1.1 or HTTP/2, with open CORS ([`web`]).
 pub fn serve<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
 where
     S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
@@ -361,7 +428,21 @@ where
     serve_with_tls(listener, service, None)
 }
 
-/// Serves `service` on an already bound listener, over TLS when `tls` is given.
+/// Serves a plain HTTP `service` (JSON over HTTP/1.1 or HTTP/2, no gRPC-Web translation) on
+/// an already bound listener, with open CORS: the chain stub's CometBFT RPC and REST.
+pub fn serve_http<S>(listener: tokio::net::TcpListener, service: S) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    spawn_server(listener, web::Cors::new(service), None)
+}
+
+/// Serves `service` on an already bound listener, over TLS when `tls` is given; gRPC and
+/// gRPC-Web as in [`serve`].
 pub fn serve_with_tls<S>(
     listener: tokio::net::TcpListener,
     service: S,
@@ -374,10 +455,26 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
+    spawn_server(listener, web::web(service), tls)
+}
+
+fn spawn_server<S>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    tls: Option<&TlsIdentity>,
+) -> std::io::Result<ServerHandle>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let addr = listener.local_addr()?;
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let connections = Connections::default();
+    let incoming = Incoming::new(listener, connections.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder().accept_http1(true);
     if let Some(tls) = tls {
         let identity = tonic::transport::Identity::from_pem(&tls.certificate_pem, &tls.key_pem);
         builder = builder
@@ -393,5 +490,6 @@ where
         addr,
         stop: Some(stop),
         task: Some(task),
+        connections,
     })
 }
