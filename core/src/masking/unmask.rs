@@ -29,7 +29,7 @@ use super::{JarError, MaskedValues, PartyId, SecretMasker, UnmaskingError, blob,
 use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
 use crate::values::{
     Array, BlobShares, ClearValue, EcdsaPrivateKey, EcdsaSignature, EddsaPrivateKey,
-    EncryptedArray, EncryptedValue, SecretBlob, SecretBoolean, SecretInteger,
+    EncryptedArray, EncryptedValue, FieldInteger, SecretBlob, SecretBoolean, SecretInteger,
     SecretUnsignedInteger, Tuple, ValueError, ed_base_mul,
 };
 
