@@ -22,6 +22,7 @@ use nilvm_core::values::{
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
 use nilvm_transport_tonic::{NilChainPayer, VmClient};
 use rand::RngExt;
+use uuid::Uuid;
 
 /// The program the demo runs: Dealer1 gives `x`, Dealer2 gives `y`, Receiver gets `sum` and
 /// `product`. Its source is `multi_party_sum.py` beside it.
@@ -156,7 +157,18 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             Ok(((alice, bob), detail))
         })
         .await?;
+    fund(steps, &alice).await?;
+    let secrets = six_secrets()?;
+    let secrets_id = store_secrets(steps, &alice, &secrets).await?;
+    let x_id = compute(steps, &alice, &bob).await?;
+    share_and_unshare(steps, &alice, &bob, secrets_id, &secrets).await?;
+    clean_up(steps, &alice, [secrets_id, x_id]).await?;
+    alice.close();
+    bob.close();
+    Ok(())
+}
 
+async fn fund(steps: &mut Steps, alice: &VmClient) -> Result<(), StepError> {
     steps
         .run("alice adds 10 NIL to her balance", async {
             alice
@@ -167,10 +179,12 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             check(balance > 0, "the balance is still empty")?;
             Ok(((), format!("balance {balance} credits")))
         })
-        .await?;
+        .await
+}
 
-    let mut rng = rand::rng();
-    let secrets = BTreeMap::from([
+/// One secret (or public value) of each of six types.
+fn six_secrets() -> Result<BTreeMap<String, ClearValue>, StepError> {
+    Ok(BTreeMap::from([
         (
             "age".to_string(),
             ClearValue::SecretUnsignedInteger(SecretUnsignedInteger::new(UnsignedInteger::from(
@@ -197,8 +211,15 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             "threshold".to_string(),
             ClearValue::Integer(Integer::from(100i64)),
         ),
-    ]);
-    let secrets_id = steps
+    ]))
+}
+
+async fn store_secrets(
+    steps: &mut Steps,
+    alice: &VmClient,
+    secrets: &BTreeMap<String, ClearValue>,
+) -> Result<Uuid, StepError> {
+    steps
         .run("alice stores secrets of 6 types", async {
             let id = alice
                 .store_values(secrets.clone(), Some(1), None)
@@ -206,13 +227,18 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
                 .map_err(|e| e.to_string())?;
             let back = alice.retrieve_values(id).await.map_err(|e| e.to_string())?;
             check(
-                back == secrets,
+                back == *secrets,
                 "retrieved values differ from the stored ones",
             )?;
             Ok((id, format!("values id {id}, read back intact")))
         })
-        .await?;
+        .await
+}
 
+/// Alice stores the program and `x` for Bob, who computes with his `y` and checks the result;
+/// returns the id of `x`.
+async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<Uuid, StepError> {
+    let mut rng = rand::rng();
     let program_id = steps
         .run("alice stores the Nada program", async {
             let id = alice
@@ -269,7 +295,17 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             Ok(((), format!("sum = {}, product = {}", x + y, x * y)))
         })
         .await?;
+    Ok(x_id)
+}
 
+/// Bob is denied Alice's secrets, granted retrieval, then denied again.
+async fn share_and_unshare(
+    steps: &mut Steps,
+    alice: &VmClient,
+    bob: &VmClient,
+    secrets_id: Uuid,
+    secrets: &BTreeMap<String, ClearValue>,
+) -> Result<(), StepError> {
     steps
         .run("bob is denied alice's secrets", async {
             let error = bob
@@ -298,7 +334,7 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
                 .retrieve_values(secrets_id)
                 .await
                 .map_err(|e| e.to_string())?;
-            check(back == secrets, "bob read different values")?;
+            check(back == *secrets, "bob read different values")?;
             Ok(((), "bob reads all 6 values".to_string()))
         })
         .await?;
@@ -323,15 +359,18 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             )?;
             Ok(((), "bob is denied again".to_string()))
         })
-        .await?;
+        .await
+}
 
+/// Alice deletes both value sets, then reads her balance.
+async fn clean_up(steps: &mut Steps, alice: &VmClient, ids: [Uuid; 2]) -> Result<(), StepError> {
     steps
         .run("alice deletes her values", async {
-            for id in [secrets_id, x_id] {
+            for id in ids {
                 alice.delete_values(id).await.map_err(|e| e.to_string())?;
             }
             let error = alice
-                .retrieve_values(secrets_id)
+                .retrieve_values(ids[0])
                 .await
                 .err()
                 .ok_or("deleted values still readable")?;
@@ -345,8 +384,5 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
             let balance = alice.balance().await.map_err(|e| e.to_string())?.balance;
             Ok(((), format!("{balance} credits left")))
         })
-        .await?;
-    alice.close();
-    bob.close();
-    Ok(())
+        .await
 }

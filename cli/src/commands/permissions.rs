@@ -195,6 +195,31 @@ pub fn permissions_to_json(permissions: &Permissions) -> Json {
     })
 }
 
+/// Applies `step` to `acc` for each user of a permissions file's list, then of the flags'.
+fn with_users<T>(
+    acc: T,
+    file: &[FileUserId],
+    flags: Vec<UserId>,
+    step: impl FnMut(T, UserId) -> T,
+) -> T {
+    file.iter().map(|u| u.0).chain(flags).fold(acc, step)
+}
+
+/// Applies `step` to `acc` for each (user, program id) pair of a permissions file's compute
+/// map, then of the flags'.
+fn with_compute<T>(
+    acc: T,
+    file: BTreeMap<FileUserId, Vec<String>>,
+    flags: Vec<(UserId, Vec<String>)>,
+    mut step: impl FnMut(T, UserId, String) -> T,
+) -> T {
+    file.into_iter()
+        .map(|(u, programs)| (u.0, programs))
+        .chain(flags)
+        .flat_map(|(user, programs)| programs.into_iter().map(move |p| (user, p)))
+        .fold(acc, |acc, (user, program)| step(acc, user, program))
+}
+
 /// `retrieve-permissions`.
 pub async fn retrieve(connection: &ConnectionArgs, args: ValuesIdArgs) -> Result<Json, CliError> {
     let client = connection.connect(false).await?;
@@ -226,27 +251,23 @@ pub async fn overwrite(
         ));
     }
     let client = connection.connect(false).await?;
-    let mut permissions = Permissions::new(client.user_id());
-    let retrieve = file.retrieve.iter().map(|u| u.0).chain(args.allow_retrieve);
-    for user in retrieve {
-        permissions = permissions.allow_retrieve(user);
-    }
-    for user in file.update.iter().map(|u| u.0).chain(args.allow_update) {
-        permissions = permissions.allow_update(user);
-    }
-    for user in file.delete.iter().map(|u| u.0).chain(args.allow_delete) {
-        permissions = permissions.allow_delete(user);
-    }
-    let compute = file
-        .compute
-        .into_iter()
-        .map(|(u, p)| (u.0, p))
-        .chain(args.allow_compute);
-    for (user, programs) in compute {
-        for program in programs {
-            permissions = permissions.allow_compute(user, program);
-        }
-    }
+    type Step = fn(Permissions, UserId) -> Permissions;
+    let users: [(&[FileUserId], Vec<UserId>, Step); 3] = [
+        (
+            &file.retrieve,
+            args.allow_retrieve,
+            Permissions::allow_retrieve,
+        ),
+        (&file.update, args.allow_update, Permissions::allow_update),
+        (&file.delete, args.allow_delete, Permissions::allow_delete),
+    ];
+    let permissions = users.into_iter().fold(
+        Permissions::new(client.user_id()),
+        |p, (file, flags, step)| with_users(p, file, flags, step),
+    );
+    let permissions = with_compute(permissions, file.compute, args.allow_compute, |p, u, id| {
+        p.allow_compute(u, id)
+    });
     client
         .overwrite_permissions(args.values_id, &permissions)
         .await
@@ -266,83 +287,51 @@ pub async fn update(
         Some(path) => read_file(path)?,
         None => DeltaFile::default(),
     };
-    let mut delta = PermissionsDelta::new();
-    for user in file
-        .retrieve
-        .grant
-        .iter()
-        .map(|u| u.0)
-        .chain(args.grant_retrieve)
-    {
-        delta = delta.grant_retrieve(user);
-    }
-    for user in file
-        .retrieve
-        .revoke
-        .iter()
-        .map(|u| u.0)
-        .chain(args.revoke_retrieve)
-    {
-        delta = delta.revoke_retrieve(user);
-    }
-    for user in file
-        .update
-        .grant
-        .iter()
-        .map(|u| u.0)
-        .chain(args.grant_update)
-    {
-        delta = delta.grant_update(user);
-    }
-    for user in file
-        .update
-        .revoke
-        .iter()
-        .map(|u| u.0)
-        .chain(args.revoke_update)
-    {
-        delta = delta.revoke_update(user);
-    }
-    for user in file
-        .delete
-        .grant
-        .iter()
-        .map(|u| u.0)
-        .chain(args.grant_delete)
-    {
-        delta = delta.grant_delete(user);
-    }
-    for user in file
-        .delete
-        .revoke
-        .iter()
-        .map(|u| u.0)
-        .chain(args.revoke_delete)
-    {
-        delta = delta.revoke_delete(user);
-    }
-    let grants = file
-        .compute
-        .grant
+    type Step = fn(PermissionsDelta, UserId) -> PermissionsDelta;
+    let users: [(&[FileUserId], Vec<UserId>, Step); 6] = [
+        (
+            &file.retrieve.grant,
+            args.grant_retrieve,
+            PermissionsDelta::grant_retrieve,
+        ),
+        (
+            &file.retrieve.revoke,
+            args.revoke_retrieve,
+            PermissionsDelta::revoke_retrieve,
+        ),
+        (
+            &file.update.grant,
+            args.grant_update,
+            PermissionsDelta::grant_update,
+        ),
+        (
+            &file.update.revoke,
+            args.revoke_update,
+            PermissionsDelta::revoke_update,
+        ),
+        (
+            &file.delete.grant,
+            args.grant_delete,
+            PermissionsDelta::grant_delete,
+        ),
+        (
+            &file.delete.revoke,
+            args.revoke_delete,
+            PermissionsDelta::revoke_delete,
+        ),
+    ];
+    let mut delta = users
         .into_iter()
-        .map(|(u, p)| (u.0, p))
-        .chain(args.grant_compute);
-    for (user, programs) in grants {
-        for program in programs {
-            delta = delta.grant_compute(user, program);
-        }
-    }
-    let revokes = file
-        .compute
-        .revoke
-        .into_iter()
-        .map(|(u, p)| (u.0, p))
-        .chain(args.revoke_compute);
-    for (user, programs) in revokes {
-        for program in programs {
-            delta = delta.revoke_compute(user, program);
-        }
-    }
+        .fold(PermissionsDelta::new(), |d, (file, flags, step)| {
+            with_users(d, file, flags, step)
+        });
+    let compute = file.compute;
+    delta = with_compute(delta, compute.grant, args.grant_compute, |d, u, id| {
+        d.grant_compute(u, id)
+    });
+    delta = with_compute(delta, compute.revoke, args.revoke_compute, |d, u, id| {
+        d.revoke_compute(u, id)
+    });
     if delta.is_empty() {
         return Err(
             CliError::new(Failure::Input, "no permissions to update").hint(

@@ -9,18 +9,20 @@
 //!   the prime at run time (values on the wire, the Nada runtime). Its binary operations are
 //!   checked: mixing primes is an error, not a panic.
 //!
-//! Conversions to and from clear integers follow the fact sheet (masking.md §2): signed
-//! integers in `[−h, h]` map to `x` or `p + x`, unsigned integers in `[0, p)` map to
-//! themselves, booleans to 1/0. Bytes are fixed-width little-endian (§3).
+//! Elements read as signed numbers by [`PrimeField::to_signed`] (masking.md §2): `v ≤ h` is
+//! `v`, above is `v − p`; booleans are 1/0. The conversions to and from the clear integer
+//! types live with those types (`values::FieldInteger` and `FieldElement::from_integer` in
+//! the values module), so this module does not depend on the values. Bytes are fixed-width
+//! little-endian (§3).
 //!
 //! ```
 //! use nilvm_core::field::{FieldElement, Prime};
-//! use nilvm_core::values::Integer;
 //!
-//! let minus_one = FieldElement::from_integer(&Integer::from(-1i64), Prime::U64)?;
+//! let one = FieldElement::from_u64(1, Prime::U64);
+//! let minus_one = FieldElement::from_u64(0, Prime::U64).checked_sub(&one)?;
 //! assert_eq!(hex::encode(minus_one.to_le_bytes()), "020020c0ffffffff");
 //! let two = FieldElement::from_u64(2, Prime::U64);
-//! assert_eq!(minus_one.checked_add(&two)?.to_integer(), Integer::from(1i64));
+//! assert_eq!(minus_one.checked_add(&two)?, one);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -39,7 +41,6 @@ use rand_core::CryptoRng;
 pub use self::prime::Prime;
 pub use self::u64::Fp64;
 pub use self::wide::{Fp128, Fp256};
-use crate::values::{Integer, UnsignedInteger};
 
 /// Errors of field arithmetic and conversions.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,37 +167,26 @@ pub trait PrimeField:
         }
     }
 
-    /// The signed clear integer of masking.md §2: v ≤ h → v, v > h → v − p.
-    fn to_integer(&self) -> Integer {
+    /// The signed reading of masking.md §2 as sign and magnitude: v ≤ h → (+, v), v > h →
+    /// (−, p − v). The clear-integer conversions (`values::FieldInteger`) build on it.
+    fn to_signed(&self) -> (bool, U256) {
         let v = self.to_u256();
         let prime = Self::PRIME;
         if v.cmp_vartime(&prime.half()).is_le() {
-            Integer::from_sign_magnitude_unchecked(false, v)
+            (false, v)
         } else {
-            Integer::from_sign_magnitude_unchecked(true, prime.modulus().wrapping_sub(&v))
+            (true, prime.modulus().wrapping_sub(&v))
         }
     }
 
-    /// The element of a signed clear integer (masking.md §2): −h ≤ x ≤ h, else
-    /// [`FieldError::Overflow`].
-    fn from_integer(value: &Integer) -> Result<Self, FieldError> {
-        let prime = Self::PRIME;
-        let magnitude = value.magnitude();
-        if magnitude.cmp_vartime(&prime.half()).is_gt() {
-            return Err(FieldError::Overflow { prime });
+    /// The element of the signed integer with this sign and magnitude (masking.md §2); `None`
+    /// when the magnitude exceeds h.
+    fn from_signed(negative: bool, magnitude: &U256) -> Option<Self> {
+        if magnitude.cmp_vartime(&Self::PRIME.half()).is_gt() {
+            return None;
         }
-        let v = Self::from_u256(magnitude).ok_or(FieldError::Overflow { prime })?;
-        Ok(if value.is_negative() { -v } else { v })
-    }
-
-    /// The element of an unsigned clear integer: 0 ≤ x < p, else [`FieldError::Overflow`].
-    fn from_unsigned(value: &UnsignedInteger) -> Result<Self, FieldError> {
-        Self::from_u256(value.as_u256()).ok_or(FieldError::Overflow { prime: Self::PRIME })
-    }
-
-    /// The unsigned clear integer of this element.
-    fn to_unsigned(&self) -> UnsignedInteger {
-        UnsignedInteger::from_u256_unchecked(self.to_u256())
+        let v = Self::from_u256(magnitude)?;
+        Some(if negative { -v } else { v })
     }
 }
 
@@ -410,43 +400,9 @@ impl FieldElement {
         each!(self, v => v.is_zero())
     }
 
-    /// The element of a signed clear integer (−h ≤ x ≤ h).
-    ///
-    /// # Errors
-    /// [`FieldError::Overflow`] outside that range.
-    pub fn from_integer(value: &Integer, prime: Prime) -> Result<Self, FieldError> {
-        Ok(match prime {
-            Prime::U64 => FieldElement::U64(Fp64::from_integer(value)?),
-            Prime::U128 => FieldElement::U128(Fp128::from_integer(value)?),
-            Prime::U256 => FieldElement::U256(Fp256::from_integer(value)?),
-        })
-    }
-
-    /// The element of an unsigned clear integer (x < p).
-    ///
-    /// # Errors
-    /// [`FieldError::Overflow`] for x ≥ p.
-    pub fn from_unsigned(value: &UnsignedInteger, prime: Prime) -> Result<Self, FieldError> {
-        Ok(match prime {
-            Prime::U64 => FieldElement::U64(Fp64::from_unsigned(value)?),
-            Prime::U128 => FieldElement::U128(Fp128::from_unsigned(value)?),
-            Prime::U256 => FieldElement::U256(Fp256::from_unsigned(value)?),
-        })
-    }
-
     /// 1 for true, 0 for false.
     pub fn from_bool(value: bool, prime: Prime) -> Self {
         Self::from_u64(u64::from(value), prime)
-    }
-
-    /// The signed clear integer (v ≤ h → v, else v − p).
-    pub fn to_integer(&self) -> Integer {
-        each!(self, v => v.to_integer())
-    }
-
-    /// The unsigned clear integer (the canonical value).
-    pub fn to_unsigned(&self) -> UnsignedInteger {
-        each!(self, v => v.to_unsigned())
     }
 
     /// Any non-zero value is true (masking.md §2).

@@ -5,8 +5,7 @@ use core::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use crypto_bigint::U256;
 
-use super::{FieldError, PrimeField, prime::Prime};
-use crate::values::{Integer, UnsignedInteger};
+use super::{PrimeField, prime::Prime};
 
 /// p = 2^64 − C.
 const P: u64 = 0xffff_ffff_c020_0003;
@@ -181,28 +180,28 @@ impl PrimeField for Fp64 {
 
     // The conversions below are the provided ones on plain `u64`s instead of 256-bit integers.
 
-    fn to_integer(&self) -> Integer {
-        if self.0 <= H {
-            Integer::from_sign_magnitude_unchecked(false, U256::from_u64(self.0))
-        } else {
-            Integer::from_sign_magnitude_unchecked(true, U256::from_u64(P - self.0))
+    fn from_u256(value: &U256) -> Option<Self> {
+        match low_u64(value) {
+            Some(v) if v < P => Some(Fp64(v)),
+            _ => None,
         }
     }
 
-    fn from_integer(value: &Integer) -> Result<Self, FieldError> {
-        match low_u64(value.magnitude()) {
+    fn to_signed(&self) -> (bool, U256) {
+        if self.0 <= H {
+            (false, U256::from_u64(self.0))
+        } else {
+            (true, U256::from_u64(P - self.0))
+        }
+    }
+
+    fn from_signed(negative: bool, magnitude: &U256) -> Option<Self> {
+        match low_u64(magnitude) {
             Some(m) if m <= H => {
                 let v = Fp64(m);
-                Ok(if value.is_negative() { -v } else { v })
+                Some(if negative { -v } else { v })
             }
-            _ => Err(FieldError::Overflow { prime: Prime::U64 }),
-        }
-    }
-
-    fn from_unsigned(value: &UnsignedInteger) -> Result<Self, FieldError> {
-        match low_u64(value.as_u256()) {
-            Some(v) if v < P => Ok(Fp64(v)),
-            _ => Err(FieldError::Overflow { prime: Prime::U64 }),
+            _ => None,
         }
     }
 }
@@ -257,6 +256,7 @@ mod tests {
     #[test]
     fn integer_conversions_match_the_generic_ones() {
         use crate::field::Fp128;
+        use crate::values::{FieldInteger, Integer, UnsignedInteger};
         for v in [
             0i128,
             1,

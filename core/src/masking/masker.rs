@@ -13,7 +13,8 @@ use super::{
 };
 use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
 use crate::values::{
-    BlobShares, ClearValue, EncryptedArray, EncryptedValue, EncryptedValueType, ValueType,
+    BlobShares, ClearValue, EncryptedArray, EncryptedValue, EncryptedValueType, FieldInteger,
+    ValueType,
 };
 
 /// The largest supported party count (the official masker fails at 255).

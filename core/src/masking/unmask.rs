@@ -28,9 +28,9 @@ use super::shamir::{Interpolator, find_suspect};
 use super::{JarError, MaskedValues, PartyId, SecretMasker, UnmaskingError, blob, ecdsa};
 use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
 use crate::values::{
-    Array, ClearValue, EcdsaPrivateKey, EcdsaSignature, EddsaPrivateKey, EncryptedValue,
-    SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger, Tuple, ValueError,
-    ed_base_mul,
+    Array, BlobShares, ClearValue, EcdsaPrivateKey, EcdsaSignature, EddsaPrivateKey,
+    EncryptedArray, EncryptedValue, FieldInteger, SecretBlob, SecretBoolean, SecretInteger,
+    SecretUnsignedInteger, Tuple, ValueError, ed_base_mul,
 };
 
 /// The encrypted values returned by each party, to be unmasked together. A party may appear
@@ -377,10 +377,6 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
 
     fn value(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
         let first = entries.first().ok_or_else(|| not_enough(name, 1, 0))?;
-        let invalid = |source: ValueError| UnmaskingError::InvalidValue {
-            name: String::from(name),
-            source,
-        };
         Ok(match first.value {
             EncryptedValue::ShamirShareInteger(_) => ClearValue::SecretInteger(SecretInteger::new(
                 self.shares(name, entries)?.to_integer(),
@@ -400,104 +396,143 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
             EncryptedValue::PublicBoolean(_) => {
                 ClearValue::Boolean(self.public(name, entries)?.to_bool())
             }
-            EncryptedValue::ShamirSharesBlob(b) => {
-                let c = F::PRIME.blob_chunk_bytes();
-                if blob::chunk_count(b.original_size, c) != b.shares.len() as u64 {
-                    return Err(UnmaskingError::InvalidBlob {
-                        name: String::from(name),
-                        reason: "chunk count does not match original_size",
-                    });
-                }
-                let mut out = Vec::with_capacity(b.shares.len() * c);
-                let mut remaining = b.shares.len() * c;
-                remaining = remaining.min(usize::try_from(b.original_size).unwrap_or(usize::MAX));
-                let mut ys = Vec::with_capacity(entries.len());
-                let mut interpolator = None;
-                for k in 0..b.shares.len() {
-                    ys.clear();
-                    for entry in entries {
-                        let share = match entry.value {
-                            EncryptedValue::ShamirSharesBlob(x) => x.shares.get(k),
-                            _ => None,
-                        };
-                        let share = share.ok_or_else(|| UnmaskingError::InconsistentType {
-                            name: String::from(name),
-                            party: entry.party.clone(),
-                            kind: entry.value.kind(),
-                        })?;
-                        ys.push(self.element(name, entry, share)?);
-                    }
-                    let index = match interpolator {
-                        Some(index) => index,
-                        None => *interpolator.insert(self.interpolator(name, entries)?),
-                    };
-                    let chunk = self.recover_with(index, name, entries, &ys)?;
-                    let keep = remaining.min(c);
-                    remaining -= keep;
-                    if !blob::push_chunk(&mut out, &chunk, keep) {
-                        return Err(UnmaskingError::InvalidBlob {
-                            name: String::from(name),
-                            reason: "a recovered chunk has bytes beyond the blob's size",
-                        });
-                    }
-                }
-                ClearValue::SecretBlob(SecretBlob::new(out))
+            EncryptedValue::ShamirSharesBlob(b) => self.blob(name, entries, b)?,
+            EncryptedValue::Array(a) => self.array(name, entries, a)?,
+            EncryptedValue::Tuple(..) => self.tuple(name, entries)?,
+            EncryptedValue::EcdsaPrivateKeyShare(_) => {
+                self.key::<crate::values::EcdsaPrivateKeyShare>(name, entries)?
             }
-            EncryptedValue::Array(a) => {
-                for v in &a.values {
-                    if v.value_type().as_ref() != Some(&a.inner_type) {
-                        return Err(invalid(ValueError::MixedArray { index: 0 }));
-                    }
-                }
-                let mut values = Vec::with_capacity(a.values.len());
-                for k in 0..a.values.len() {
-                    let sub = sub_entries(name, entries, |v| match v {
-                        EncryptedValue::Array(x) => x.values.get(k),
-                        _ => None,
-                    })?;
-                    values.push(self.value(name, &sub)?);
-                }
-                ClearValue::Array(Array::new(values).map_err(invalid)?)
-            }
-            EncryptedValue::Tuple(..) => {
-                let left = sub_entries(name, entries, |v| match v {
-                    EncryptedValue::Tuple(l, _) => Some(l.as_ref()),
-                    _ => None,
-                })?;
-                let right = sub_entries(name, entries, |v| match v {
-                    EncryptedValue::Tuple(_, r) => Some(r.as_ref()),
-                    _ => None,
-                })?;
-                let l = self.value(name, &left)?;
-                let r = self.value(name, &right)?;
-                ClearValue::Tuple(Tuple::new(l, r).map_err(invalid)?)
-            }
-            EncryptedValue::EcdsaPrivateKeyShare(_) => self.ecdsa_key(name, entries)?,
             EncryptedValue::EcdsaSignatureShare(_) => self.ecdsa_signature(name, entries)?,
-            EncryptedValue::EddsaPrivateKeyShare(_) => self.eddsa_key(name, entries)?,
-            EncryptedValue::EcdsaMessageDigest(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::EcdsaDigestMessage(*v)
+            EncryptedValue::EddsaPrivateKeyShare(_) => {
+                self.key::<crate::values::EddsaPrivateKeyShare>(name, entries)?
             }
-            EncryptedValue::EcdsaPublicKey(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::EcdsaPublicKey(*v)
+            EncryptedValue::EcdsaMessageDigest(_)
+            | EncryptedValue::EcdsaPublicKey(_)
+            | EncryptedValue::StoreId(_)
+            | EncryptedValue::EddsaSignature(_)
+            | EncryptedValue::EddsaMessage(_)
+            | EncryptedValue::EddsaPublicKey(_) => self.public_opaque(name, entries, first)?,
+        })
+    }
+
+    /// A blob: one recovery per chunk, all with the same interpolator.
+    fn blob(
+        &mut self,
+        name: &str,
+        entries: &[Entry<'_>],
+        b: &BlobShares,
+    ) -> Result<ClearValue, UnmaskingError> {
+        let c = F::PRIME.blob_chunk_bytes();
+        if blob::chunk_count(b.original_size, c) != b.shares.len() as u64 {
+            return Err(UnmaskingError::InvalidBlob {
+                name: String::from(name),
+                reason: "chunk count does not match original_size",
+            });
+        }
+        let mut out = Vec::with_capacity(b.shares.len() * c);
+        let mut remaining = b.shares.len() * c;
+        remaining = remaining.min(usize::try_from(b.original_size).unwrap_or(usize::MAX));
+        let mut ys = Vec::with_capacity(entries.len());
+        let mut interpolator = None;
+        for k in 0..b.shares.len() {
+            ys.clear();
+            for entry in entries {
+                let share = match entry.value {
+                    EncryptedValue::ShamirSharesBlob(x) => x.shares.get(k),
+                    _ => None,
+                };
+                let share = share.ok_or_else(|| UnmaskingError::InconsistentType {
+                    name: String::from(name),
+                    party: entry.party.clone(),
+                    kind: entry.value.kind(),
+                })?;
+                ys.push(self.element(name, entry, share)?);
             }
-            EncryptedValue::StoreId(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::StoreId(*v)
+            let index = match interpolator {
+                Some(index) => index,
+                None => *interpolator.insert(self.interpolator(name, entries)?),
+            };
+            let chunk = self.recover_with(index, name, entries, &ys)?;
+            let keep = remaining.min(c);
+            remaining -= keep;
+            if !blob::push_chunk(&mut out, &chunk, keep) {
+                return Err(UnmaskingError::InvalidBlob {
+                    name: String::from(name),
+                    reason: "a recovered chunk has bytes beyond the blob's size",
+                });
             }
-            EncryptedValue::EddsaSignature(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::EddsaSignature(*v)
+        }
+        Ok(ClearValue::SecretBlob(SecretBlob::new(out)))
+    }
+
+    /// An array: each element unmasked across the parties.
+    fn array(
+        &mut self,
+        name: &str,
+        entries: &[Entry<'_>],
+        a: &EncryptedArray,
+    ) -> Result<ClearValue, UnmaskingError> {
+        let invalid = |source: ValueError| UnmaskingError::InvalidValue {
+            name: String::from(name),
+            source,
+        };
+        for v in &a.values {
+            if v.value_type().as_ref() != Some(&a.inner_type) {
+                return Err(invalid(ValueError::MixedArray { index: 0 }));
             }
-            EncryptedValue::EddsaMessage(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::EddsaMessage(v.clone())
-            }
-            EncryptedValue::EddsaPublicKey(v) => {
-                self.same_public(name, entries)?;
-                ClearValue::EddsaPublicKey(*v)
+        }
+        let mut values = Vec::with_capacity(a.values.len());
+        for k in 0..a.values.len() {
+            let sub = sub_entries(name, entries, |v| match v {
+                EncryptedValue::Array(x) => x.values.get(k),
+                _ => None,
+            })?;
+            values.push(self.value(name, &sub)?);
+        }
+        Ok(ClearValue::Array(Array::new(values).map_err(invalid)?))
+    }
+
+    /// A pair: each side unmasked across the parties.
+    fn tuple(&mut self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
+        let left = sub_entries(name, entries, |v| match v {
+            EncryptedValue::Tuple(l, _) => Some(l.as_ref()),
+            _ => None,
+        })?;
+        let right = sub_entries(name, entries, |v| match v {
+            EncryptedValue::Tuple(_, r) => Some(r.as_ref()),
+            _ => None,
+        })?;
+        let l = self.value(name, &left)?;
+        let r = self.value(name, &right)?;
+        Tuple::new(l, r)
+            .map(ClearValue::Tuple)
+            .map_err(|source| UnmaskingError::InvalidValue {
+                name: String::from(name),
+                source,
+            })
+    }
+
+    /// A public value of the threshold-signature types, which every party must return alike.
+    fn public_opaque(
+        &self,
+        name: &str,
+        entries: &[Entry<'_>],
+        first: &Entry<'_>,
+    ) -> Result<ClearValue, UnmaskingError> {
+        self.same_public(name, entries)?;
+        Ok(match first.value {
+            EncryptedValue::EcdsaMessageDigest(v) => ClearValue::EcdsaDigestMessage(*v),
+            EncryptedValue::EcdsaPublicKey(v) => ClearValue::EcdsaPublicKey(*v),
+            EncryptedValue::StoreId(v) => ClearValue::StoreId(*v),
+            EncryptedValue::EddsaSignature(v) => ClearValue::EddsaSignature(*v),
+            EncryptedValue::EddsaMessage(v) => ClearValue::EddsaMessage(v.clone()),
+            EncryptedValue::EddsaPublicKey(v) => ClearValue::EddsaPublicKey(*v),
+            other => {
+                return Err(UnmaskingError::InconsistentType {
+                    name: String::from(name),
+                    party: first.party.clone(),
+                    kind: other.kind(),
+                });
             }
         })
     }
@@ -520,27 +555,25 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
         Ok(())
     }
 
-    fn ecdsa_key(&self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
+    /// An ECDSA or EdDSA private key: the sum of every party's additive share, checked against
+    /// the shared public key.
+    fn key<S: AdditiveKeyShare>(
+        &self,
+        name: &str,
+        entries: &[Entry<'_>],
+    ) -> Result<ClearValue, UnmaskingError> {
         self.all_parties(name, entries)?;
         let bad = |reason| UnmaskingError::InvalidKeyShares {
             name: String::from(name),
             reason,
         };
-        let shares: Vec<_> = entries
-            .iter()
-            .filter_map(|e| match e.value {
-                EncryptedValue::EcdsaPrivateKeyShare(s) => Some(s),
-                _ => None,
-            })
-            .collect();
+        let shares: Vec<&S> = entries.iter().filter_map(|e| S::of(e.value)).collect();
         let first = consistent_key_shares(name, &shares)?;
-        let sum = shares.iter().fold(Scalar::ZERO, |acc, s| acc + s.x());
-        if ProjectivePoint::GENERATOR * sum != ProjectivePoint::from(*first.shared_public_key()) {
+        let sum = S::sum(&shares);
+        if !S::opens_to(&sum, first.shared_key()) {
             return Err(bad("shares do not sum to the shared key"));
         }
-        EcdsaPrivateKey::from_scalar(sum)
-            .map(ClearValue::EcdsaPrivateKey)
-            .map_err(|_| bad("the key is zero"))
+        S::private_key(sum).ok_or_else(|| bad("the key is zero"))
     }
 
     fn ecdsa_signature(
@@ -583,30 +616,6 @@ impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
                 source,
             })
     }
-
-    fn eddsa_key(&self, name: &str, entries: &[Entry<'_>]) -> Result<ClearValue, UnmaskingError> {
-        self.all_parties(name, entries)?;
-        let bad = |reason| UnmaskingError::InvalidKeyShares {
-            name: String::from(name),
-            reason,
-        };
-        let shares: Vec<_> = entries
-            .iter()
-            .filter_map(|e| match e.value {
-                EncryptedValue::EddsaPrivateKeyShare(s) => Some(s),
-                _ => None,
-            })
-            .collect();
-        let first = consistent_key_shares(name, &shares)?;
-        let sum: curve25519_dalek::Scalar = shares.iter().map(|s| *s.x()).sum();
-        let expected: &EdwardsPoint = first.shared_public_key();
-        if ed_base_mul(&sum) != *expected {
-            return Err(bad("shares do not sum to the shared key"));
-        }
-        EddsaPrivateKey::from_scalar(sum)
-            .map(ClearValue::EddsaPrivateKey)
-            .map_err(|_| bad("the key is zero"))
-    }
 }
 
 fn not_enough(name: &str, needed: usize, got: usize) -> UnmaskingError {
@@ -639,13 +648,29 @@ fn sub_entries<'a>(
 /// What the additive key shares of ECDSA and EdDSA have in common for unmasking.
 trait AdditiveKeyShare {
     type Point: PartialEq;
+    type Secret;
+    /// The share carried by `value`, if it is this kind of share.
+    fn of(value: &EncryptedValue) -> Option<&Self>;
     fn shared_key(&self) -> &Self::Point;
     fn public_points(&self) -> &[Self::Point];
     fn share_index(&self) -> u32;
+    /// The sum of the parties' secret shares.
+    fn sum(shares: &[&Self]) -> Self::Secret;
+    /// Whether `secret` is the private key of `shared_key`.
+    fn opens_to(secret: &Self::Secret, shared_key: &Self::Point) -> bool;
+    /// The private key; `None` for zero.
+    fn private_key(secret: Self::Secret) -> Option<ClearValue>;
 }
 
 impl AdditiveKeyShare for crate::values::EcdsaPrivateKeyShare {
     type Point = k256::AffinePoint;
+    type Secret = Scalar;
+    fn of(value: &EncryptedValue) -> Option<&Self> {
+        match value {
+            EncryptedValue::EcdsaPrivateKeyShare(s) => Some(s),
+            _ => None,
+        }
+    }
     fn shared_key(&self) -> &Self::Point {
         self.shared_public_key()
     }
@@ -654,11 +679,29 @@ impl AdditiveKeyShare for crate::values::EcdsaPrivateKeyShare {
     }
     fn share_index(&self) -> u32 {
         self.index()
+    }
+    fn sum(shares: &[&Self]) -> Scalar {
+        shares.iter().fold(Scalar::ZERO, |acc, s| acc + s.x())
+    }
+    fn opens_to(secret: &Scalar, shared_key: &Self::Point) -> bool {
+        ProjectivePoint::GENERATOR * secret == ProjectivePoint::from(*shared_key)
+    }
+    fn private_key(secret: Scalar) -> Option<ClearValue> {
+        EcdsaPrivateKey::from_scalar(secret)
+            .ok()
+            .map(ClearValue::EcdsaPrivateKey)
     }
 }
 
 impl AdditiveKeyShare for crate::values::EddsaPrivateKeyShare {
     type Point = EdwardsPoint;
+    type Secret = curve25519_dalek::Scalar;
+    fn of(value: &EncryptedValue) -> Option<&Self> {
+        match value {
+            EncryptedValue::EddsaPrivateKeyShare(s) => Some(s),
+            _ => None,
+        }
+    }
     fn shared_key(&self) -> &Self::Point {
         self.shared_public_key()
     }
@@ -667,6 +710,17 @@ impl AdditiveKeyShare for crate::values::EddsaPrivateKeyShare {
     }
     fn share_index(&self) -> u32 {
         self.index()
+    }
+    fn sum(shares: &[&Self]) -> Self::Secret {
+        shares.iter().map(|s| *s.x()).sum()
+    }
+    fn opens_to(secret: &Self::Secret, shared_key: &Self::Point) -> bool {
+        ed_base_mul(secret) == *shared_key
+    }
+    fn private_key(secret: Self::Secret) -> Option<ClearValue> {
+        EddsaPrivateKey::from_scalar(secret)
+            .ok()
+            .map(ClearValue::EddsaPrivateKey)
     }
 }
 

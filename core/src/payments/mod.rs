@@ -58,11 +58,12 @@ pub enum OperationKind {
     UpdatePermissions,
 }
 
-impl OperationKind {
-    /// The operation a quote request is for, if any is set.
-    pub fn of_request(request: &PriceQuoteRequest) -> Option<Self> {
-        use price_quote_request::Operation as Op;
-        Some(match request.operation.as_ref()? {
+/// The one mapping from a paid-operation oneof to [`OperationKind`]: quote requests and
+/// receipt metadata carry parallel oneofs with the same variant names.
+macro_rules! operation_kind {
+    ($oneof:path, $operation:expr) => {{
+        use $oneof as Op;
+        match $operation {
             Op::PoolStatus(()) => OperationKind::PoolStatus,
             Op::StoreProgram(_) => OperationKind::StoreProgram,
             Op::RetrieveValues(_) => OperationKind::RetrieveValues,
@@ -71,22 +72,25 @@ impl OperationKind {
             Op::InvokeCompute(_) => OperationKind::InvokeCompute,
             Op::OverwritePermissions(_) => OperationKind::OverwritePermissions,
             Op::UpdatePermissions(_) => OperationKind::UpdatePermissions,
-        })
+        }
+    }};
+}
+
+impl OperationKind {
+    /// The operation a quote request is for, if any is set.
+    pub fn of_request(request: &PriceQuoteRequest) -> Option<Self> {
+        Some(operation_kind!(
+            price_quote_request::Operation,
+            request.operation.as_ref()?
+        ))
     }
 
     /// The operation a receipt is for, if any is set.
     pub fn of_metadata(metadata: &OperationMetadata) -> Option<Self> {
-        use operation_metadata::Operation as Op;
-        Some(match metadata.operation.as_ref()? {
-            Op::PoolStatus(()) => OperationKind::PoolStatus,
-            Op::StoreProgram(_) => OperationKind::StoreProgram,
-            Op::RetrieveValues(_) => OperationKind::RetrieveValues,
-            Op::RetrievePermissions(_) => OperationKind::RetrievePermissions,
-            Op::StoreValues(_) => OperationKind::StoreValues,
-            Op::InvokeCompute(_) => OperationKind::InvokeCompute,
-            Op::OverwritePermissions(_) => OperationKind::OverwritePermissions,
-            Op::UpdatePermissions(_) => OperationKind::UpdatePermissions,
-        })
+        Some(operation_kind!(
+            operation_metadata::Operation,
+            metadata.operation.as_ref()?
+        ))
     }
 
     /// The name the nodes use in "receipt is not for a '`<name>`' operation".

@@ -11,7 +11,9 @@ use alloc::vec::Vec;
 use nilvm_proto::nillion::nada::mir::v1::{NadaFunction, ProgramMir};
 use nilvm_proto::nillion::nada::operations::v1::operation::Operation as Kind;
 use nilvm_proto::nillion::nada::operations::v1::{
-    BinaryOperationVariant as Binary, Operation, TupleIndex, UnaryOperationVariant as Unary,
+    ArrayAccessor, BinaryOperation, BinaryOperationVariant as Binary, IfElseOperation,
+    InputReference, LiteralReference, MapOperation, NewOperation, Operation, ReduceOperation,
+    TupleAccessor, TupleIndex, UnaryOperation, UnaryOperationVariant as Unary,
 };
 use nilvm_proto::nillion::nada::types::v1::NadaType;
 use nilvm_proto::nillion::nada::types::v1::nada_type::NadaType as TypeKind;
@@ -717,6 +719,8 @@ impl<'m> Analyser<'m> {
         Ok(info.function)
     }
 
+    /// Analyses one operation whose operands are done: emits its protocols and records its
+    /// node, or (for `map` / `reduce`) schedules the inlined function bodies.
     fn finish(
         &mut self,
         ctx: CtxId,
@@ -728,203 +732,278 @@ impl<'m> Analyser<'m> {
             .operation
             .as_ref()
             .ok_or(ProgramError::MissingOperation(id))?;
-        let mismatch = |reason| ProgramError::TypeMismatch {
-            operation: id,
-            reason,
-        };
         let node = match kind {
-            Kind::InputRef(reference) => {
-                let name = reference.refers_to.as_str();
-                let input = self
-                    .mir
-                    .inputs
-                    .iter()
-                    .find(|i| i.name == name)
-                    .ok_or_else(|| ProgramError::UnknownInput {
-                        operation: id,
-                        input: reference.refers_to.clone(),
-                    })?;
-                match self.input_nodes.get(input.name.as_str()) {
-                    Some(node) => *node,
-                    None => {
-                        let ty = self.op_type(op)?;
-                        let node = self.new_node(ty, None)?;
-                        self.input_nodes.insert(input.name.as_str(), node);
-                        node
-                    }
-                }
-            }
-            Kind::LiteralRef(reference) => {
-                if !self.literals.contains(reference.refers_to.as_str()) {
-                    return Err(ProgramError::UnknownLiteral {
-                        operation: id,
-                        literal: reference.refers_to.clone(),
-                    });
-                }
-                let ty = self.op_type(op)?;
-                self.new_node(ty, None)?
-            }
+            Kind::InputRef(reference) => self.input_ref(op, reference)?,
+            Kind::LiteralRef(reference) => self.literal_ref(op, reference)?,
             Kind::ArgRef(reference) => {
                 self.argument(ctx, id, reference.function_id, &reference.refers_to)?
             }
-            Kind::Random(()) => {
-                let ty = self.op_type(op)?;
-                let protocol = match self.types[ty] {
-                    Ty::Scalar { boolean: true, .. } => Protocol::RandomBoolean,
-                    Ty::Scalar { .. } => Protocol::RandomInteger,
-                    _ => return Err(mismatch("random of a compound type")),
-                };
-                self.emit(protocol, 1);
-                self.new_node(ty, None)?
-            }
-            Kind::Binary(binary) => {
-                let variant =
-                    Binary::try_from(binary.variant).map_err(|_| ProgramError::UnknownVariant {
-                        operation: id,
-                        field: "binary variant",
-                        value: binary.variant,
-                    })?;
-                let left = self.value(ctx, binary.left)?;
-                let right = self.value(ctx, binary.right)?;
-                if variant == Binary::Zip {
-                    self.zip(op, left, right)?
-                } else {
-                    self.binary(variant, left, right)?;
-                    let ty = self.op_type(op)?;
-                    self.new_node(ty, None)?
-                }
-            }
-            Kind::Unary(unary) => {
-                let variant =
-                    Unary::try_from(unary.variant).map_err(|_| ProgramError::UnknownVariant {
-                        operation: id,
-                        field: "unary variant",
-                        value: unary.variant,
-                    })?;
-                let this = self.value(ctx, unary.this)?;
-                let protocol = match variant {
-                    Unary::Unzip => {
-                        let node = self.unzip(op, this)?;
-                        self.set(ctx, id, node);
-                        return Ok(());
-                    }
-                    Unary::Reveal => Protocol::Reveal,
-                    Unary::Not => Protocol::Not,
-                    Unary::PublicKeyDerive => Protocol::PublicKeyDerive,
-                };
-                self.emit(protocol, 1);
-                let ty = self.op_type(op)?;
-                self.new_node(ty, None)?
-            }
-            Kind::Ifelse(ifelse) => {
-                let cond = self.node_ty(self.value(ctx, ifelse.cond)?).secret();
-                let first = self.node_ty(self.value(ctx, ifelse.first)?).secret();
-                let second = self.node_ty(self.value(ctx, ifelse.second)?).secret();
-                let protocol = if !cond {
-                    Protocol::IfElsePublicCond
-                } else if !first && !second {
-                    Protocol::IfElsePublicBranches
-                } else {
-                    Protocol::IfElse
-                };
-                self.emit(protocol, 1);
-                let ty = self.op_type(op)?;
-                self.new_node(ty, None)?
-            }
-            Kind::New(new) => {
-                let ty = self.op_type(op)?;
-                let expected = match self.types[ty] {
-                    Ty::Array { size, .. } => usize::try_from(size).unwrap_or(usize::MAX),
-                    Ty::Tuple { .. } => 2,
-                    Ty::Scalar { .. } => {
-                        return Err(mismatch("'new' of a type that is not an array or tuple"));
-                    }
-                };
-                if new.elements.len() != expected {
-                    return Err(mismatch(
-                        "'new' has a different number of elements than its type",
-                    ));
-                }
-                let mut elements = Vec::with_capacity(new.elements.len());
-                for element in &new.elements {
-                    elements.push(self.value(ctx, *element)?);
-                }
-                self.new_node(ty, Some(elements))?
-            }
-            Kind::ArrayAccessor(accessor) => {
-                let source = self.value(ctx, accessor.source)?;
-                if !matches!(self.node_ty(source), Ty::Array { .. }) {
-                    return Err(mismatch("array accessor on a value that is not an array"));
-                }
-                self.element(source, accessor.index, id)?
-            }
-            Kind::TupleAccessor(accessor) => {
-                let index = TupleIndex::try_from(accessor.index).map_err(|_| {
-                    ProgramError::UnknownVariant {
-                        operation: id,
-                        field: "tuple index",
-                        value: accessor.index,
-                    }
-                })?;
-                let source = self.value(ctx, accessor.source)?;
-                if !matches!(self.node_ty(source), Ty::Tuple { .. }) {
-                    return Err(mismatch("tuple accessor on a value that is not a tuple"));
-                }
-                self.element(source, if index == TupleIndex::Left { 0 } else { 1 }, id)?
-            }
-            Kind::Map(map) => {
-                let function = self.function(id, map.r#fn, 1)?;
-                let array = self.value(ctx, map.child)?;
-                let Ty::Array { size, .. } = self.node_ty(array) else {
-                    return Err(mismatch("map over a value that is not an array"));
-                };
-                self.reserve(size)?;
-                let mut instances = Vec::new();
-                for index in 0..size {
-                    let element = self.element(array, index, id)?;
-                    instances.push(self.instance(ctx, function.id, vec![element])?);
-                }
-                let ret = function.return_operation_id;
-                stack.push(Task::MapDone {
-                    ctx,
-                    op,
-                    instances: instances.clone(),
-                    ret,
-                });
-                for instance in instances.into_iter().rev() {
-                    stack.push(Task::Eval {
-                        ctx: instance,
-                        id: ret,
-                        referrer: Referrer::Function(function.id),
-                    });
-                }
-                return Ok(());
-            }
-            Kind::Reduce(reduce) => {
-                let function = self.function(id, reduce.r#fn, 2)?;
-                let array = self.value(ctx, reduce.child)?;
-                let acc = self.value(ctx, reduce.initial)?;
-                let Ty::Array { size, .. } = self.node_ty(array) else {
-                    return Err(mismatch("reduce over a value that is not an array"));
-                };
-                self.reserve(size)?;
-                let step = ReduceStep {
-                    function: function.id,
-                    ret: function.return_operation_id,
-                    array,
-                    index: 0,
-                    size,
-                    acc,
-                    pending: None,
-                };
-                stack.push(Task::ReduceStep { ctx, op, step });
-                return Ok(());
-            }
+            Kind::Random(()) => self.random(op)?,
+            Kind::Binary(binary) => self.binary_op(ctx, op, binary)?,
+            Kind::Unary(unary) => self.unary_op(ctx, op, unary)?,
+            Kind::Ifelse(ifelse) => self.if_else(ctx, op, ifelse)?,
+            Kind::New(new) => self.new_compound(ctx, op, new)?,
+            Kind::ArrayAccessor(accessor) => self.array_access(ctx, op, accessor)?,
+            Kind::TupleAccessor(accessor) => self.tuple_access(ctx, op, accessor)?,
+            Kind::Map(map) => return self.map(ctx, op, map, stack),
+            Kind::Reduce(reduce) => return self.reduce(ctx, op, reduce, stack),
             Kind::NtupleAccessor(_) | Kind::ObjectAccessor(_) | Kind::Cast(_) => {
                 return Err(unsupported(id, kind));
             }
         };
         self.set(ctx, id, node);
+        Ok(())
+    }
+
+    /// An input reference: one node per input, shared by every reference to it.
+    fn input_ref(
+        &mut self,
+        op: &Operation,
+        reference: &InputReference,
+    ) -> Result<NodeId, ProgramError> {
+        let name = reference.refers_to.as_str();
+        let input = self
+            .mir
+            .inputs
+            .iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| ProgramError::UnknownInput {
+                operation: op.id,
+                input: reference.refers_to.clone(),
+            })?;
+        if let Some(node) = self.input_nodes.get(input.name.as_str()) {
+            return Ok(*node);
+        }
+        let ty = self.op_type(op)?;
+        let node = self.new_node(ty, None)?;
+        self.input_nodes.insert(input.name.as_str(), node);
+        Ok(node)
+    }
+
+    fn literal_ref(
+        &mut self,
+        op: &Operation,
+        reference: &LiteralReference,
+    ) -> Result<NodeId, ProgramError> {
+        if !self.literals.contains(reference.refers_to.as_str()) {
+            return Err(ProgramError::UnknownLiteral {
+                operation: op.id,
+                literal: reference.refers_to.clone(),
+            });
+        }
+        let ty = self.op_type(op)?;
+        self.new_node(ty, None)
+    }
+
+    fn random(&mut self, op: &Operation) -> Result<NodeId, ProgramError> {
+        let ty = self.op_type(op)?;
+        let protocol = match self.types[ty] {
+            Ty::Scalar { boolean: true, .. } => Protocol::RandomBoolean,
+            Ty::Scalar { .. } => Protocol::RandomInteger,
+            _ => return Err(mismatch(op.id, "random of a compound type")),
+        };
+        self.emit(protocol, 1);
+        self.new_node(ty, None)
+    }
+
+    fn binary_op(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        binary: &BinaryOperation,
+    ) -> Result<NodeId, ProgramError> {
+        let variant =
+            Binary::try_from(binary.variant).map_err(|_| ProgramError::UnknownVariant {
+                operation: op.id,
+                field: "binary variant",
+                value: binary.variant,
+            })?;
+        let left = self.value(ctx, binary.left)?;
+        let right = self.value(ctx, binary.right)?;
+        if variant == Binary::Zip {
+            return self.zip(op, left, right);
+        }
+        self.binary(variant, left, right)?;
+        let ty = self.op_type(op)?;
+        self.new_node(ty, None)
+    }
+
+    fn unary_op(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        unary: &UnaryOperation,
+    ) -> Result<NodeId, ProgramError> {
+        let variant = Unary::try_from(unary.variant).map_err(|_| ProgramError::UnknownVariant {
+            operation: op.id,
+            field: "unary variant",
+            value: unary.variant,
+        })?;
+        let this = self.value(ctx, unary.this)?;
+        let protocol = match variant {
+            Unary::Unzip => return self.unzip(op, this),
+            Unary::Reveal => Protocol::Reveal,
+            Unary::Not => Protocol::Not,
+            Unary::PublicKeyDerive => Protocol::PublicKeyDerive,
+        };
+        self.emit(protocol, 1);
+        let ty = self.op_type(op)?;
+        self.new_node(ty, None)
+    }
+
+    /// `if_else`: the protocol depends on which of condition and branches are secret.
+    fn if_else(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        ifelse: &IfElseOperation,
+    ) -> Result<NodeId, ProgramError> {
+        let cond = self.node_ty(self.value(ctx, ifelse.cond)?).secret();
+        let first = self.node_ty(self.value(ctx, ifelse.first)?).secret();
+        let second = self.node_ty(self.value(ctx, ifelse.second)?).secret();
+        let protocol = if !cond {
+            Protocol::IfElsePublicCond
+        } else if !first && !second {
+            Protocol::IfElsePublicBranches
+        } else {
+            Protocol::IfElse
+        };
+        self.emit(protocol, 1);
+        let ty = self.op_type(op)?;
+        self.new_node(ty, None)
+    }
+
+    /// `new` of an array or tuple: as many elements as its type says.
+    fn new_compound(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        new: &NewOperation,
+    ) -> Result<NodeId, ProgramError> {
+        let ty = self.op_type(op)?;
+        let expected = match self.types[ty] {
+            Ty::Array { size, .. } => usize::try_from(size).unwrap_or(usize::MAX),
+            Ty::Tuple { .. } => 2,
+            Ty::Scalar { .. } => {
+                return Err(mismatch(
+                    op.id,
+                    "'new' of a type that is not an array or tuple",
+                ));
+            }
+        };
+        if new.elements.len() != expected {
+            return Err(mismatch(
+                op.id,
+                "'new' has a different number of elements than its type",
+            ));
+        }
+        let mut elements = Vec::with_capacity(new.elements.len());
+        for element in &new.elements {
+            elements.push(self.value(ctx, *element)?);
+        }
+        self.new_node(ty, Some(elements))
+    }
+
+    fn array_access(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        accessor: &ArrayAccessor,
+    ) -> Result<NodeId, ProgramError> {
+        let source = self.value(ctx, accessor.source)?;
+        if !matches!(self.node_ty(source), Ty::Array { .. }) {
+            return Err(mismatch(
+                op.id,
+                "array accessor on a value that is not an array",
+            ));
+        }
+        self.element(source, accessor.index, op.id)
+    }
+
+    fn tuple_access(
+        &mut self,
+        ctx: CtxId,
+        op: &Operation,
+        accessor: &TupleAccessor,
+    ) -> Result<NodeId, ProgramError> {
+        let index =
+            TupleIndex::try_from(accessor.index).map_err(|_| ProgramError::UnknownVariant {
+                operation: op.id,
+                field: "tuple index",
+                value: accessor.index,
+            })?;
+        let source = self.value(ctx, accessor.source)?;
+        if !matches!(self.node_ty(source), Ty::Tuple { .. }) {
+            return Err(mismatch(
+                op.id,
+                "tuple accessor on a value that is not a tuple",
+            ));
+        }
+        self.element(source, if index == TupleIndex::Left { 0 } else { 1 }, op.id)
+    }
+
+    /// `map`: one inlined instance of the function per element, evaluated before `MapDone`.
+    fn map(
+        &mut self,
+        ctx: CtxId,
+        op: &'m Operation,
+        map: &MapOperation,
+        stack: &mut Vec<Task<'m>>,
+    ) -> Result<(), ProgramError> {
+        let id = op.id;
+        let function = self.function(id, map.r#fn, 1)?;
+        let array = self.value(ctx, map.child)?;
+        let Ty::Array { size, .. } = self.node_ty(array) else {
+            return Err(mismatch(id, "map over a value that is not an array"));
+        };
+        self.reserve(size)?;
+        let mut instances = Vec::new();
+        for index in 0..size {
+            let element = self.element(array, index, id)?;
+            instances.push(self.instance(ctx, function.id, vec![element])?);
+        }
+        let ret = function.return_operation_id;
+        stack.push(Task::MapDone {
+            ctx,
+            op,
+            instances: instances.clone(),
+            ret,
+        });
+        for instance in instances.into_iter().rev() {
+            stack.push(Task::Eval {
+                ctx: instance,
+                id: ret,
+                referrer: Referrer::Function(function.id),
+            });
+        }
+        Ok(())
+    }
+
+    /// `reduce`: one `ReduceStep` task walks the array, one inlined call per element.
+    fn reduce(
+        &mut self,
+        ctx: CtxId,
+        op: &'m Operation,
+        reduce: &ReduceOperation,
+        stack: &mut Vec<Task<'m>>,
+    ) -> Result<(), ProgramError> {
+        let function = self.function(op.id, reduce.r#fn, 2)?;
+        let array = self.value(ctx, reduce.child)?;
+        let acc = self.value(ctx, reduce.initial)?;
+        let Ty::Array { size, .. } = self.node_ty(array) else {
+            return Err(mismatch(op.id, "reduce over a value that is not an array"));
+        };
+        self.reserve(size)?;
+        let step = ReduceStep {
+            function: function.id,
+            ret: function.return_operation_id,
+            array,
+            index: 0,
+            size,
+            acc,
+            pending: None,
+        };
+        stack.push(Task::ReduceStep { ctx, op, step });
         Ok(())
     }
 
@@ -1135,6 +1214,10 @@ fn operands(op: &Operation) -> Result<Vec<u64>, ProgramError> {
         }
         Kind::Random(()) | Kind::InputRef(_) | Kind::LiteralRef(_) | Kind::ArgRef(_) => Vec::new(),
     })
+}
+
+fn mismatch(operation: u64, reason: &'static str) -> ProgramError {
+    ProgramError::TypeMismatch { operation, reason }
 }
 
 fn unsupported(id: u64, kind: &Kind) -> ProgramError {

@@ -11,6 +11,7 @@ mod ecdsa;
 mod eddsa;
 mod encrypted;
 mod error;
+mod field;
 mod integer;
 pub mod proto;
 mod secret;
@@ -28,6 +29,7 @@ pub use self::encrypted::{
     EncryptedValue, EncryptedValueType,
 };
 pub use self::error::ValueError;
+pub use self::field::FieldInteger;
 pub use self::integer::{Integer, UnsignedInteger};
 pub use self::secret::{SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger};
 

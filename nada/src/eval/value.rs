@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use nilvm_core::field::PrimeField;
-use nilvm_core::values::{Array, ClearValue, Tuple};
+use nilvm_core::values::{Array, ClearValue, FieldInteger, Tuple};
 
 use crate::types::NadaType;
 
