@@ -272,8 +272,12 @@ fn element(u: &mut Unstructured<'_>, depth: usize) -> Result<ClearValue> {
     Ok(value)
 }
 
-/// A fresh value of type `t` (array elements after the first).
-fn value_of_type(u: &mut Unstructured<'_>, t: &ValueType) -> Result<ClearValue> {
+/// A value of type `t` (inputs of a declared type, array elements after the first).
+///
+/// # Errors
+/// [`Error::IncorrectFormat`] for an array of size zero or a compound holding a blob (the core
+/// has no such values).
+pub fn value_of_type(u: &mut Unstructured<'_>, t: &ValueType) -> Result<ClearValue> {
     Ok(match t {
         ValueType::Integer => ClearValue::Integer(u.arbitrary()?),
         ValueType::UnsignedInteger => ClearValue::UnsignedInteger(u.arbitrary()?),

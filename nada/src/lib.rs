@@ -12,8 +12,12 @@
 
 extern crate alloc;
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod error;
 pub mod program;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 pub mod types;
 mod validate;
 
