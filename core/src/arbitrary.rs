@@ -67,6 +67,9 @@ pub const MAX_ARRAY_LEN: usize = 8;
 pub const MAX_PARTIES: usize = 5;
 /// Most values of a generated [`SharedValues`].
 pub const MAX_VALUES: usize = 6;
+/// Longest generated raw node id (real ids are 20 bytes; longer ones would make tokens longer
+/// than the nodes accept).
+pub const MAX_NODE_ID_BYTES: usize = 64;
 /// Deepest generated value type (a leaf is depth one). The core allows far deeper
 /// (`MAX_TYPE_DEPTH`); shallow values keep each input cheap.
 pub const MAX_DEPTH: usize = 3;
@@ -375,14 +378,12 @@ impl<'a> Arbitrary<'a> for UserKey {
 }
 
 impl<'a> Arbitrary<'a> for NodeId {
-    /// A node id as nodes derive them (from a key), or, one time in four, any non-empty bytes.
+    /// A node id as nodes derive them (from a key), or, one time in four, 1 to
+    /// [`MAX_NODE_ID_BYTES`] bytes of any value.
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         if u.ratio(1, 4)? {
-            let mut bytes: Vec<u8> = u.arbitrary()?;
-            if bytes.is_empty() {
-                bytes.push(0);
-            }
-            return NodeId::new(bytes).map_err(|_| Error::IncorrectFormat);
+            let len = u.int_in_range(1..=MAX_NODE_ID_BYTES)?;
+            return NodeId::new(u.bytes(len)?.to_vec()).map_err(|_| Error::IncorrectFormat);
         }
         Ok(UserKey::arbitrary(u)?.node_id())
     }
@@ -430,12 +431,14 @@ macro_rules! per_method {
     };
 }
 
-/// An arbitrary (well-formed, not necessarily meaningful) request of `method`.
+/// An arbitrary (well-formed, not necessarily meaningful) request of `method`; its encoding
+/// always decodes.
 ///
 /// # Errors
-/// When the input runs out in a way `arbitrary` reports.
+/// When the input runs out in a way `arbitrary` reports, or the message came out nested
+/// deeper than the decoder's recursion limit.
 pub fn request_for(u: &mut Unstructured<'_>, method: Method) -> Result<Request> {
-    Ok(per_method!(
+    let request = per_method!(
         Request,
         u,
         method,
@@ -458,15 +461,29 @@ pub fn request_for(u: &mut Unstructured<'_>, method: Method) -> Result<Request> 
             RetrieveResults,
             PoolStatus,
         ]
-    ))
+    );
+    decodes(&request.encode_to_vec(), |b| Request::decode(method, b).is_ok())?;
+    Ok(request)
 }
 
-/// An arbitrary (well-formed, not necessarily meaningful) reply of `method`.
+/// Refuses a generated message whose encoding does not decode: nested values deeper than
+/// prost's recursion limit (100) encode, but no decoder takes them back.
+fn decodes(bytes: &[u8], decode: impl Fn(&[u8]) -> bool) -> Result<()> {
+    if decode(bytes) {
+        Ok(())
+    } else {
+        Err(Error::IncorrectFormat)
+    }
+}
+
+/// An arbitrary (well-formed, not necessarily meaningful) reply of `method`; its encoding
+/// always decodes.
 ///
 /// # Errors
-/// When the input runs out in a way `arbitrary` reports.
+/// When the input runs out in a way `arbitrary` reports, or the message came out nested
+/// deeper than the decoder's recursion limit.
 pub fn reply_for(u: &mut Unstructured<'_>, method: Method) -> Result<Reply> {
-    Ok(per_method!(
+    let reply = per_method!(
         Reply,
         u,
         method,
@@ -489,7 +506,9 @@ pub fn reply_for(u: &mut Unstructured<'_>, method: Method) -> Result<Reply> {
             RetrieveResults,
             PoolStatus,
         ]
-    ))
+    );
+    decodes(&reply.encode_to_vec(), |b| Reply::decode(method, b).is_ok())?;
+    Ok(reply)
 }
 
 impl<'a> Arbitrary<'a> for Request {
