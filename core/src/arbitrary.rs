@@ -462,7 +462,9 @@ pub fn request_for(u: &mut Unstructured<'_>, method: Method) -> Result<Request> 
             PoolStatus,
         ]
     );
-    decodes(&request.encode_to_vec(), |b| Request::decode(method, b).is_ok())?;
+    decodes(&request.encode_to_vec(), |b| {
+        Request::decode(method, b).is_ok()
+    })?;
     Ok(request)
 }
 

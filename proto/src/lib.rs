@@ -8,7 +8,10 @@
 //! With the `arbitrary` feature every message, enum and oneof implements
 //! `arbitrary::Arbitrary`, for fuzzing (that feature needs std: the derive macro keeps its
 //! recursion counter in a thread-local). Enum fields are plain `i32`, so generated messages
-//! carry unknown enum values too, as a peer may send them.
+//! carry unknown enum values too, as a peer may send them. Recursive messages (values in
+//! tuples and arrays) may come out nested deeper than prost's decoding recursion limit (100):
+//! they encode, but do not decode; `nilvm_core::arbitrary::{request_for, reply_for}` refuse
+//! those.
 //!
 //! Modules follow the protobuf packages: `nillion::values::v1::value::Value` is
 //! `nillion.values.v1.value.Value`.
