@@ -13,7 +13,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use nilvm_core::arbitrary::ReceiptCase;
 use nilvm_core::identity::UserKey;
-use nilvm_core::payments::quote::{validate_quote, verify_signed_quote};
+use nilvm_core::payments::quote::{MaxFee, validate_quote, verify_signed_quote};
 use nilvm_core::payments::receipt::{
     NodeReceiptError, operation_metadata, sign_receipt, validate_receipt, verify_receipt_on_node,
 };
@@ -53,7 +53,15 @@ enum Input {
     /// A valid quote and receipt (the core's generators), then structurally changed: the
     /// decoded quote and receipt merged with fuzzer-made messages and re-signed by their
     /// leader, so the checks behind the signature see well-formed messages.
-    Generated { case: ReceiptCase, quote_patch: Option<PriceQuote>, receipt_patch: Option<Receipt>, later: u16, replays: u8 },
+    /// A user's fee limits apply (`max_fee`: unil, credits).
+    Generated {
+        case: ReceiptCase,
+        quote_patch: Option<PriceQuote>,
+        receipt_patch: Option<Receipt>,
+        later: u16,
+        replays: u8,
+        max_fee: Option<(Option<u64>, Option<u64>)>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -197,8 +205,9 @@ fuzz_target!(|input: Input| {
         Input::PayFor(bytes) => {
             let _ = decode_pay_for_body(&bytes);
         }
-        Input::Generated { case, quote_patch, receipt_patch, later, replays } => {
-            generated(case, quote_patch, receipt_patch, later, replays);
+        Input::Generated { case, quote_patch, receipt_patch, later, replays, max_fee } => {
+            let max_fee = max_fee.map(|(tokens, credits)| MaxFee { tokens, credits });
+            generated(case, quote_patch, receipt_patch, later, replays, max_fee.as_ref());
         }
     }
 });
@@ -217,8 +226,19 @@ fn generated(
     receipt_patch: Option<Receipt>,
     later: u16,
     replays: u8,
+    max_fee: Option<&MaxFee>,
 ) {
     let quote = case.quote.validated().expect("a generated quote validates");
+    // The accessors give back what was signed.
+    assert_eq!(quote.signed(), &case.quote.signed);
+    assert_eq!(quote.nonce().as_slice(), case.quote.quote.nonce.as_slice());
+    let fees = quote.fees();
+    if let Some(max) = max_fee {
+        let within = max.tokens.is_none_or(|t| fees.tokens <= t)
+            && max.credits.is_none_or(|c| fees.credits <= c);
+        let checked = validate_quote(&case.quote.signed, &case.quote.leader.public_key(), &case.quote.request, case.quote.now, Some(max));
+        assert_eq!(checked.is_ok(), within, "{checked:?}");
+    }
     let receipt = case.validated().expect("a generated receipt validates");
     assert_eq!(receipt.kind(), quote.kind());
     let key = case.quote.leader.public_key();
