@@ -1,7 +1,7 @@
 //! `.nada.bin` bytes: program metadata (what `store_program` quotes), decoding, and
 //! evaluation with bounded steps over inputs of the declared types (values from
-//! `nilvm_nada::arbitrary::inputs` over the same bytes). Nothing panics, a run never exceeds its step limit, and every
-//! declared output comes back for its party.
+//! `nilvm_nada::arbitrary::inputs` over the same bytes). Nothing panics, a run never exceeds
+//! its step limit, and every declared output comes back for its party.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,7 +1,7 @@
 //! Shared harnesses of the fuzz targets (their inputs come from the crates' exported
 //! generators, `nilvm_core::arbitrary` and `nilvm_nada::arbitrary`): a structure-aware
-//! mutator for protobuf inputs, a seeded RNG, and the operation harness (an emulated cluster answering, the fuzzer deciding what
-//! each node actually sends back).
+//! mutator for protobuf inputs, a seeded RNG, and the operation harness (an emulated cluster
+//! answering, the fuzzer deciding what each node actually sends back).
 //!
 //! Everything here goes through the crates' public APIs.
 
