@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds every fuzz target and runs each, one at a time, for SECONDS (default 20) with one
-# worker (in-process, so a crash report lands in this output). Seeds come from ./seed-corpus.sh. Stops at the first crash (cargo fuzz exits
+# worker (in-process, so a crash report lands in this output), starting from the committed,
+# minimised corpora under corpus/<target>/ (grown with ./grow-corpus.sh) plus the seeds
+# ./seed-corpus.sh writes from the test data. New inputs found here are not kept (a copy of
+# the corpus is fuzzed, so CI leaves the checkout clean). Stops at the first crash (cargo fuzz exits
 # non-zero and leaves the input under fuzz/artifacts/<target>/). Needs `cargo +nightly fuzz`.
 # Prints each target's executions per second.
 set -euo pipefail
@@ -13,10 +16,14 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 for t in "${targets[@]}"; do
   log="$(mktemp)"
+  mkdir -p "corpus/$t" "$scratch/$t"
+  cp -r "corpus/$t/." "$scratch/$t/"
   echo "--- $t (${seconds}s)"
-  if ! cargo +nightly fuzz run -O -s none "$t" "corpus/$t" -- \
+  if ! cargo +nightly fuzz run -O -s none "$t" "$scratch/$t" -- \
       -max_total_time="$seconds" -workers=1 -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -60 "$log"

@@ -28,6 +28,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .include_file("packages.rs")
         // BTreeMap keeps map fields no_std and their encoding deterministic.
         .btree_map(".")
+        // Fuzzing generators for users (the `arbitrary` feature): every message, enum and
+        // oneof. Enum fields are plain `i32`, so unknown values are generated too, as on the wire.
+        .type_attribute(
+            ".",
+            "#[cfg_attr(feature = \"arbitrary\", derive(::arbitrary::Arbitrary))]",
+        )
         .client_mod_attribute(".", "#[cfg(feature = \"grpc\")]")
         .server_mod_attribute(".", "#[cfg(feature = \"grpc\")]")
         .compile_fds(descriptors)?;

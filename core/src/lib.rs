@@ -48,6 +48,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod auth;
 pub mod cluster;
 pub mod field;
@@ -57,6 +59,8 @@ pub mod operations;
 pub mod payments;
 pub mod permissions;
 pub mod program;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 pub mod rpc;
 pub mod time;
 pub mod values;

@@ -1,14 +1,16 @@
 //! Auth-token verification as a node does it: raw `SignedToken` bytes, arbitrary `Token`
 //! bytes signed with a valid key (to get past the signature), and structured tokens with
-//! fuzzer-chosen nonce, target and expiry. A token that verifies is unexpired at `now`, for
+//! fuzzer-chosen nonce, target and expiry, and valid tokens from the core's generator checked
+//! later and elsewhere. A token that verifies is unexpired at `now`, for
 //! this node, and names the signer's user id.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use nilvm_core::auth::{create_token, verify_token};
+use nilvm_core::arbitrary::TokenCase;
+use nilvm_core::auth::verify_token;
 use nilvm_core::identity::{NodeId, UserKey};
-use nilvm_core::time::Timestamp;
+use nilvm_core::time::{Duration, Timestamp};
 use nilvm_proto::Message;
 use nilvm_proto::nillion::auth::v1::token::{SignedToken, Token};
 
@@ -17,7 +19,8 @@ enum Input {
     Raw { bytes: Vec<u8>, now: i64 },
     SignedBytes { token: Vec<u8>, key: u8, now: i64 },
     Structured { key: u8, nonce: Vec<u8>, own: bool, expires: i64, nanos: i32, now: i64 },
-    Made { key: u8, own: bool, expires_offset: i32 },
+    /// A token that verifies (the core's `TokenCase`), checked later and at another node.
+    Generated { case: TokenCase, later: u16, elsewhere: bool },
 }
 
 fn node() -> NodeId {
@@ -74,16 +77,18 @@ fuzz_target!(|input: Input| {
             };
             check(&signed.encode_to_vec(), Some(&signer), Timestamp::from_unix_seconds(now));
         }
-        Input::Made { key: k, own, expires_offset } => {
-            let signer = key(k);
-            let target = if own { node() } else { NodeId::new(vec![0xcd; 20]).expect("id") };
-            let now = Timestamp::from_unix_seconds(1_700_000_000);
-            let expires = Timestamp::from_unix_seconds(1_700_000_000 + i64::from(expires_offset));
-            let token = create_token(&signer, &target, [9; 32], expires).expect("created");
-            let bytes = token.encode_to_vec();
-            let verified = verify_token(&bytes, &node(), now);
-            assert_eq!(verified.is_ok(), own && expires >= now, "{verified:?}");
-            check(&bytes, Some(&signer), now);
+        Input::Generated { case, later, elsewhere } => {
+            let bytes = case.token.encode_to_vec();
+            let verified =
+                verify_token(&bytes, &case.target, case.now).expect("a generated token verifies");
+            assert_eq!(verified.user_id(), case.key.user_id());
+            let now = case.now.saturating_add(Duration::from_secs(u64::from(later)));
+            let at = if elsewhere { node() } else { case.target.clone() };
+            if let Ok(verified) = verify_token(&bytes, &at, now) {
+                assert!(verified.expires_at() >= now, "an expired token verified");
+                assert_eq!(at, case.target, "a token for another node verified");
+            }
+            check(&bytes, Some(&case.key), now);
         }
     }
 });

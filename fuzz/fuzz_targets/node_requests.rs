@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use nilvm_core::arbitrary::{Unstructured, request_for};
 use nilvm_core::auth::TokenCache;
 use nilvm_core::field::Prime;
 use nilvm_core::identity::UserKey;
@@ -39,6 +40,10 @@ enum Body {
     Receipt { quote: u8, tx_hash: String },
     /// Raw bytes as the method's request, carrying an earlier receipt.
     WithReceipt { receipt: u8, raw: Vec<u8> },
+    /// A well-formed request of the method from the core's generator
+    /// (`nilvm_core::arbitrary::request_for`) over these bytes, carrying an earlier receipt
+    /// when there is one: past decoding and the receipt check, into the node's handling.
+    Structured { receipt: u8, seed: Vec<u8> },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -148,6 +153,17 @@ fuzz_target!(|events: Vec<Event>| {
                             continue;
                         }
                         used_receipt = Some(r);
+                        Some(request)
+                    }
+                    Body::Structured { receipt, seed } => {
+                        let mut u = Unstructured::new(&seed);
+                        let Ok(mut request) = request_for(&mut u, method) else { continue };
+                        if !receipts.is_empty() {
+                            let r = usize::from(receipt) % receipts.len();
+                            if set_receipt(&mut request, receipts[r].clone()) {
+                                used_receipt = Some(r);
+                            }
+                        }
                         Some(request)
                     }
                 };

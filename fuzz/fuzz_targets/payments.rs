@@ -11,8 +11,9 @@ use std::collections::BTreeSet;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use nilvm_core::arbitrary::ReceiptCase;
 use nilvm_core::identity::UserKey;
-use nilvm_core::payments::quote::{validate_quote, verify_signed_quote};
+use nilvm_core::payments::quote::{MaxFee, validate_quote, verify_signed_quote};
 use nilvm_core::payments::receipt::{
     NodeReceiptError, operation_metadata, sign_receipt, validate_receipt, verify_receipt_on_node,
 };
@@ -49,6 +50,18 @@ enum Input {
     AddFunds(Vec<u8>),
     /// A transaction body.
     PayFor(Vec<u8>),
+    /// A valid quote and receipt (the core's generators), then structurally changed: the
+    /// decoded quote and receipt merged with fuzzer-made messages and re-signed by their
+    /// leader, so the checks behind the signature see well-formed messages.
+    /// A user's fee limits apply (`max_fee`: unil, credits).
+    Generated {
+        case: ReceiptCase,
+        quote_patch: Option<PriceQuote>,
+        receipt_patch: Option<Receipt>,
+        later: u16,
+        replays: u8,
+        max_fee: Option<(Option<u64>, Option<u64>)>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -94,7 +107,17 @@ fn at(offset: i32) -> Timestamp {
 }
 
 fn node_check(signed: &SignedReceipt, kind: OperationKind, now: Timestamp, replays: u8) {
-    let key = leader().public_key();
+    node_check_with(&leader(), signed, kind, now, replays);
+}
+
+fn node_check_with(
+    leader: &UserKey,
+    signed: &SignedReceipt,
+    kind: OperationKind,
+    now: Timestamp,
+    replays: u8,
+) {
+    let key = leader.public_key();
     let mut used = BTreeSet::new();
     let first = verify_receipt_on_node(Some(signed), &key, kind, now, &mut used);
     for _ in 0..replays % 3 {
@@ -182,5 +205,64 @@ fuzz_target!(|input: Input| {
         Input::PayFor(bytes) => {
             let _ = decode_pay_for_body(&bytes);
         }
+        Input::Generated { case, quote_patch, receipt_patch, later, replays, max_fee } => {
+            let max_fee = max_fee.map(|(tokens, credits)| MaxFee { tokens, credits });
+            generated(case, quote_patch, receipt_patch, later, replays, max_fee.as_ref());
+        }
     }
 });
+
+/// Protobuf merge of `patch` into `message`: scalars replaced, repeated fields appended,
+/// sub-messages merged (a structural mutation that keeps the message decodable).
+fn merged<M: Message + Default>(message: &M, patch: &M) -> M {
+    let mut bytes = message.encode_to_vec();
+    bytes.extend(patch.encode_to_vec());
+    M::decode(bytes.as_slice()).expect("two encodings concatenated decode")
+}
+
+fn generated(
+    case: ReceiptCase,
+    quote_patch: Option<PriceQuote>,
+    receipt_patch: Option<Receipt>,
+    later: u16,
+    replays: u8,
+    max_fee: Option<&MaxFee>,
+) {
+    let quote = case.quote.validated().expect("a generated quote validates");
+    // The accessors give back what was signed.
+    assert_eq!(quote.signed(), &case.quote.signed);
+    assert_eq!(quote.nonce().as_slice(), case.quote.quote.nonce.as_slice());
+    let fees = quote.fees();
+    if let Some(max) = max_fee {
+        let within = max.tokens.is_none_or(|t| fees.tokens <= t)
+            && max.credits.is_none_or(|c| fees.credits <= c);
+        let checked = validate_quote(&case.quote.signed, &case.quote.leader.public_key(), &case.quote.request, case.quote.now, Some(max));
+        assert_eq!(checked.is_ok(), within, "{checked:?}");
+    }
+    let receipt = case.validated().expect("a generated receipt validates");
+    assert_eq!(receipt.kind(), quote.kind());
+    let key = case.quote.leader.public_key();
+    let now = case.quote.now.saturating_add(Duration::from_secs(u64::from(later)));
+    node_check_with(&case.quote.leader, &case.signed, receipt.kind(), now, replays);
+
+    let quote_proto = match &quote_patch {
+        Some(patch) => merged(&case.quote.quote, patch),
+        None => case.quote.quote.clone(),
+    };
+    let signed_quote = sign_quote(&case.quote.leader, &quote_proto).expect("signing works");
+    let Ok(quote) = validate_quote(&signed_quote, &key, &case.quote.request, now, None) else {
+        return;
+    };
+    assert_eq!(quote.request(), &case.quote.request, "a quote for another request");
+    assert!(!quote.is_expired(now));
+    let receipt_proto = match &receipt_patch {
+        Some(patch) => merged(&case.receipt, patch),
+        None => case.receipt.clone(),
+    };
+    let signed = sign_receipt(&case.quote.leader, &receipt_proto).expect("signing works");
+    if let Ok(receipt) = validate_receipt(&signed, &key, &quote, now) {
+        assert_eq!(receipt.kind(), quote.kind(), "a receipt for another operation");
+        assert!(!receipt.is_expired(now));
+        node_check_with(&case.quote.leader, &signed, receipt.kind(), now, replays);
+    }
+}

@@ -1,4 +1,4 @@
-//! Mask fuzzer-chosen values for 2..=6 parties, encode each party's shares as a node's
+//! Values masked by the real masker for 1..=5 parties (the core's `SharedValues` generator), encode each party's shares as a node's
 //! `RetrieveValuesResponse`, let the fuzzer tamper with what some parties send (flip or cut
 //! bytes, swap in another party's reply, replace, drop a party or a value), then decode and
 //! unmask as the client does.
@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use nilvm_core::field::Prime;
-use nilvm_core::masking::{PartyId, PartyJar, SecretMasker};
+use nilvm_core::arbitrary::SharedValues;
+use nilvm_core::masking::PartyJar;
 use nilvm_core::values::proto::{from_named_values, to_named_values};
-use nilvm_fuzz::values::{ArbPrime, ArbValue, named, uses_additive_sharing};
+use nilvm_fuzz::values::uses_additive_sharing;
 use nilvm_proto::Message;
 use nilvm_proto::nillion::values::v1::retrieve::RetrieveValuesResponse;
 
@@ -32,24 +32,16 @@ enum Tamper {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
-    prime: ArbPrime,
-    parties: u8,
-    degree: u8,
-    seed: u64,
-    values: Vec<(u8, ArbValue)>,
+    shared: SharedValues,
     tamper: Vec<Tamper>,
 }
 
 fuzz_target!(|input: Input| {
-    let n = usize::from(input.parties % 5) + 2;
-    let degree = u64::from(input.degree) % n as u64;
-    let prime: Prime = input.prime.into();
-    let parties: Vec<PartyId> = (0..n).map(|i| PartyId::new(vec![i as u8 + 1; 20])).collect();
-    let masker = SecretMasker::new(prime, degree, parties.iter().cloned()).expect("valid masker");
-    let values = named(&input.values);
-    let Ok(masked) = masker.mask(&values, &mut nilvm_fuzz::rng(input.seed)) else {
-        return;
-    };
+    let SharedValues { masker, values, shares: masked } = input.shared;
+    let parties = masker.parties().to_vec();
+    let n = parties.len();
+    let degree = masker.polynomial_degree() as u64;
+    let prime = masker.prime();
 
     // What each party sends: its encoded reply, or nothing.
     let mut sent: Vec<Option<Vec<u8>>> = parties

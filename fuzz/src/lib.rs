@@ -1,9 +1,11 @@
-//! Shared input models for the fuzz targets: clear values built from `arbitrary` input, a seeded
-//! RNG, and the operation harness (an emulated cluster answering, the fuzzer deciding what
-//! each node actually sends back).
+//! Shared harnesses of the fuzz targets (their inputs come from the crates' exported
+//! generators, `nilvm_core::arbitrary` and `nilvm_nada::arbitrary`): a structure-aware
+//! mutator for protobuf inputs, a seeded RNG, and the operation harness (an emulated cluster
+//! answering, the fuzzer deciding what each node actually sends back).
 //!
 //! Everything here goes through the crates' public APIs.
 
+pub mod mutate;
 pub mod ops;
 pub mod values;
 

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
+use nilvm_core::arbitrary::{Unstructured, reply_for};
 use nilvm_core::auth::TokenCache;
 use nilvm_core::field::Prime;
 use nilvm_core::identity::{NodeId, UserKey};
@@ -112,6 +113,23 @@ pub enum Event {
         bytes: Vec<u8>,
         /// Fallback method.
         method: u8,
+    },
+    /// Pending request `pick` gets a well-formed reply of its own RPC from the core's
+    /// generator (`nilvm_core::arbitrary::reply_for`) over `seed`.
+    Structured {
+        /// Which pending request.
+        pick: u8,
+        /// The generator's input.
+        seed: Vec<u8>,
+    },
+    /// Pending request `pick` gets its honest reply merged (protobuf merge: scalars replaced,
+    /// repeated fields appended, sub-messages merged) with a generated reply of its RPC, so
+    /// mostly honest content reaches the checks behind decoding.
+    Patched {
+        /// Which pending request.
+        pick: u8,
+        /// The generator's input for the patch.
+        seed: Vec<u8>,
     },
     /// Pending request `pick` gets its honest reply with one byte changed.
     Flip {
@@ -451,6 +469,30 @@ impl Harness {
                         .or_else(|_| Reply::decode(method_of(*method), bytes));
                     if let Ok(reply) = reply {
                         self.deliver(op, i, Some(Ok(reply)), false);
+                    }
+                }
+            }
+            Event::Structured { pick: p, seed } => {
+                if let Some(i) = pick(p, n) {
+                    let method = self.pending[i].request.method();
+                    if let Ok(reply) = reply_for(&mut Unstructured::new(seed), method) {
+                        self.deliver(op, i, Some(Ok(reply)), false);
+                    }
+                }
+            }
+            Event::Patched { pick: p, seed } => {
+                if let Some(i) = pick(p, n) {
+                    if let Some(Ok(reply)) = self.honest(i) {
+                        let method = reply.method();
+                        let Ok(patch) = reply_for(&mut Unstructured::new(seed), method) else {
+                            return;
+                        };
+                        let mut bytes = reply.encode_to_vec();
+                        bytes.extend(patch.encode_to_vec());
+                        if let Ok(merged) = Reply::decode(method, &bytes) {
+                            let honest = merged == reply;
+                            self.deliver(op, i, Some(Ok(merged)), honest);
+                        }
                     }
                 }
             }

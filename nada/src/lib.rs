@@ -14,9 +14,13 @@
 
 extern crate alloc;
 
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod error;
 pub mod lower;
 pub mod program;
+#[cfg(feature = "proptest")]
+pub mod proptest;
 pub mod types;
 mod validate;
 

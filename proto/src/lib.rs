@@ -5,9 +5,17 @@
 //! exact package names and field numbers the nodes use. Messages are `no_std` + `alloc`; the
 //! tonic client and server stubs exist only with the `grpc` feature.
 //!
+//! With the `arbitrary` feature every message, enum and oneof implements
+//! `arbitrary::Arbitrary`, for fuzzing (that feature needs std: the derive macro keeps its
+//! recursion counter in a thread-local). Enum fields are plain `i32`, so generated messages
+//! carry unknown enum values too, as a peer may send them. Recursive messages (values in
+//! tuples and arrays) may come out nested deeper than prost's decoding recursion limit (100):
+//! they encode, but do not decode; `nilvm_core::arbitrary::{request_for, reply_for}` refuse
+//! those.
+//!
 //! Modules follow the protobuf packages: `nillion::values::v1::value::Value` is
 //! `nillion.values.v1.value.Value`.
-#![cfg_attr(not(feature = "grpc"), no_std)]
+#![cfg_attr(not(any(feature = "grpc", feature = "arbitrary")), no_std)]
 #![forbid(unsafe_code)]
 
 #[allow(
