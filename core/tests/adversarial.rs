@@ -107,7 +107,7 @@ fn a_token_is_refused_one_nanosecond_after_it_expires() {
 }
 
 /// A token valid far into the future: the nodes set no upper bound on `expires_at`
-/// (client-protocol.md §2.4), so it verifies, for the key that signed it and no other user.
+/// (docs/wire-protocol.md §2.4), so it verifies, for the key that signed it and no other user.
 /// An expiry that is not a valid timestamp (nanos out of range) is refused as an invalid token.
 #[test]
 fn a_far_future_token_is_accepted_as_the_nodes_do_and_an_invalid_expiry_is_refused() {

@@ -206,7 +206,7 @@ fn fixtures_match_recorded_metadata() {
     assert!(compared >= 15, "only {compared} fixtures compared");
 }
 
-/// client-protocol.md §4.5 / the Rust client's translation.
+/// docs/wire-protocol.md §4.5 / the Rust client's translation.
 fn element_of(name: &str) -> PreprocessingElement {
     match name {
         "Compare" => PreprocessingElement::Compare,
@@ -410,7 +410,7 @@ fn program_names() {
     assert_eq!("main".parse::<ProgramName>().unwrap().as_str(), "main");
 }
 
-/// UserId of the bytes "bob" (client-protocol.md §2.5).
+/// UserId of the bytes "bob" (docs/wire-protocol.md §2.5).
 const BOB: &str = "3113a1170de795e4b725b84d1e0b4cfd9ec58ce9";
 
 fn bob() -> [u8; 20] {

@@ -152,7 +152,7 @@ impl ProgramError {
 }
 
 /// Why an evaluation failed. Any failure fails the whole computation: there are no partial
-/// outputs (nada-programs.md §6.3).
+/// outputs (docs/nada.md §6.3).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EvalError {

@@ -7,7 +7,7 @@
 //! - [`lower()`] / [`lower_bytes`] rewrite raw MIR into the form the nodes accept (the official
 //!   preprocessor's rewrites, deterministic and idempotent).
 //! - The evaluator runs a program in the clear over the field of a given prime, with the
-//!   semantics of the nodes' protocols (nada-programs.md §6–§8).
+//!   semantics of the nodes' protocols (docs/nada.md §6–§8).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

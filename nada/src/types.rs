@@ -1,4 +1,4 @@
-//! Nada types as the MIR declares them (nada-programs.md §3.3).
+//! Nada types as the MIR declares them (docs/nada.md §3.3).
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -77,7 +77,7 @@ pub enum ScalarKind {
 
 impl NadaType {
     /// Decodes a MIR type, bounding nesting depth. `NTuple` and `Object` are refused: the nodes
-    /// cannot decode their accessors (nada-programs.md §4).
+    /// cannot decode their accessors (docs/nada.md §4).
     pub fn from_proto(ty: &proto::NadaType) -> Result<Self, ProgramError> {
         Self::from_proto_at(ty, 1)
     }

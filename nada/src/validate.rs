@@ -1,8 +1,8 @@
-//! Type checking (nada-programs.md §6.2) and structural checks on a built program.
+//! Type checking (docs/nada.md §6.2) and structural checks on a built program.
 //!
 //! Every operation's declared result type must be the type its operands produce. The rules
 //! follow the DSL, widened where the preprocessor relies on the nodes being more lenient:
-//! `+ - *` and `<` also take booleans (lowered `&`, `|`, `^`, nada-programs.md §5).
+//! `+ - *` and `<` also take booleans (lowered `&`, `|`, `^`, docs/nada.md §5).
 
 use alloc::format;
 use alloc::string::String;

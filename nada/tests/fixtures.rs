@@ -201,7 +201,7 @@ fn signatures_are_randomized_but_reproducible() {
     }
 }
 
-/// `trunc_pr` on 13 with m = 2: the carry is set with probability 1/4 (nada-programs.md §7.1).
+/// `trunc_pr` on 13 with m = 2: the carry is set with probability 1/4 (docs/nada.md §7.1).
 #[test]
 fn trunc_pr_carry_probability() {
     let json = load_json("random_trunc");

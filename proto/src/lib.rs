@@ -1,7 +1,7 @@
 //! Protobuf messages of the nilVM client protocol, the Nada MIR, and the cosmos subset the
 //! payment flow needs.
 //!
-//! The `.proto` files under `proto/` are ours, written from the protocol fact sheets with the
+//! The `.proto` files under `proto/` are ours, written from the protocol facts in `docs/` with the
 //! exact package names and field numbers the nodes use. Messages are `no_std` + `alloc`; the
 //! tonic client and server stubs exist only with the `grpc` feature.
 //!

@@ -1,6 +1,6 @@
 //! Our cosmos subset against the transaction that cosmpy builds for a `MsgPayFor` payment
-//! (the test vector of the payment fact sheet): the body and auth info decode to the expected
-//! fields and re-encode to the same bytes.
+//! (the test vector of docs/payments-and-devnet.md §2.4): the body and auth info decode to the
+//! expected fields and re-encode to the same bytes.
 
 #![allow(clippy::unwrap_used, clippy::panic)] // test helpers outside #[test] functions
 

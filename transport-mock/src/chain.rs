@@ -1,9 +1,9 @@
 //! A nilchain stand-in: accounts with balances and sequence numbers, `MsgPayFor` transactions
-//! checked as a Cosmos chain checks them (payments-and-devnet.md §1.5), and lookups by hash.
+//! checked as a Cosmos chain checks them (docs/payments-and-devnet.md §1.5), and lookups by hash.
 //!
 //! Transactions commit synchronously inside [`Chain::broadcast`] (one block per accepted
-//! transaction), so the first lookup after a broadcast finds them, as the devnet note
-//! recommends.
+//! transaction), so the first lookup after a broadcast finds them, as
+//! docs/payments-and-devnet.md §1.5 recommends.
 
 use std::collections::BTreeMap;
 

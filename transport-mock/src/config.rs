@@ -1,5 +1,5 @@
 //! Settings of an emulated cluster. The defaults are the official devnet's
-//! (payments-and-devnet.md §3, §4).
+//! (docs/payments-and-devnet.md §3, §4).
 
 use nilvm_core::cluster::Prime;
 use nilvm_core::time::Duration;

@@ -1,5 +1,5 @@
 //! The leader role: quotes and receipts signed with the leader's key, balances in credits, add
-//! funds and the payments config (client-protocol.md §5, payments-and-devnet.md §3).
+//! funds and the payments config (docs/wire-protocol.md §5, docs/payments-and-devnet.md §3).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //!
 //! # This is a test double, not a secure deployment
 //!
-//! The emulated cluster implements the nodes' *observable* behaviour (client-protocol.md §4–§6,
+//! The emulated cluster implements the nodes' *observable* behaviour (docs/wire-protocol.md §4–§6,
 //! down to the error texts the official SDKs look for), but **compute is a simulation**: when
 //! every node has its part of a computation, the cluster gathers all the input shares, unmasks
 //! them, evaluates the program *in the clear* with `nilvm-nada`, and masks the outputs back to

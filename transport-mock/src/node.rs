@@ -1,4 +1,4 @@
-//! One node's semantics (client-protocol.md §6): values with TTL, permissions, receipts burned
+//! One node's semantics (docs/wire-protocol.md §6): values with TTL, permissions, receipts burned
 //! per node, programs, computations and their results streams.
 //!
 //! A node answers `(now, caller, request)`: `now` is the node's own clock, `caller` the user the

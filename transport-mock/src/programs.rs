@@ -1,4 +1,4 @@
-//! Program ids, names and the builtin programs (client-protocol.md §6.5).
+//! Program ids, names and the builtin programs (docs/wire-protocol.md §6.5).
 
 use nilvm_core::identity::UserId;
 use nilvm_nada::Program;

@@ -1,4 +1,4 @@
-//! Node, leader and auth semantics, request by request (client-protocol.md §2, §5, §6).
+//! Node, leader and auth semantics, request by request (docs/wire-protocol.md §2, §5, §6).
 #![allow(clippy::panic)] // test helpers fail by panicking
 
 use nilvm_core::auth::create_token;

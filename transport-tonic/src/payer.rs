@@ -2,7 +2,7 @@
 //!
 //! [`NilChainPayer`] makes the same three cosmos gRPC calls as the official Python SDK
 //! (through cosmpy): `Account` for the account number and sequence, `BroadcastTx` in SYNC mode,
-//! then `GetTx` until the transaction is committed (payments-and-devnet.md §1.2).
+//! then `GetTx` until the transaction is committed (docs/payments-and-devnet.md §1.2).
 
 use std::fmt;
 use std::future::Future;

@@ -9,7 +9,7 @@
 //!   the prime at run time (values on the wire, the Nada runtime). Its binary operations are
 //!   checked: mixing primes is an error, not a panic.
 //!
-//! Elements read as signed numbers by [`PrimeField::to_signed`] (masking.md §2): `v ≤ h` is
+//! Elements read as signed numbers by [`PrimeField::to_signed`] (docs/masking.md §2): `v ≤ h` is
 //! `v`, above is `v − p`; booleans are 1/0. The conversions to and from the clear integer
 //! types live with those types (`values::FieldInteger` and `FieldElement::from_integer` in
 //! the values module), so this module does not depend on the values. Bytes are fixed-width
@@ -54,7 +54,7 @@ pub enum FieldError {
         /// The right operand's prime.
         right: Prime,
     },
-    /// A clear integer does not fit the field (masking.md §2: `overflow`).
+    /// A clear integer does not fit the field (docs/masking.md §2: `overflow`).
     #[error("overflow: the value does not fit the field of {prime}")]
     Overflow {
         /// The field.
@@ -102,7 +102,7 @@ pub trait PrimeField:
     fn from_u64(value: u64) -> Self;
 
     /// Decodes exactly [`Prime::share_bytes`] little-endian bytes, reducing values ≥ p (the
-    /// official reader accepts them, masking.md §3). `None` for any other length.
+    /// official reader accepts them, docs/masking.md §3). `None` for any other length.
     fn from_le_bytes_reduced(bytes: &[u8]) -> Option<Self>;
 
     /// Decodes exactly [`Prime::share_bytes`] little-endian bytes; `None` for another length or
@@ -122,7 +122,7 @@ pub trait PrimeField:
     /// Whether this is 0.
     fn is_zero(&self) -> bool;
 
-    /// The fixed-width little-endian encoding (masking.md §3).
+    /// The fixed-width little-endian encoding (docs/masking.md §3).
     fn to_le_bytes(&self) -> Vec<u8> {
         let mut out = vec![0u8; Self::PRIME.share_bytes()];
         self.write_le_bytes(&mut out);
@@ -167,7 +167,7 @@ pub trait PrimeField:
         }
     }
 
-    /// The signed reading of masking.md §2 as sign and magnitude: v ≤ h → (+, v), v > h →
+    /// The signed reading of docs/masking.md §2 as sign and magnitude: v ≤ h → (+, v), v > h →
     /// (−, p − v). The clear-integer conversions (`values::FieldInteger`) build on it.
     fn to_signed(&self) -> (bool, U256) {
         let v = self.to_u256();
@@ -179,7 +179,7 @@ pub trait PrimeField:
         }
     }
 
-    /// The element of the signed integer with this sign and magnitude (masking.md §2); `None`
+    /// The element of the signed integer with this sign and magnitude (docs/masking.md §2); `None`
     /// when the magnitude exceeds h.
     fn from_signed(negative: bool, magnitude: &U256) -> Option<Self> {
         if magnitude.cmp_vartime(&Self::PRIME.half()).is_gt() {
@@ -405,7 +405,7 @@ impl FieldElement {
         Self::from_u64(u64::from(value), prime)
     }
 
-    /// Any non-zero value is true (masking.md §2).
+    /// Any non-zero value is true (docs/masking.md §2).
     pub fn to_bool(&self) -> bool {
         !self.is_zero()
     }

@@ -107,7 +107,8 @@ impl Prime {
         }
     }
 
-    /// h = (p − 1) / 2: the largest magnitude of a signed integer in this field (§2).
+    /// h = (p − 1) / 2: the largest magnitude of a signed integer in this field
+    /// (docs/masking.md §2).
     pub const fn half(self) -> crypto_bigint::U256 {
         self.modulus().shr_vartime(1)
     }

@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn devnet_node_ids() {
-        // Devnet node i has the secret SHA-256("nillion-devnet:<i>") (fact sheet §3.4).
+        // Devnet node i has the secret SHA-256("nillion-devnet:<i>") (docs/wire-protocol.md §3.4).
         let expected = [
             "d22edcf03c4c5b2b12b2b09bbae5c94dcb94dff0",
             "9d23f0f3ddb4f2ff2d122c0af7a9480503a304c6",

@@ -1,4 +1,4 @@
-//! Secret blobs: bytes ↔ field-element chunks (masking.md §6).
+//! Secret blobs: bytes ↔ field-element chunks (docs/masking.md §6).
 
 use alloc::vec::Vec;
 

@@ -1,4 +1,4 @@
-//! ECDSA (secp256k1) additive key shares and signature shares (masking.md §8, §10).
+//! ECDSA (secp256k1) additive key shares and signature shares (docs/masking.md §8, §10).
 
 use alloc::vec::Vec;
 

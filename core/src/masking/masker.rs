@@ -26,7 +26,7 @@ pub type MaskedValues = BTreeMap<PartyId, BTreeMap<String, EncryptedValue>>;
 /// Shares clear values among a cluster's parties and recovers them.
 ///
 /// Parties are sorted byte-wise; the party at sorted position k gets Shamir abscissa k + 1 and
-/// additive-share index k (masking.md §4, §8).
+/// additive-share index k (docs/masking.md §4, §8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretMasker {
     prime: Prime,

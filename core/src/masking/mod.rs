@@ -62,7 +62,7 @@ pub enum MaskerError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MaskingError {
-    /// An integer outside the field's range (masking.md §2).
+    /// An integer outside the field's range (docs/masking.md §2).
     #[error("overflow: value '{name}' does not fit the field of {prime}")]
     Overflow {
         /// The value's name.

@@ -6,7 +6,7 @@ use core::fmt;
 /// The id of a party (a node): an opaque byte string, e.g. the node's compressed public key.
 ///
 /// Ordering is byte-wise lexicographic (a prefix sorts first), which is the order that assigns
-/// Shamir abscissas (masking.md §4).
+/// Shamir abscissas (docs/masking.md §4).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PartyId(Vec<u8>);
 

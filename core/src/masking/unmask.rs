@@ -1,6 +1,6 @@
 //! Unmasking: regroup per name across parties, check the parties agree, recover.
 //!
-//! Deliberately stricter than the official unmask (masking.md §13), which silently returns
+//! Deliberately stricter than the official unmask (docs/masking.md §13), which silently returns
 //! wrong values in these cases; here each is an error:
 //!
 //! - parties that disagree about a value's kind or shape (array length or element type, blob

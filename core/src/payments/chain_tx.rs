@@ -287,7 +287,7 @@ mod tests {
 
     const KEY_0: &str = "9a975f567428d054f2bf3092812e6c42f901ce07d9711bc77ee2cd81101f42c5";
 
-    /// payments-and-devnet.md §2.4, byte for byte.
+    /// docs/payments-and-devnet.md §2.4, byte for byte.
     #[test]
     fn cosmpy_signing_vector() {
         let key = UserKey::from_hex(KEY_0).unwrap();
@@ -344,7 +344,8 @@ mod tests {
 
     #[test]
     fn devnet_addresses() {
-        // The fact sheet's funded devnet keys 1 and 9, and its seed "test" vector address.
+        // Funded devnet keys 1 and 9 (docs/payments-and-devnet.md §4.5) and the seed "test"
+        // vector address (§2.1).
         for (key, address) in [
             (
                 "1e491133b9408b39572a29f91644873decea554224b20e2b0b923aeb860a1c18",

@@ -1041,7 +1041,7 @@ impl<'m> Analyser<'m> {
     }
 
     /// Protocol selection for a binary operation (raw variants lowered as the preprocessor
-    /// does, §5 of the Nada fact sheet).
+    /// does, docs/nada.md §5).
     fn binary(&mut self, variant: Binary, left: NodeId, right: NodeId) -> Result<(), ProgramError> {
         use Protocol as P;
         let l = self.node_ty(left).secret();

@@ -10,7 +10,7 @@
 //! instructions 50 000, 1 000 per limited preprocessing element); every node recomputes the real
 //! numbers from the bytes at StoreProgram. We compute the same numbers with a much smaller
 //! model: a walk of the operation DAG from the outputs that picks each operation's protocol from
-//! the publicness of its operands (the protocol-selection table of the Nada fact sheet, §10.1).
+//! the publicness of its operands (the protocol-selection table of docs/nada.md §10.1).
 //!
 //! # Which numbers are exact
 //!

@@ -1,4 +1,4 @@
-//! `classify` counts and `payload_size` for the store-values quote (masking.md §14).
+//! `classify` counts and `payload_size` for the store-values quote (docs/masking.md §14).
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -24,7 +24,7 @@ pub struct Classification {
     pub ecdsa_signature_shares: u64,
 }
 
-/// Counts the values as the official `classify_values` does (masking.md §14), for the
+/// Counts the values as the official `classify_values` does (docs/masking.md §14), for the
 /// cluster's `prime` (it fixes the blob chunk size).
 ///
 /// EdDSA values, ECDSA public keys and store ids count in none of the counters (the nodes'
@@ -71,7 +71,7 @@ fn count(v: &ClearValue, prime: Prime, c: &mut Classification) {
 }
 
 /// The quote's `payload_size` for one party's values: Σ len(name in UTF-8 bytes) +
-/// len(serialized `Value`). The `NamedValue` framing is not counted (masking.md §14).
+/// len(serialized `Value`). The `NamedValue` framing is not counted (docs/masking.md §14).
 ///
 /// # Errors
 /// [`ValueError`] if a value cannot be put on the wire (a blob inside a compound).

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use super::{ClearValue, ValueError, ValueType};
 
-/// The deepest type accepted, counting the leaf as one level (masking.md §7).
+/// The deepest type accepted, counting the leaf as one level (docs/masking.md §7).
 pub const MAX_TYPE_DEPTH: usize = 100;
 
 /// A non-empty, homogeneous array: every element has exactly the type of the first one

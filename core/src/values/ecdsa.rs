@@ -13,7 +13,7 @@ pub(crate) fn scalar_from_be(bytes: &[u8; 32]) -> Option<Scalar> {
     Option::from(Scalar::from_repr((*bytes).into()))
 }
 
-/// A scalar from up to 32 little-endian bytes (shorter is zero-extended, masking.md §8);
+/// A scalar from up to 32 little-endian bytes (shorter is zero-extended, docs/masking.md §8);
 /// `None` if longer or ≥ n.
 pub(crate) fn scalar_from_le(bytes: &[u8]) -> Option<Scalar> {
     if bytes.len() > 32 {

@@ -233,7 +233,7 @@ pub struct EncryptedArray {
     pub values: Vec<EncryptedValue>,
 }
 
-/// One party's additive share of a secp256k1 key (masking.md §8), validated on construction:
+/// One party's additive share of a secp256k1 key (docs/masking.md §8), validated on construction:
 /// `index < public_shares.len()`, `public_shares[index] == x·G`, and the public shares sum to
 /// the shared public key.
 #[derive(Clone, PartialEq, Eq)]

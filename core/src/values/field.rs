@@ -1,4 +1,4 @@
-//! Clear integers as field elements (masking.md §2): signed integers in `[−h, h]` map to `x`
+//! Clear integers as field elements (docs/masking.md §2): signed integers in `[−h, h]` map to `x`
 //! or `p + x`, unsigned integers in `[0, p)` map to themselves.
 //!
 //! The conversions live here, with the integer types, so the field module knows nothing of
@@ -20,13 +20,13 @@ use crate::field::{FieldElement, FieldError, Fp64, Fp128, Fp256, Prime, PrimeFie
 
 /// The clear-integer conversions of every [`PrimeField`] (implemented for all of them).
 pub trait FieldInteger: PrimeField {
-    /// The signed clear integer of masking.md §2: v ≤ h → v, v > h → v − p.
+    /// The signed clear integer of docs/masking.md §2: v ≤ h → v, v > h → v − p.
     fn to_integer(&self) -> Integer {
         let (negative, magnitude) = self.to_signed();
         Integer::from_sign_magnitude_unchecked(negative, magnitude)
     }
 
-    /// The element of a signed clear integer (masking.md §2): −h ≤ x ≤ h, else
+    /// The element of a signed clear integer (docs/masking.md §2): −h ≤ x ≤ h, else
     /// [`FieldError::Overflow`].
     fn from_integer(value: &Integer) -> Result<Self, FieldError> {
         Self::from_signed(value.is_negative(), value.magnitude())

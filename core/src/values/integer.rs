@@ -9,7 +9,7 @@ use super::ValueError;
 use crate::field::Prime;
 
 /// A clear signed integer with |x| ≤ h of the 256-bit prime (the widest range any cluster
-/// accepts). Whether it fits a smaller prime is checked when masking (masking.md §2).
+/// accepts). Whether it fits a smaller prime is checked when masking (docs/masking.md §2).
 ///
 /// ```
 /// use nilvm_core::values::Integer;
@@ -152,7 +152,7 @@ impl fmt::Debug for Integer {
 }
 
 /// A clear unsigned integer below the 256-bit prime. Whether it fits a smaller prime is
-/// checked when masking (masking.md §2).
+/// checked when masking (docs/masking.md §2).
 ///
 /// ```
 /// use nilvm_core::values::UnsignedInteger;

@@ -1,5 +1,5 @@
 //! Conversion between encrypted values and the `nilvm-proto` messages
-//! (`nillion.values.v1.value`, masking.md §12).
+//! (`nillion.values.v1.value`, docs/masking.md §12).
 //!
 //! Encoding always writes canonical forms: fixed-width little-endian field elements, 32-byte
 //! little-endian scalars, compressed points. Decoding is as lenient as the nodes where the fact

@@ -81,7 +81,7 @@ impl From<bool> for SecretBoolean {
     }
 }
 
-/// A secret byte string, shared chunk by chunk (masking.md §6). `Debug` shows only its length.
+/// A secret byte string, shared chunk by chunk (docs/masking.md §6). `Debug` shows only its length.
 ///
 /// An empty blob can be built, but masking rejects it: the official masker silently drops it.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -1,4 +1,4 @@
-//! Integer semantics on field elements (nada-programs.md §7.1): signed values in the symmetric
+//! Integer semantics on field elements (docs/nada.md §7.1): signed values in the symmetric
 //! range, unsigned values raw, floor division and modulo, shifts, truncation.
 
 use crypto_bigint::{NonZero, U256, U512};
@@ -121,7 +121,7 @@ pub(crate) fn left_shift<F: PrimeField>(a: &F, m: &F) -> F {
 }
 
 /// `base ^ exponent` with the exponent taken as its raw field value (so `2 ** −1` is
-/// `2^(p−1) = 1`, nada-programs.md §7.1).
+/// `2^(p−1) = 1`, docs/nada.md §7.1).
 pub(crate) fn power<F: PrimeField>(base: &F, exponent: &F) -> F {
     base.pow_u64_limbs(&exponent_limbs(&exponent.to_u256()))
 }

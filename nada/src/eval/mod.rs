@@ -1,7 +1,7 @@
 //! The reference evaluator: runs a [`Program`] in the clear with the nodes' semantics.
 //!
 //! Values are elements of the field of the cluster's prime; integers wrap mod p, signed values
-//! read in the symmetric range, unsigned ones raw (nada-programs.md §6.1). Division and modulo
+//! read in the symmetric range, unsigned ones raw (docs/nada.md §6.1). Division and modulo
 //! floor; a public zero divisor fails the computation, a secret one does not (§7.1). The
 //! randomized operations (`random`, `trunc_pr`, signatures) draw from the generator passed in.
 //! Evaluation is bounded by [`Limits`].
@@ -167,7 +167,7 @@ impl Outputs {
 /// as the nodes match them).
 ///
 /// Every program input needs a value of its declared type, and no other value may be given.
-/// Fails as a whole if any operation fails (nada-programs.md §6.3).
+/// Fails as a whole if any operation fails (docs/nada.md §6.3).
 pub fn evaluate<R: CryptoRng + ?Sized>(
     program: &Program,
     inputs: &BTreeMap<String, ClearValue>,

@@ -1,4 +1,4 @@
-//! ECDSA and EdDSA signing in the clear (nada-programs.md §7.1, §8.6).
+//! ECDSA and EdDSA signing in the clear (docs/nada.md §7.1, §8.6).
 //!
 //! The nodes sign with threshold protocols whose signatures are randomized; only validity can
 //! be compared. These produce signatures that verify the same way, with the randomness

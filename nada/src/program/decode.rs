@@ -517,7 +517,7 @@ fn convert(
 }
 
 /// Parses a literal's text: decimal integers (optionally negative for `Integer`), `True` /
-/// `False` case-insensitively for booleans (the node's parser, nada-programs.md §4).
+/// `False` case-insensitively for booleans (the node's parser, docs/nada.md §4).
 fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, ProgramError> {
     let invalid = || ProgramError::InvalidLiteral {
         value: text.to_string(),

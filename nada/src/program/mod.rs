@@ -294,7 +294,7 @@ pub enum TupleIndex {
 
 impl BinaryOp {
     /// Whether the nodes refuse this operation in stored programs: it exists only in raw
-    /// compiler output and must be lowered by the preprocessor (nada-programs.md §5).
+    /// compiler output and must be lowered by the preprocessor (docs/nada.md §5).
     pub fn is_raw_only(self) -> bool {
         matches!(
             self,
@@ -382,7 +382,7 @@ impl Operation {
     }
 
     /// Whether the nodes refuse this operation in stored programs (raw compiler output only,
-    /// nada-programs.md §5).
+    /// docs/nada.md §5).
     pub fn is_raw_only(&self) -> bool {
         match self {
             Operation::Binary { op, .. } => op.is_raw_only(),
@@ -435,7 +435,7 @@ impl Program {
     }
 
     /// Operations of the program body that only raw compiler output contains (`>`, `<=`,
-    /// `map`, …): the nodes refuse to store such a program (nada-programs.md §5). Empty for
+    /// `map`, …): the nodes refuse to store such a program (docs/nada.md §5). Empty for
     /// preprocessed MIR. Each entry is the operation id and its MIR name.
     pub fn raw_only_operations(&self) -> Vec<(u64, &'static str)> {
         self.body

@@ -1,6 +1,6 @@
 //! The nilchain stub's cosmos gRPC surface: the three calls cosmpy's payment flow makes
 //! (`Account`, `BroadcastTx`, `GetTx`) and the bank `Balance` query
-//! (payments-and-devnet.md §1).
+//! (docs/payments-and-devnet.md §1).
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};

@@ -4,7 +4,7 @@
 //! **A test double, never a secure deployment**: compute is simulated in the clear (see
 //! `nilvm-transport-mock`).
 //!
-//! Defaults follow `nillion-devnet` (payments-and-devnet.md §4): 3 nodes, seed
+//! Defaults follow `nillion-devnet` (docs/payments-and-devnet.md §4): 3 nodes, seed
 //! `nillion-devnet`, node keys SHA-256(`"<seed>:<i>"`), the leader is the node with the
 //! smallest public key, node 0 is the bootnode, chain `nillion-chain-devnet` with its gRPC on
 //! `localhost:26649`, ten funded keys. With the default seed and 3 nodes the node ports are

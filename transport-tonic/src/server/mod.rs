@@ -3,7 +3,7 @@
 //! The node semantics live elsewhere (the emulated cluster of `nilvm-transport-mock`); this
 //! module only moves bytes: one catch-all tonic service per node decodes each request by its
 //! method path into a `core` [`Request`], authenticates the `x-nillion-token-bin` header as the
-//! nodes do (client-protocol.md §2.4), hands both to a [`Backend`], and sends back the reply,
+//! nodes do (docs/wire-protocol.md §2.4), hands both to a [`Backend`], and sends back the reply,
 //! the reply stream, or the node's status with its `grpc-status-details-bin` details.
 //!
 //! `devnet::Devnet` (feature `devnet`) runs the emulated cluster behind it.
