@@ -6,7 +6,12 @@
 //!   update that failed half-way may leave either version, never a mix);
 //! - every operation ends, with a result or an error, within [`MAX_OPERATION_TIME`] of virtual
 //!   time;
-//! - nothing panics (the caller catches panics per seed).
+//! - nothing panics (the caller catches panics per seed);
+//! - liveness: every operation has an expected outcome ([`Expect`]: success, or the NotFound
+//!   a read after a delete gets). In the profiles whose faults a correct client survives
+//!   ([`survivable`]) every operation must meet it; elsewhere an operation may miss it only
+//!   with an error that names the node and the cause. The test sums the [`SeedOutcome`]s into
+//!   a per-profile table and asserts it.
 
 use std::collections::BTreeMap;
 
@@ -74,21 +79,74 @@ pub fn network(profile: usize, rng: &mut StdRng) -> NetworkConfig {
     n
 }
 
+/// Whether the faults of a profile stay within what a correct client survives: reordering,
+/// duplication, clock skew, and crashes that heal within the retry budget.
+pub fn survivable(profile: usize) -> bool {
+    matches!(
+        PROFILES.get(profile),
+        Some(&("clean" | "slow-reordering" | "duplicating" | "crashing" | "skewed-clocks"))
+    )
+}
+
+/// What an operation of the workload is expected to end with on a network that only has
+/// survivable faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A result.
+    Success,
+    /// A node's NotFound (a read after a delete).
+    NotFound,
+    /// Either of the above (an operation racing a delete).
+    SuccessOrNotFound,
+}
+
+impl Expect {
+    fn met_by<T>(self, result: &Result<T, OperationError>) -> bool {
+        let not_found = matches!(result, Err(e) if e.is_not_found());
+        match self {
+            Expect::Success => result.is_ok(),
+            Expect::NotFound => not_found,
+            Expect::SuccessOrNotFound => result.is_ok() || not_found,
+        }
+    }
+}
+
+/// The cause of a failed operation, for the per-profile table.
+pub fn cause(error: &OperationError) -> String {
+    match error {
+        OperationError::Refused { status, .. } => format!("refused:{:?}", status.code),
+        OperationError::Unreachable { .. } => "unreachable".into(),
+        OperationError::Misbehaving { .. } => "misbehaving".into(),
+        OperationError::Inconsistent(_) => "inconsistent".into(),
+        OperationError::Payment(_) => "payment".into(),
+        OperationError::ComputeFailed(_) => "compute-failed".into(),
+        OperationError::Unmask(_) => "unmask".into(),
+        OperationError::InvalidInput(_) => "invalid-input".into(),
+        OperationError::ApiMisuse(_) => "api-misuse".into(),
+        _ => "other".into(),
+    }
+}
+
 /// What one seed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedOutcome {
     /// The hash of every network event, for determinism checks.
     pub trace_hash: u64,
+    /// Operations that met their expectation ([`Expect`]).
+    pub as_expected: usize,
     /// Operations that returned a result.
     pub succeeded: usize,
     /// Operations that returned an error (all of them clear errors).
     pub failed: usize,
+    /// The cause of each failure ([`cause`]), expected ones included.
+    pub failures: BTreeMap<String, usize>,
+    /// The operations that missed their expectation: what was expected, and the error.
+    pub unexpected: Vec<String>,
 }
 
 struct Run {
     emulator: Emulator,
-    succeeded: usize,
-    failed: usize,
+    outcome: SeedOutcome,
 }
 
 impl Run {
@@ -96,6 +154,7 @@ impl Run {
         &mut self,
         client: &Client,
         op: O,
+        expect: Expect,
     ) -> Result<Result<O::Output, OperationError>, String>
     where
         O: Operation + Send + 'static,
@@ -126,18 +185,37 @@ impl Run {
             }
         }
         self.emulator.forget(handle);
-        match &result {
-            Ok(_) => self.succeeded += 1,
+        self.record(expect, &result)?;
+        Ok(result)
+    }
+
+    fn record<T>(
+        &mut self,
+        expect: Expect,
+        result: &Result<T, OperationError>,
+    ) -> Result<(), String> {
+        let outcome = &mut self.outcome;
+        if expect.met_by(result) {
+            outcome.as_expected += 1;
+        }
+        match result {
+            Ok(_) => outcome.succeeded += 1,
             Err(error) => {
                 // A clear error names its cause; "stalled" would be a driver bug.
                 let text = error.to_string();
                 if text.is_empty() || text.contains("stalled") {
                     return Err(format!("unclear error: {error:?}"));
                 }
-                self.failed += 1;
+                outcome.failed += 1;
+                *outcome.failures.entry(cause(error)).or_default() += 1;
+                if !expect.met_by(result) {
+                    outcome
+                        .unexpected
+                        .push(format!("expected {expect:?}: {error}"));
+                }
             }
         }
-        Ok(result)
+        Ok(())
     }
 }
 
@@ -165,8 +243,14 @@ pub fn run_seed(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<Str
     }
     let mut run = Run {
         emulator,
-        succeeded: 0,
-        failed: 0,
+        outcome: SeedOutcome {
+            trace_hash: 0,
+            as_expected: 0,
+            succeeded: 0,
+            failed: 0,
+            failures: BTreeMap::new(),
+            unexpected: Vec::new(),
+        },
     };
     let result = workload(&mut run, &mut rng);
     let trace = run
@@ -176,8 +260,7 @@ pub fn run_seed(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<Str
         .unwrap_or_default();
     let outcome = result.map(|()| SeedOutcome {
         trace_hash: run.emulator.trace_hash(),
-        succeeded: run.succeeded,
-        failed: run.failed,
+        ..run.outcome
     });
     (outcome, trace)
 }
@@ -206,7 +289,7 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         MULTI_PARTY_SUM.to_vec(),
     )
     .map_err(|e| e.to_string())?;
-    let program_id = run.run(&computer, op)?.ok();
+    let program_id = run.run(&computer, op, Expect::Success)?.ok();
 
     // Store, read back.
     let x: i64 = rng.random_range(-1_000_000..1_000_000);
@@ -226,7 +309,7 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
     let op = store_values(run.emulator.now(), &context, input, rng)
         .map_err(|e| format!("store input: {e}"))?;
     candidates.push(stored);
-    let Ok(values_id) = run.run(&owner, op)? else {
+    let Ok(values_id) = run.run(&owner, op, Expect::Success)? else {
         return Ok(());
     };
     let check = |candidates: &[BTreeMap<String, ClearValue>],
@@ -241,7 +324,7 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         }
     };
     let op = retrieve_values(run.emulator.now(), &context, values_id);
-    if let Ok(got) = run.run(&owner, op)? {
+    if let Ok(got) = run.run(&owner, op, Expect::Success)? {
         check(&candidates, &got)?;
     }
 
@@ -260,9 +343,9 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
             .map_err(|e| format!("update input: {e}"))?;
         candidates.push(updated);
         candidate_x.push(x2);
-        let _ = run.run(&owner, op)?;
+        let _ = run.run(&owner, op, Expect::Success)?;
         let op = retrieve_values(run.emulator.now(), &context, values_id);
-        if let Ok(got) = run.run(&owner, op)? {
+        if let Ok(got) = run.run(&owner, op, Expect::Success)? {
             check(&candidates, &got)?;
         }
     }
@@ -282,9 +365,9 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         };
         let op = invoke_compute(run.emulator.now(), &context, input, rng)
             .map_err(|e| format!("compute input: {e}"))?;
-        if let Ok(compute_id) = run.run(&computer, op)? {
+        if let Ok(compute_id) = run.run(&computer, op, Expect::Success)? {
             let op = retrieve_results(run.emulator.now(), &context, compute_id);
-            if let Ok(outputs) = run.run(&computer, op)? {
+            if let Ok(outputs) = run.run(&computer, op, Expect::Success)? {
                 let ok = candidate_x.iter().any(|x| {
                     outputs.get("sum") == Some(&secret(x + y))
                         && outputs.get("product") == Some(&secret(x * y))
@@ -303,10 +386,75 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
         values_id,
         context.retry.clone(),
     );
-    let _ = run.run(&owner, op)?;
+    let deleted = run.run(&owner, op, Expect::Success)?.is_ok();
     let op = retrieve_values(run.emulator.now(), &context, values_id);
-    if let Ok(got) = run.run(&owner, op)? {
+    let expect = if deleted {
+        Expect::NotFound
+    } else {
+        Expect::SuccessOrNotFound
+    };
+    if let Ok(got) = run.run(&owner, op, expect)? {
         check(&candidates, &got)?;
     }
     Ok(())
+}
+
+/// One profile's row of the liveness table: the sums of its seeds' outcomes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileRow {
+    /// Seeds run.
+    pub seeds: usize,
+    /// Operations run.
+    pub operations: usize,
+    /// Operations that met their expectation.
+    pub as_expected: usize,
+    /// Operations that returned a result.
+    pub succeeded: usize,
+    /// Failed operations by cause, expected ones included.
+    pub failures: BTreeMap<String, usize>,
+    /// Operations that missed their expectation, with the error (for the assertion message).
+    pub unexpected: Vec<String>,
+}
+
+impl ProfileRow {
+    /// Adds one seed's outcome.
+    pub fn add(&mut self, outcome: &SeedOutcome) {
+        self.seeds += 1;
+        self.operations += outcome.succeeded + outcome.failed;
+        self.as_expected += outcome.as_expected;
+        self.succeeded += outcome.succeeded;
+        for (cause, n) in &outcome.failures {
+            *self.failures.entry(cause.clone()).or_default() += n;
+        }
+        self.unexpected.extend(outcome.unexpected.iter().cloned());
+    }
+
+    /// Failed operations, expected ones included.
+    pub fn failed(&self) -> usize {
+        self.failures.values().sum()
+    }
+}
+
+/// The per-profile table, as printed by the simulation test.
+pub fn format_table(rows: &[ProfileRow]) -> String {
+    let mut out = String::from(
+        "| profile | seeds | operations | as expected | succeeded | failed | failed by cause |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (profile, row) in PROFILES.iter().zip(rows) {
+        let causes: Vec<String> = row
+            .failures
+            .iter()
+            .map(|(cause, n)| format!("{cause} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "| {profile} | {} | {} | {} | {} | {} | {} |\n",
+            row.seeds,
+            row.operations,
+            row.as_expected,
+            row.succeeded,
+            row.failed(),
+            causes.join(", ")
+        ));
+    }
+    out
 }

@@ -7,10 +7,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use nilvm_tests::simulation::{PROFILES, SeedOutcome, run_seed};
+use nilvm_tests::simulation::{PROFILES, ProfileRow, SeedOutcome, format_table, run_seed};
 
-/// A seed and its (succeeded, failed) operation counts, or the broken invariant.
-type SeedResult = (u64, Result<(usize, usize), String>);
+/// A seed and its outcome, or the broken invariant.
+type SeedResult = (u64, Result<SeedOutcome, String>);
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -65,7 +65,7 @@ fn seeds_keep_the_invariants() {
                 scope.spawn(move || {
                     (first..first + count)
                         .filter(|s| s % threads == t)
-                        .map(|seed| (seed, check(seed, false).0.map(|o| (o.succeeded, o.failed))))
+                        .map(|seed| (seed, check(seed, false).0))
                         .collect::<Vec<_>>()
                 })
             })
@@ -76,14 +76,11 @@ fn seeds_keep_the_invariants() {
             .collect()
     });
     assert_eq!(results.len() as u64, count, "every seed ran");
-    let (mut ok, mut failed) = (0, 0);
+    let mut rows = vec![ProfileRow::default(); PROFILES.len()];
     let mut broken = Vec::new();
     for (seed, result) in &results {
         match result {
-            Ok((s, f)) => {
-                ok += s;
-                failed += f;
-            }
+            Ok(outcome) => rows[(seed % 8) as usize].add(outcome),
             Err(error) => broken.push(format!(
                 "seed {seed} ({}): {error}\n  replay: {}",
                 PROFILES[(seed % 8) as usize],
@@ -91,7 +88,7 @@ fn seeds_keep_the_invariants() {
             )),
         }
     }
-    println!("{count} seeds: {ok} operations succeeded, {failed} ended with a clear error");
+    println!("{count} seeds from {first}:\n{}", format_table(&rows));
     assert!(
         broken.is_empty(),
         "{} seeds broke invariants:\n{}",

@@ -15,7 +15,8 @@ use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
 use super::{
-    Operation, OperationContext, OperationError, Output, PaymentRequest, RequestId, Target,
+    Operation, OperationContext, OperationError, OperationReport, Output, PaymentRequest,
+    RequestId, Target,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +50,7 @@ pub fn add_funds<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> AddFunds {
     let leader_key: Option<&PublicKey> = bind_to_leader.then_some(&context.leader_key);
-    let mut calls = Calls::new(context.retry.clone());
+    let mut calls = Calls::starting_at(context.retry.clone(), RequestId(0));
     calls.send(
         now,
         (),
@@ -129,7 +130,9 @@ impl Operation for AddFunds {
         }
     }
 
-    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {}
+    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
+        self.calls.count_stray();
+    }
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         if self.stage != Stage::Paying || self.outbox.is_some() {
@@ -173,6 +176,10 @@ impl Operation for AddFunds {
             Stage::Config | Stage::Crediting => self.calls.poll_timeout(),
             Stage::Paying | Stage::Done => None,
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.calls.report()
     }
 }
 

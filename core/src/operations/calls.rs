@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::rpc::{Code, Reply, Request, Status};
 use crate::time::{Duration, Timestamp};
 
-use super::{RequestId, Target, Transmit};
+use super::{OperationReport, RequestId, Target, Transmit};
 
 /// When and how often failed requests are sent again.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,17 +101,37 @@ pub(crate) struct Calls<K> {
     in_flight: BTreeMap<RequestId, Call<K>>,
     /// Retries waiting for their back-off to pass.
     backing_off: Vec<(Timestamp, Call<K>)>,
+    report: OperationReport,
 }
 
 impl<K: Clone> Calls<K> {
-    pub(crate) fn new(policy: RetryPolicy) -> Self {
+    /// Calls whose ids start at `first_id`. An operation of several stages starts each stage
+    /// where the previous one stopped ([`Calls::next_id`]), so an id is never reused within
+    /// the operation and a late reply of an earlier stage cannot settle a later stage's call.
+    pub(crate) fn starting_at(policy: RetryPolicy, first_id: RequestId) -> Self {
         Self {
             policy,
-            next_id: 0,
+            next_id: first_id.0,
             outbox: VecDeque::new(),
             in_flight: BTreeMap::new(),
             backing_off: Vec::new(),
+            report: OperationReport::default(),
         }
+    }
+
+    /// The id the next request will get.
+    pub(crate) fn next_id(&self) -> RequestId {
+        RequestId(self.next_id)
+    }
+
+    /// What these calls saw so far.
+    pub(crate) fn report(&self) -> OperationReport {
+        self.report
+    }
+
+    /// Counts a reply or stream end that matched no call in flight.
+    pub(crate) fn count_stray(&mut self) {
+        self.report.stray_replies += 1;
     }
 
     /// Queues a request; `poll_transmit` hands it to the driver.
@@ -130,7 +150,8 @@ impl<K: Clone> Calls<K> {
 
     fn dispatch(&mut self, now: Timestamp, mut call: Call<K>) {
         let id = RequestId(self.next_id);
-        self.next_id += 1;
+        // 2^64 requests cannot be sent in one operation's lifetime.
+        self.next_id = self.next_id.saturating_add(1);
         call.deadline = now.saturating_add(self.timeout_for(&call));
         self.outbox.push_back(Transmit {
             id,
@@ -173,6 +194,10 @@ impl<K: Clone> Calls<K> {
         id: RequestId,
         reply: Result<Reply, Status>,
     ) -> Option<Settled<K>> {
+        if !self.in_flight.contains_key(&id) {
+            self.count_stray();
+            return None;
+        }
         match reply {
             Ok(reply) => {
                 let call = self.in_flight.get_mut(&id)?;
@@ -251,6 +276,7 @@ impl<K: Clone> Calls<K> {
         status: Status,
     ) -> Option<Settled<K>> {
         if status.code.is_transient() && call.retries < self.policy.max_retries {
+            self.report.retries += 1;
             let resume = now.saturating_add(self.policy.delay(call.retries, &status));
             call.retries += 1;
             self.backing_off.push((resume, call));
@@ -287,7 +313,7 @@ mod tests {
 
     #[test]
     fn a_reply_settles_its_call_once() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 7usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         assert!(calls.poll_transmit().is_none());
@@ -304,7 +330,7 @@ mod tests {
 
     #[test]
     fn transient_failures_back_off_then_resend_with_a_new_id() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let first = calls.poll_transmit().unwrap();
         let unavailable = Status::new(Code::Unavailable, "down");
@@ -336,7 +362,7 @@ mod tests {
 
     #[test]
     fn refusals_are_not_retried() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(
@@ -355,7 +381,7 @@ mod tests {
             max_retries: 2,
             ..RetryPolicy::default()
         };
-        let mut calls = Calls::new(policy);
+        let mut calls = Calls::starting_at(policy, RequestId(0));
         let mut now = start();
         calls.send(now, 0usize, Target::Bootnode, version_request());
         let mut failures = Vec::new();
@@ -380,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_reply_of_the_wrong_kind_fails_the_call() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(start(), sent.id, Ok(Reply::Cluster(Default::default())));
@@ -392,7 +418,7 @@ mod tests {
     #[test]
     fn retry_info_lengthens_the_back_off() {
         use nilvm_proto::google::rpc::RetryInfo;
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let info = RetryInfo {

@@ -12,7 +12,9 @@ use crate::rpc::{Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
-use super::{Operation, OperationError, Output, RequestId, RetryPolicy, Target, Transmit};
+use super::{
+    Operation, OperationError, OperationReport, Output, RequestId, RetryPolicy, Target, Transmit,
+};
 
 /// One node's part of an operation.
 pub trait NodeCall {
@@ -48,9 +50,14 @@ pub(crate) struct Fanout<C: NodeCall> {
 }
 
 impl<C: NodeCall> Fanout<C> {
-    pub(crate) fn start(now: Timestamp, mut call: C, policy: RetryPolicy) -> Self {
+    pub(crate) fn start(
+        now: Timestamp,
+        mut call: C,
+        policy: RetryPolicy,
+        first_id: RequestId,
+    ) -> Self {
         let requests = call.requests();
-        let mut calls = Calls::new(policy);
+        let mut calls = Calls::starting_at(policy, first_id);
         let mut targets = Vec::with_capacity(requests.len());
         for (index, (target, request)) in requests.into_iter().enumerate() {
             calls.send(now, index, target.clone(), request);
@@ -74,7 +81,9 @@ impl<C: NodeCall> Fanout<C> {
         id: RequestId,
         reply: Result<Reply, Status>,
     ) {
-        if self.result.is_some() {
+        if self.result.is_some() || self.call.is_none() {
+            // The operation is over: nothing is in flight any more.
+            self.calls.count_stray();
             return;
         }
         match self.calls.handle_reply(now, id, reply) {
@@ -111,12 +120,21 @@ impl<C: NodeCall> Fanout<C> {
             return;
         }
         // A stream that ends before its terminal message is not retried: the node dropped it.
-        if let Some(target) = self.calls.target_of(id) {
-            self.fail(OperationError::misbehaving(
+        match self.calls.target_of(id) {
+            Some(target) => self.fail(OperationError::misbehaving(
                 &target,
                 "server closed results channel",
-            ));
+            )),
+            None => self.calls.count_stray(),
         }
+    }
+
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.calls.next_id()
+    }
+
+    pub(crate) fn report(&self) -> OperationReport {
+        self.calls.report()
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Timestamp) {
@@ -194,11 +212,26 @@ pub struct Free<C: NodeCall> {
 
 impl<C: NodeCall> Free<C> {
     pub(crate) fn start(now: Timestamp, call: C, policy: RetryPolicy) -> Self {
+        Self::start_at(now, call, policy, RequestId(0))
+    }
+
+    /// Starts with request ids from `first_id` (a later stage of a longer operation).
+    pub(crate) fn start_at(
+        now: Timestamp,
+        call: C,
+        policy: RetryPolicy,
+        first_id: RequestId,
+    ) -> Self {
         Self {
-            fanout: Fanout::start(now, call, policy),
+            fanout: Fanout::start(now, call, policy, first_id),
             misuse: None,
             done: false,
         }
+    }
+
+    /// The id a later stage's first request gets.
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.fanout.next_id()
     }
 }
 
@@ -249,6 +282,10 @@ impl<C: NodeCall> Operation for Free<C> {
         } else {
             self.fanout.poll_timeout()
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.fanout.report()
     }
 }
 

@@ -15,7 +15,10 @@ use crate::rpc::{Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
-use super::{Operation, OperationError, Output, PaymentRequest, RequestId, RetryPolicy, Target};
+use super::{
+    Operation, OperationError, OperationReport, Output, PaymentRequest, RequestId, RetryPolicy,
+    Target,
+};
 
 /// Obtains a receipt for a quote. See the [module docs](self).
 #[derive(Debug)]
@@ -39,11 +42,24 @@ pub fn payment_receipt(
     mode: PaymentMode,
     policy: RetryPolicy,
 ) -> PaymentReceipt {
+    payment_receipt_at(now, leader, leader_key, quote, mode, policy, RequestId(0))
+}
+
+/// [`payment_receipt`] as a stage of a paid operation: request ids start at `first_id`.
+pub(crate) fn payment_receipt_at(
+    now: Timestamp,
+    leader: &NodeId,
+    leader_key: &PublicKey,
+    quote: Quote,
+    mode: PaymentMode,
+    policy: RetryPolicy,
+    first_id: RequestId,
+) -> PaymentReceipt {
     let mut op = PaymentReceipt {
         leader: leader.clone(),
         leader_key: *leader_key,
         payment: Payment::new(mode, quote),
-        calls: Calls::new(policy),
+        calls: Calls::starting_at(policy, first_id),
         paying: false,
         outbox: None,
         done: false,
@@ -53,6 +69,11 @@ pub fn payment_receipt(
 }
 
 impl PaymentReceipt {
+    /// The id a later stage's first request gets.
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.calls.next_id()
+    }
+
     /// Carries out the payment's next action.
     fn next(&mut self, now: Timestamp) {
         match self.payment.next_action() {
@@ -133,7 +154,10 @@ impl Operation for PaymentReceipt {
         }
     }
 
-    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {}
+    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
+        // No receipt request is a stream: any stream end is stray.
+        self.calls.count_stray();
+    }
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         if !core::mem::take(&mut self.paying) {
@@ -180,5 +204,9 @@ impl Operation for PaymentReceipt {
         } else {
             self.calls.poll_timeout()
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.calls.report()
     }
 }
