@@ -116,6 +116,7 @@ pub fn cause(error: &OperationError) -> String {
     match error {
         OperationError::Refused { status, .. } => format!("refused:{:?}", status.code),
         OperationError::Unreachable { .. } => "unreachable".into(),
+        OperationError::ReplyLost { .. } => "reply-lost".into(),
         OperationError::Misbehaving { .. } => "misbehaving".into(),
         OperationError::Inconsistent(_) => "inconsistent".into(),
         OperationError::Payment(_) => "payment".into(),

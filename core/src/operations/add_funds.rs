@@ -3,6 +3,14 @@
 //! 1. Ask the leader for its payments config; refuse locally below its minimum.
 //! 2. Pay `MsgPayFor{resource = SHA-256(payload)}` on chain (the driver's payer does it).
 //! 3. Send `AddFunds{payload, tx_hash}` to the leader, which credits the payload's recipient.
+//!
+//! # Repeated requests
+//!
+//! The payment names the SHA-256 of a payload only this operation knows, so the leader can
+//! credit the transfer for this payload only. A retry of `AddFunds` after a lost reply that
+//! the leader answers with INVALID_ARGUMENT "payment transaction has already been processed"
+//! therefore proves the earlier attempt credited the balance: the operation succeeds.
+//! `PaymentsConfig` is a read: its retries are safe.
 
 use alloc::string::String;
 
@@ -105,12 +113,18 @@ impl AddFunds {
                     "unexpected reply while adding funds",
                 )));
             }
+            // Only this operation knows the payload the transfer paid for, so a transfer the
+            // leader credited before was credited by an earlier attempt of this request.
+            (Stage::Crediting, Settled::Failed { status, .. }) if status.is_transfer_reused() => {
+                self.finish(Ok(()))
+            }
             (
                 _,
                 Settled::Failed {
                     target,
                     status,
                     retries,
+                    ..
                 },
             ) => {
                 self.finish(Err(OperationError::from_failed_call(

@@ -33,6 +33,22 @@ pub trait NodeCall {
         reply: Reply,
     ) -> Result<Option<Self::NodeReply>, OperationError>;
 
+    /// A node's final failure (a refusal, or a transient failure that outlasted the retries).
+    /// The default fails the operation; an operation for which the failure proves the
+    /// request's goal met on that node returns that node's reply instead.
+    fn refused(
+        &mut self,
+        node: &Target,
+        status: Status,
+        retries: u32,
+    ) -> Result<Self::NodeReply, OperationError> {
+        Err(OperationError::from_failed_call(
+            node.clone(),
+            status,
+            retries,
+        ))
+    }
+
     /// Combines the replies of every node, in the order of `requests`.
     fn finish(
         self,
@@ -103,15 +119,33 @@ impl<C: NodeCall> Fanout<C> {
                     Err(error) => self.fail(error),
                 }
             }
-            Some(Settled::Failed {
-                target,
-                status,
-                retries,
-                ..
-            }) => {
-                self.fail(OperationError::from_failed_call(target, status, retries));
-            }
+            Some(failed @ Settled::Failed { .. }) => self.settle_failure(failed),
             None => {}
+        }
+    }
+
+    /// A call failed for good: the operation decides what that node's failure means.
+    fn settle_failure(&mut self, failed: Settled<usize>) {
+        let Settled::Failed {
+            key,
+            target,
+            status,
+            retries,
+        } = failed
+        else {
+            return;
+        };
+        let Some(call) = self.call.as_mut() else {
+            return;
+        };
+        match call.refused(&target, status, retries) {
+            Ok(reply) => {
+                if let Some(slot) = self.replies.get_mut(key) {
+                    *slot = Some(reply);
+                }
+                self.finish_if_complete();
+            }
+            Err(error) => self.fail(error),
         }
     }
 
@@ -141,14 +175,11 @@ impl<C: NodeCall> Fanout<C> {
         if self.result.is_some() {
             return;
         }
-        if let Some(Settled::Failed {
-            target,
-            status,
-            retries,
-            ..
-        }) = self.calls.handle_timeout(now).into_iter().next()
-        {
-            self.fail(OperationError::from_failed_call(target, status, retries));
+        for failed in self.calls.handle_timeout(now) {
+            if self.result.is_some() {
+                break;
+            }
+            self.settle_failure(failed);
         }
     }
 

@@ -3,6 +3,16 @@
 //! The decisions (when to pay on chain, falling back from the balance, checking the receipt)
 //! are [`Payment`]'s; this operation carries them out: it sends the receipt requests, asks
 //! the driver to pay, and reports the outcome.
+//!
+//! # Repeated requests
+//!
+//! The leader records a quote's nonce (and debits the balance) when it issues the receipt,
+//! and answers a repeat with FAILED_PRECONDITION "nonce already used". The call first waits,
+//! until its deadline, for the reply of the attempt the leader processed. If none comes, the
+//! quote was paid for and a receipt issued, but the receipt was lost with the reply and the
+//! leader will not issue it again: the operation fails with
+//! [`OperationError::ReplyLost`] naming the leader (the
+//! credits or the on-chain payment are spent).
 
 use alloc::string::String;
 
@@ -126,6 +136,7 @@ impl PaymentReceipt {
                 target,
                 status,
                 retries,
+                ..
             } => match self.payment.handle_receipt_failure(&status) {
                 Ok(()) => self.next(now),
                 Err(PaymentError::ReceiptRefused { status })

@@ -263,3 +263,85 @@ fn duplicated_replies_of_every_stage_never_fail_a_paid_operation() {
 fn late_replies_of_every_stage_never_fail_a_paid_operation() {
     every_paid_operation(Mode::Late);
 }
+
+/// A member whose reply to a store was lost, and which answers the retry with "nonce already
+/// used": nothing can be concluded, and the error names it.
+#[test]
+fn a_receipt_burned_by_a_lost_attempt_is_reported_as_a_lost_reply() {
+    let (mut cluster, _) = cluster_with_values();
+    let context = cluster.context.clone();
+    let victim = super::Target::Node(context.members[1].clone());
+    let mut attempts = 0;
+    let input = StoreValuesInput {
+        values: stored(),
+        ttl_days: Some(1),
+        permissions: Some(Permissions::defaults_for_user(me().user_id())),
+        update: None,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    let op = store_values(start(), &context, input, &mut rng).unwrap();
+    let error = super::testing::drive(op, |t| {
+        if t.target == victim && t.request.method() == Method::StoreValues {
+            attempts += 1;
+            if attempts == 1 {
+                let _applied = cluster.respond(t);
+                return Err(Status::new(crate::rpc::Code::Unavailable, "reply lost"));
+            }
+            return Err(Status::new(
+                crate::rpc::Code::FailedPrecondition,
+                crate::rpc::NONCE_REUSED,
+            ));
+        }
+        cluster.respond(t)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&error, OperationError::ReplyLost { node, status } if *node == victim && status.is_nonce_reused()),
+        "{error:?}"
+    );
+    assert_eq!(error.node(), Some(&victim));
+    assert!(error.to_string().contains("may have applied the request"));
+    assert_eq!(attempts, 2, "a replay is not retried");
+}
+
+/// The leader credited a transfer whose reply was lost: the retry's "already processed"
+/// proves the credit, so add_funds succeeds.
+#[test]
+fn a_transfer_credited_by_a_lost_attempt_is_success() {
+    use nilvm_proto::nillion::payments::v1::config::PaymentsConfigResponse;
+    let cluster = ScriptedCluster::new(3, 1);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let op = super::add_funds::add_funds(
+        start(),
+        &cluster.context,
+        me().user_id(),
+        1_000_000,
+        true,
+        &mut rng,
+    );
+    let mut credits = 0;
+    let result = super::testing::drive_with_payer(
+        op,
+        |t| match t.request.method() {
+            Method::PaymentsConfig => Ok(Reply::PaymentsConfig(PaymentsConfigResponse {
+                minimum_add_funds_payment: 10,
+                credits_per_nil: 100,
+            })),
+            Method::AddFunds => {
+                credits += 1;
+                if credits == 1 {
+                    Err(Status::new(crate::rpc::Code::Unavailable, "reply lost"))
+                } else {
+                    Err(Status::new(
+                        crate::rpc::Code::InvalidArgument,
+                        crate::rpc::TRANSFER_REUSED,
+                    ))
+                }
+            }
+            other => panic!("unexpected {other:?}"),
+        },
+        |_| Ok("TX".into()),
+    );
+    assert_eq!(result, Ok(()));
+    assert_eq!(credits, 2);
+}
