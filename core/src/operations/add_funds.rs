@@ -195,6 +195,10 @@ impl Operation for AddFunds {
     fn report(&self) -> OperationReport {
         self.calls.report()
     }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        self.stage != Stage::Done && self.calls.is_awaiting(id)
+    }
 }
 
 #[cfg(test)]

@@ -356,6 +356,11 @@ impl<K: Clone> Calls<K> {
         })
     }
 
+    /// Whether request `id` is the current attempt of a call in flight.
+    pub(crate) fn is_awaiting(&self, id: RequestId) -> bool {
+        self.in_flight.contains_key(&id)
+    }
+
     /// The node a call in flight was sent to.
     pub(crate) fn target_of(&self, id: RequestId) -> Option<Target> {
         self.in_flight.get(&id).map(|call| call.target.clone())
@@ -442,8 +447,13 @@ mod tests {
         let first = calls.poll_transmit().unwrap();
         assert_eq!(first.id, RequestId(5), "ids start where asked");
         // The first attempt times out; its reply arrives during the retry's back-off.
+        assert!(calls.is_awaiting(first.id));
         let deadline = calls.poll_timeout().unwrap();
         assert!(calls.handle_timeout(deadline).is_empty());
+        assert!(
+            !calls.is_awaiting(first.id),
+            "a timed-out attempt may be cancelled"
+        );
         assert!(matches!(
             calls.handle_reply(deadline, first.id, Ok(version_reply())),
             Some(Settled::Replied { key: 3, .. })

@@ -171,6 +171,10 @@ impl<C: NodeCall> Fanout<C> {
         self.calls.report()
     }
 
+    pub(crate) fn is_awaiting(&self, id: RequestId) -> bool {
+        self.result.is_none() && self.call.is_some() && self.calls.is_awaiting(id)
+    }
+
     pub(crate) fn handle_timeout(&mut self, now: Timestamp) {
         if self.result.is_some() {
             return;
@@ -317,6 +321,10 @@ impl<C: NodeCall> Operation for Free<C> {
 
     fn report(&self) -> OperationReport {
         self.fanout.report()
+    }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        !self.done && self.fanout.is_awaiting(id)
     }
 }
 

@@ -170,4 +170,12 @@ pub trait Operation {
     fn report(&self) -> OperationReport {
         OperationReport::default()
     }
+
+    /// Whether the operation still waits for the reply to request `id`. A driver may cancel
+    /// a call it no longer waits for (one that timed out, or of a finished operation); the
+    /// default, `true`, never lets it.
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        let _ = id;
+        true
+    }
 }

@@ -231,4 +231,13 @@ impl<C: PaidCall> Operation for Paid<C> {
     fn report(&self) -> OperationReport {
         self.earlier.merged(self.stage_report())
     }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        match &self.stage {
+            Stage::Quoting(op, _) => op.is_awaiting(id),
+            Stage::Receipting(op, _) => op.is_awaiting(id),
+            Stage::Invoking(op) => op.is_awaiting(id),
+            Stage::Done => false,
+        }
+    }
 }

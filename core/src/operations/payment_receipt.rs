@@ -220,4 +220,8 @@ impl Operation for PaymentReceipt {
     fn report(&self) -> OperationReport {
         self.calls.report()
     }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        !self.done && self.calls.is_awaiting(id)
+    }
 }
