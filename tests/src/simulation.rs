@@ -128,6 +128,18 @@ pub fn cause(error: &OperationError) -> String {
     }
 }
 
+/// Whether an error says which node failed and why: a node-level error, one whose text names
+/// the node, or a disagreement between nodes (which names no single node by nature: with
+/// as few shares as the threshold needs, a corrupted share can be detected, not located).
+pub fn is_clear(error: &OperationError) -> bool {
+    error.node().is_some()
+        || error.to_string().contains("node ")
+        || matches!(
+            error,
+            OperationError::Inconsistent(_) | OperationError::Unmask(_)
+        )
+}
+
 /// What one seed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedOutcome {
@@ -143,6 +155,8 @@ pub struct SeedOutcome {
     pub failures: BTreeMap<String, usize>,
     /// The operations that missed their expectation: what was expected, and the error.
     pub unexpected: Vec<String>,
+    /// The unexpected failures whose error does not say which node failed ([`is_clear`]).
+    pub unclear: Vec<String>,
 }
 
 struct Run {
@@ -251,6 +265,7 @@ pub fn run_seed(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<Str
             failed: 0,
             failures: BTreeMap::new(),
             unexpected: Vec::new(),
+            unclear: Vec::new(),
         },
     };
     let result = workload(&mut run, &mut rng);
@@ -415,6 +430,8 @@ pub struct ProfileRow {
     pub failures: BTreeMap<String, usize>,
     /// Operations that missed their expectation, with the error (for the assertion message).
     pub unexpected: Vec<String>,
+    /// Unexpected failures whose error does not say which node failed.
+    pub unclear: Vec<String>,
 }
 
 impl ProfileRow {
@@ -428,6 +445,12 @@ impl ProfileRow {
             *self.failures.entry(cause.clone()).or_default() += n;
         }
         self.unexpected.extend(outcome.unexpected.iter().cloned());
+        self.unclear.extend(outcome.unclear.iter().cloned());
+    }
+
+    /// Failed operations that missed their expectation.
+    pub fn failed_unexpectedly(&self) -> usize {
+        self.unexpected.len()
     }
 
     /// Failed operations, expected ones included.

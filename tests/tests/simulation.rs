@@ -1,5 +1,8 @@
 //! Deterministic simulation: many seeds × fault profiles, invariants checked after each run.
 //!
+//! Besides the invariants, it asserts liveness and prints a per-profile table (operations,
+//! successes, failures by cause): see `nilvm_tests::simulation`.
+//!
 //! - `cargo test -p nilvm-tests --test simulation`: 1,000 seeds (`NILVM_SIM_SEEDS` to change,
 //!   `NILVM_SIM_FIRST_SEED` to start elsewhere).
 //! - `NILVM_SIM_SEED=<seed> cargo test -p nilvm-tests --test simulation -- --nocapture`:
@@ -7,7 +10,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use nilvm_tests::simulation::{PROFILES, ProfileRow, SeedOutcome, format_table, run_seed};
+use nilvm_tests::simulation::{
+    PROFILES, ProfileRow, SeedOutcome, format_table, run_seed, survivable,
+};
 
 /// A seed and its outcome, or the broken invariant.
 type SeedResult = (u64, Result<SeedOutcome, String>);
@@ -95,6 +100,29 @@ fn seeds_keep_the_invariants() {
         broken.len(),
         broken.join("\n")
     );
+    check_liveness(&rows);
+}
+
+/// Survivable profiles: every operation meets its expectation, so none fails that would not
+/// fail on a clean network. Every profile: an operation that misses it says which node failed.
+fn check_liveness(rows: &[ProfileRow]) {
+    for (profile, row) in rows.iter().enumerate() {
+        let name = PROFILES[profile];
+        if survivable(profile) {
+            assert!(
+                row.unexpected.is_empty(),
+                "{name}: {} operations failed that a correct client survives:\n{}",
+                row.failed_unexpectedly(),
+                row.unexpected.join("\n")
+            );
+        }
+        assert!(
+            row.unclear.is_empty(),
+            "{name}: {} failures do not name the node:\n{}",
+            row.unclear.len(),
+            row.unclear.join("\n")
+        );
+    }
 }
 
 #[test]
