@@ -98,7 +98,12 @@ impl AddFunds {
                         resource,
                     }));
                 }
-                Err(e) => self.finish(Err(OperationError::InvalidInput(alloc::format!("{e}")))),
+                Err(e) => {
+                    let leader = Target::Node(self.leader.clone());
+                    self.finish(Err(OperationError::InvalidInput(alloc::format!(
+                        "{e} (the minimum {leader} asks for)"
+                    ))))
+                }
             },
             (
                 Stage::Crediting,

@@ -57,6 +57,8 @@ pub struct Paid<C: PaidCall> {
     now: Timestamp,
     /// What the finished stages saw.
     earlier: OperationReport,
+    /// A payment was asked for and its outcome has not come back yet.
+    paying: bool,
 }
 
 impl<C: PaidCall> core::fmt::Debug for Paid<C> {
@@ -89,6 +91,7 @@ impl<C: PaidCall> Paid<C> {
             stage: Stage::Quoting(quote, call),
             now,
             earlier: OperationReport::default(),
+            paying: false,
         }
     }
 
@@ -126,6 +129,11 @@ impl<C: PaidCall> Operation for Paid<C> {
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         self.now = now;
+        if core::mem::take(&mut self.paying) && !matches!(self.stage, Stage::Receipting(..)) {
+            // The receipt came from a copy of the balance request while the chain payment was
+            // under way (see `payment_receipt`): the outcome is no longer needed.
+            return;
+        }
         match &mut self.stage {
             Stage::Receipting(op, _) => op.handle_payment(now, result),
             Stage::Quoting(op, _) => op.handle_payment(now, result),
@@ -193,7 +201,10 @@ impl<C: PaidCall> Operation for Paid<C> {
                     Some(Output::Transmit(t)) => {
                         (Stage::Receipting(op, call), Some(Output::Transmit(t)))
                     }
-                    Some(Output::Pay(p)) => (Stage::Receipting(op, call), Some(Output::Pay(p))),
+                    Some(Output::Pay(p)) => {
+                        self.paying = true;
+                        (Stage::Receipting(op, call), Some(Output::Pay(p)))
+                    }
                     None => {
                         self.stage = Stage::Receipting(op, call);
                         return None;

@@ -6,6 +6,11 @@
 //!
 //! # Repeated requests
 //!
+//! Two copies of a balance request race: the first is paid from the balance, and the second
+//! may find it too low ("not enough funds") and answer first. The operation then pays on
+//! chain, but it still accepts the first copy's receipt if it arrives (it checks it against
+//! the quote like any receipt); the on-chain payment, if made, is then spent for nothing.
+//!
 //! The leader records a quote's nonce (and debits the balance) when it issues the receipt,
 //! and answers a repeat with FAILED_PRECONDITION "nonce already used". The call first waits,
 //! until its deadline, for the reply of the attempt the leader processed. If none comes, the
@@ -21,6 +26,7 @@ use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use crate::identity::{NodeId, PublicKey};
 use crate::payments::mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 use crate::payments::quote::Quote;
+use crate::payments::receipt::validate_receipt;
 use crate::rpc::{Reply, Request, Status};
 use crate::time::Timestamp;
 
@@ -39,6 +45,11 @@ pub struct PaymentReceipt {
     calls: Calls<()>,
     /// Whether the driver owes us a payment outcome.
     paying: bool,
+    /// The balance request the leader refused for want of funds. A copy of it may have been
+    /// processed first (and debited the balance), so its receipt may still arrive.
+    refused_from_balance: Option<RequestId>,
+    /// The id of the call being settled, while `settle` runs.
+    settling: Option<RequestId>,
     outbox: Option<Output<SignedReceipt>>,
     done: bool,
 }
@@ -71,6 +82,8 @@ pub(crate) fn payment_receipt_at(
         payment: Payment::new(mode, quote),
         calls: Calls::starting_at(policy, first_id),
         paying: false,
+        refused_from_balance: None,
+        settling: None,
         outbox: None,
         done: false,
     };
@@ -106,6 +119,17 @@ impl PaymentReceipt {
         }
     }
 
+    /// A receipt for the balance request the leader refused: another copy of that request was
+    /// processed first and paid from the balance. A valid receipt is as good as the one being
+    /// paid for on chain (which, if it was already paid, is spent for nothing).
+    fn late_balance_receipt(&mut self, now: Timestamp, signed: &SignedReceipt) {
+        match validate_receipt(signed, &self.leader_key, self.payment.quote(), now) {
+            Ok(_) => self.finish(Ok(signed.clone())),
+            // Not a receipt for our quote: a stray like any other.
+            Err(_) => self.calls.count_stray(),
+        }
+    }
+
     fn finish(&mut self, result: Result<SignedReceipt, OperationError>) {
         self.outbox = Some(Output::Done(result));
     }
@@ -138,7 +162,10 @@ impl PaymentReceipt {
                 retries,
                 ..
             } => match self.payment.handle_receipt_failure(&status) {
-                Ok(()) => self.next(now),
+                Ok(()) => {
+                    self.refused_from_balance = self.settling;
+                    self.next(now)
+                }
                 Err(PaymentError::ReceiptRefused { status })
                     if status.is_insufficient_balance() =>
                 {
@@ -160,9 +187,21 @@ impl Operation for PaymentReceipt {
     type Output = SignedReceipt;
 
     fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>) {
+        if self.done || matches!(self.outbox, Some(Output::Done(_))) {
+            self.calls.count_stray();
+            return;
+        }
+        if self.refused_from_balance == Some(id) {
+            if let Ok(Reply::PaymentReceipt(signed)) = &reply {
+                self.late_balance_receipt(now, signed);
+                return;
+            }
+        }
+        self.settling = Some(id);
         if let Some(settled) = self.calls.handle_reply(now, id, reply) {
             self.settle(now, settled);
         }
+        self.settling = None;
     }
 
     fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {

@@ -345,3 +345,49 @@ fn a_transfer_credited_by_a_lost_attempt_is_success() {
     assert_eq!(result, Ok(()));
     assert_eq!(credits, 2);
 }
+
+/// Two copies of a balance request: the first is paid from the balance, the second finds it
+/// empty and answers first. The operation starts paying on chain, then the first copy's
+/// receipt arrives: it is used, and the payment outcome that comes later is ignored.
+#[test]
+fn a_receipt_from_a_copy_of_the_balance_request_is_used() {
+    let (mut cluster, id) = cluster_with_values();
+    let context = cluster.context.clone();
+    let mut op = retrieve_values(start(), &context, id);
+    let now = start();
+    let mut held = None;
+    let mut paid = false;
+    let mut result = None;
+    for _ in 0..100 {
+        let Some(output) = op.poll_output() else {
+            break;
+        };
+        match output {
+            Output::Transmit(t) => {
+                if let crate::rpc::Request::PaymentReceipt(request) = &t.request {
+                    assert!(
+                        request.tx_hash.is_empty(),
+                        "the chain payment is never used"
+                    );
+                    held = Some((t.id, cluster.respond(&t)));
+                    op.handle_reply(now, t.id, Err(Status::insufficient_balance()));
+                    continue;
+                }
+                let reply = cluster.respond(&t);
+                op.handle_reply(now, t.id, reply);
+            }
+            Output::Pay(_) => {
+                paid = true;
+                let (id, receipt) = held.take().expect("the balance request was sent");
+                op.handle_reply(now, id, receipt);
+                op.handle_payment(now, Ok("ABCDEF".into()));
+            }
+            Output::Done(done) => {
+                result = Some(done);
+                break;
+            }
+        }
+    }
+    assert!(paid, "the operation fell back to the chain");
+    assert_eq!(result.expect("the operation ended").unwrap(), stored());
+}
