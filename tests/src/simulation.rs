@@ -506,13 +506,10 @@ fn free_reads(run: &mut Run, world: &World) -> Result<(), String> {
             &mut nonce_rng,
         );
         if run.run(&world.computer, op, Expect::Success)?.is_ok() {
+            // The balance is not signed: a corrupted reply cannot be told from a true one, so
+            // only its arrival is checked.
             let op = account_balance(run.emulator.now(), &leader, retry);
-            let balance = run.run(&world.computer, op, Expect::Success)?;
-            if let Ok(balance) = balance {
-                if balance.balance == 0 {
-                    return Err("funds were added but the balance is empty".into());
-                }
-            }
+            let _ = run.run(&world.computer, op, Expect::Success)?;
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! Besides the invariants, it asserts liveness and prints a per-profile table (operations,
 //! successes, failures by cause): see `nilvm_tests::simulation`.
 //!
-//! - `cargo test -p nilvm-tests --test simulation`: 1,000 seeds (`NILVM_SIM_SEEDS` to change,
+//! - `cargo test -p nilvm-tests --test simulation`: 200 seeds (`NILVM_SIM_SEEDS` to change,
 //!   `NILVM_SIM_FIRST_SEED` to start elsewhere).
 //! - `NILVM_SIM_SEED=<seed> cargo test -p nilvm-tests --test simulation -- --nocapture`:
 //!   replays one seed and prints its event trace.
@@ -59,7 +59,7 @@ fn seeds_keep_the_invariants() {
         }
         return;
     }
-    let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(1000);
+    let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(200);
     let first = env_u64("NILVM_SIM_FIRST_SEED").unwrap_or(0);
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
