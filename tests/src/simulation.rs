@@ -282,7 +282,12 @@ impl Run {
                     return Err(format!("unclear error: {error:?}"));
                 }
                 outcome.failed += 1;
-                *outcome.failures.entry(cause(error)).or_default() += 1;
+                // A racing operation's failures are told apart: their number depends on timing.
+                let cause = match expect {
+                    Expect::Racing => format!("race:{}", cause(error)),
+                    _ => cause(error),
+                };
+                *outcome.failures.entry(cause).or_default() += 1;
                 if !expect.met_by(result) {
                     let line = format!("expected {expect:?}: {error}");
                     if !is_clear(error) {
@@ -692,7 +697,7 @@ impl ProfileRow {
 /// The per-profile table, as printed by the simulation test.
 pub fn format_table(rows: &[ProfileRow]) -> String {
     let mut out = String::from(
-        "| profile | seeds | operations | as expected | succeeded | failed | failed by cause |\n|---|---|---|---|---|---|---|\n",
+        "| profile | seeds | operations | as expected | succeeded | failed | unexpected | failed by cause |\n|---|---|---|---|---|---|---|---|\n",
     );
     for (profile, row) in PROFILES.iter().zip(rows) {
         let causes: Vec<String> = row
@@ -701,12 +706,13 @@ pub fn format_table(rows: &[ProfileRow]) -> String {
             .map(|(cause, n)| format!("{cause} {n}"))
             .collect();
         out.push_str(&format!(
-            "| {profile} | {} | {} | {} | {} | {} | {} |\n",
+            "| {profile} | {} | {} | {} | {} | {} | {} | {} |\n",
             row.seeds,
             row.operations,
             row.as_expected,
             row.succeeded,
             row.failed(),
+            row.failed_unexpectedly(),
             causes.join(", ")
         ));
     }
