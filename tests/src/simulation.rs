@@ -7,8 +7,9 @@
 //! - every operation ends, with a result or an error, within [`MAX_OPERATION_TIME`] of virtual
 //!   time;
 //! - nothing panics (the caller catches panics per seed);
-//! - liveness: every operation has an expected outcome ([`Expect`]: success, or the NotFound
-//!   a read after a delete gets). In the profiles whose faults a correct client survives
+//! - liveness: every operation has an expected outcome ([`Expect`]: success, the NotFound a
+//!   read after a delete gets, the PermissionDenied of a read after a revocation, or any of
+//!   the outcomes of a race). In the profiles whose faults a correct client survives
 //!   ([`survivable`]) every operation must meet it; elsewhere an operation may miss it only
 //!   with an error that names the node and the cause. The test sums the [`SeedOutcome`]s into
 //!   a per-profile table and asserts it.
@@ -437,7 +438,7 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
     };
     free_reads(run, &world)?;
     blob_round_trip(run, &world, rng)?;
-    let program_id = setup_program(run, &world, rng)?;
+    let program_id = setup_program(run, &world)?;
     let first = values(rng);
     let mut permissions = Permissions::defaults_for_user(world.owner.user_id());
     if let Some(id) = &program_id {
@@ -520,8 +521,8 @@ fn free_reads(run: &mut Run, world: &World) -> Result<(), String> {
     Ok(())
 }
 
-fn setup_program(run: &mut Run, world: &World, rng: &mut StdRng) -> Result<Option<String>, String> {
-    let _ = rng;
+/// The computer stores the program it runs later.
+fn setup_program(run: &mut Run, world: &World) -> Result<Option<String>, String> {
     let name = ProgramName::new("multi_party_sum").map_err(|e| e.to_string())?;
     let op = store_program(
         run.emulator.now(),
