@@ -1,16 +1,21 @@
 //! Deterministic simulation: many seeds × fault profiles, invariants checked after each run.
 //!
-//! - `cargo test -p nilvm-tests --test simulation`: 1,000 seeds (`NILVM_SIM_SEEDS` to change,
+//! Besides the invariants, it asserts liveness and prints a per-profile table (operations,
+//! successes, failures by cause): see `nilvm_tests::simulation`.
+//!
+//! - `cargo test -p nilvm-tests --test simulation`: 200 seeds (`NILVM_SIM_SEEDS` to change,
 //!   `NILVM_SIM_FIRST_SEED` to start elsewhere).
 //! - `NILVM_SIM_SEED=<seed> cargo test -p nilvm-tests --test simulation -- --nocapture`:
 //!   replays one seed and prints its event trace.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use nilvm_tests::simulation::{PROFILES, SeedOutcome, run_seed};
+use nilvm_tests::simulation::{
+    PROFILES, ProfileRow, SeedOutcome, format_table, run_seed, survivable,
+};
 
-/// A seed and its (succeeded, failed) operation counts, or the broken invariant.
-type SeedResult = (u64, Result<(usize, usize), String>);
+/// A seed and its outcome, or the broken invariant.
+type SeedResult = (u64, Result<SeedOutcome, String>);
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -54,7 +59,7 @@ fn seeds_keep_the_invariants() {
         }
         return;
     }
-    let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(1000);
+    let count = env_u64("NILVM_SIM_SEEDS").unwrap_or(200);
     let first = env_u64("NILVM_SIM_FIRST_SEED").unwrap_or(0);
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -65,7 +70,7 @@ fn seeds_keep_the_invariants() {
                 scope.spawn(move || {
                     (first..first + count)
                         .filter(|s| s % threads == t)
-                        .map(|seed| (seed, check(seed, false).0.map(|o| (o.succeeded, o.failed))))
+                        .map(|seed| (seed, check(seed, false).0))
                         .collect::<Vec<_>>()
                 })
             })
@@ -76,14 +81,11 @@ fn seeds_keep_the_invariants() {
             .collect()
     });
     assert_eq!(results.len() as u64, count, "every seed ran");
-    let (mut ok, mut failed) = (0, 0);
+    let mut rows = vec![ProfileRow::default(); PROFILES.len()];
     let mut broken = Vec::new();
     for (seed, result) in &results {
         match result {
-            Ok((s, f)) => {
-                ok += s;
-                failed += f;
-            }
+            Ok(outcome) => rows[(seed % 8) as usize].add(outcome),
             Err(error) => broken.push(format!(
                 "seed {seed} ({}): {error}\n  replay: {}",
                 PROFILES[(seed % 8) as usize],
@@ -91,13 +93,36 @@ fn seeds_keep_the_invariants() {
             )),
         }
     }
-    println!("{count} seeds: {ok} operations succeeded, {failed} ended with a clear error");
+    println!("{count} seeds from {first}:\n{}", format_table(&rows));
     assert!(
         broken.is_empty(),
         "{} seeds broke invariants:\n{}",
         broken.len(),
         broken.join("\n")
     );
+    check_liveness(&rows);
+}
+
+/// Survivable profiles: every operation meets its expectation, so none fails that would not
+/// fail on a clean network. Every profile: an operation that misses it says which node failed.
+fn check_liveness(rows: &[ProfileRow]) {
+    for (profile, row) in rows.iter().enumerate() {
+        let name = PROFILES[profile];
+        if survivable(profile) {
+            assert!(
+                row.unexpected.is_empty(),
+                "{name}: {} operations failed that a correct client survives:\n{}",
+                row.failed_unexpectedly(),
+                row.unexpected.join("\n")
+            );
+        }
+        assert!(
+            row.unclear.is_empty(),
+            "{name}: {} failures do not name the node:\n{}",
+            row.unclear.len(),
+            row.unclear.join("\n")
+        );
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use nilvm_core::auth::TokenCache;
 use nilvm_core::identity::{NodeId, UserId};
 use nilvm_core::operations::{
-    Operation, OperationError, Output, PaymentRequest, RequestId, Target, Transmit,
+    Operation, OperationError, OperationReport, Output, PaymentRequest, RequestId, Target, Transmit,
 };
 use nilvm_core::payments::{TxParams, nillion_address, pay_for_tx};
 use nilvm_core::rpc::{Code, Method, Reply, Request, Status};
@@ -95,6 +95,8 @@ pub struct OpReport {
     pub started_at: Timestamp,
     /// When it returned its result, if it has.
     pub finished_at: Option<Timestamp>,
+    /// What the operation itself saw (stray replies, retries).
+    pub operation: OperationReport,
 }
 
 /// An operation with its output type erased, so one emulator runs many kinds at once.
@@ -108,6 +110,7 @@ trait ErasedOp: Send {
     fn poll_timeout(&self) -> Option<Timestamp>;
     fn is_done(&self) -> bool;
     fn take_result(&mut self) -> Option<Box<dyn Any + Send>>;
+    fn report(&self) -> OperationReport;
 }
 
 struct Slot<O: Operation> {
@@ -160,6 +163,9 @@ where
         let result = self.result.take()?;
         self.taken = true;
         Some(Box::new(result))
+    }
+    fn report(&self) -> OperationReport {
+        self.op.report()
     }
 }
 
@@ -425,6 +431,7 @@ impl Emulator {
                 report: OpReport {
                     started_at: self.now,
                     finished_at: None,
+                    operation: OperationReport::default(),
                 },
             },
         );
@@ -448,9 +455,12 @@ impl Emulator {
         self.ops.get(&handle.id()).is_none_or(|s| s.op.is_done())
     }
 
-    /// When an operation started and finished.
+    /// When an operation started and finished, and what it saw.
     pub fn report<T>(&self, handle: &OpHandle<T>) -> Option<OpReport> {
-        self.ops.get(&handle.id()).map(|s| s.report)
+        self.ops.get(&handle.id()).map(|s| OpReport {
+            operation: s.op.report(),
+            ..s.report
+        })
     }
 
     /// Forgets a finished operation's bookkeeping.

@@ -14,7 +14,7 @@ use nilvm_core::operations::{Operation, OperationError, Output, RequestId, Targe
 use nilvm_core::rpc::{Code, Method, Reply, Request, Status};
 use nilvm_core::time::Timestamp;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tonic::metadata::{BinaryMetadataValue, MetadataKey};
 use tonic::transport::Channel;
 use tracing::Instrument;
@@ -39,6 +39,48 @@ pub fn wall_clock() -> Timestamp {
 /// carries one (as the Python SDK).
 pub fn sends_token(method: Method) -> bool {
     !matches!(method, Method::Cluster | Method::NodeVersion)
+}
+
+/// The call tasks of one operation, by request id, so the driver can abort the calls the
+/// operation stopped waiting for (a timed-out attempt is cancelled on the wire: its HTTP/2
+/// stream is reset, and its late reply cannot reach the operation).
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<()>,
+    handles: HashMap<RequestId, AbortHandle>,
+}
+
+impl InFlight {
+    fn spawn<F>(&mut self, id: RequestId, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let handle = self.tasks.spawn(task);
+        self.handles.insert(id, handle);
+    }
+
+    /// Aborts every call `awaited` says no, and forgets calls that ended.
+    fn cancel_unawaited(&mut self, awaited: impl Fn(RequestId) -> bool) {
+        self.handles.retain(|id, handle| {
+            if handle.is_finished() {
+                return false;
+            }
+            if awaited(*id) {
+                return true;
+            }
+            tracing::debug!(
+                id = id.0,
+                "cancelling a call the operation no longer awaits"
+            );
+            handle.abort();
+            false
+        });
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
 }
 
 /// What a call task reports back to the driver.
@@ -147,7 +189,7 @@ impl Transport {
     {
         let (events_tx, mut events) = mpsc::unbounded_channel();
         // Dropping the set (on return) aborts calls still in flight.
-        let mut calls = JoinSet::new();
+        let mut calls = InFlight::default();
         loop {
             while let Some(output) = op.poll_output() {
                 match output {
@@ -168,7 +210,7 @@ impl Transport {
                     Output::Done(result) => return result,
                 }
             }
-            while calls.try_join_next().is_some() {}
+            calls.cancel_unawaited(|id| op.is_awaiting(id));
             let deadline = op.poll_timeout();
             if deadline.is_none() && calls.is_empty() && events.is_empty() {
                 return Err(OperationError::ApiMisuse(
@@ -198,7 +240,7 @@ impl Transport {
 
     fn spawn_call(
         &self,
-        calls: &mut JoinSet<()>,
+        calls: &mut InFlight,
         transmit: Transmit,
         events: mpsc::UnboundedSender<Event>,
     ) {
@@ -212,6 +254,7 @@ impl Transport {
         let channel = self.channel(&target);
         let token = self.token(wall_clock(), &target, method);
         calls.spawn(
+            id,
             async move {
                 let Some(channel) = channel else {
                     let status = Status::new(Code::Internal, format!("no channel to {target}"));
@@ -292,5 +335,58 @@ async fn call(
             Err(status) => Err(from_tonic(&status)),
         };
         let _ = events.send(Event::Reply(id, reply));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports its id when dropped: an aborted task drops its future.
+    struct DropGuard(u64, mpsc::UnboundedSender<u64>);
+
+    impl Drop for DropGuard {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0);
+        }
+    }
+
+    async fn next_dropped(dropped: &mut mpsc::UnboundedReceiver<u64>) -> Option<u64> {
+        // A bound so that a broken abort fails the test instead of hanging it.
+        tokio::time::timeout(Duration::from_secs(10), dropped.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    #[tokio::test]
+    async fn calls_the_operation_stopped_awaiting_are_aborted() {
+        let mut calls = InFlight::default();
+        let (dropped_tx, mut dropped) = mpsc::unbounded_channel();
+        for id in 0..3 {
+            let guard = DropGuard(id, dropped_tx.clone());
+            calls.spawn(RequestId(id), async move {
+                let _guard = guard;
+                // A call that never gets its reply.
+                std::future::pending::<()>().await;
+            });
+        }
+        drop(dropped_tx);
+        // The operation timed out request 1 and still waits for 0 and 2.
+        calls.cancel_unawaited(|id| id != RequestId(1));
+        assert_eq!(next_dropped(&mut dropped).await, Some(1));
+        assert!(dropped.try_recv().is_err(), "the awaited calls still run");
+        let mut left: Vec<RequestId> = calls.handles.keys().copied().collect();
+        left.sort();
+        assert_eq!(left, [RequestId(0), RequestId(2)]);
+        // The operation is over: nothing is awaited any more.
+        calls.cancel_unawaited(|_| false);
+        let mut rest = [
+            next_dropped(&mut dropped).await,
+            next_dropped(&mut dropped).await,
+        ];
+        rest.sort();
+        assert_eq!(rest, [Some(0), Some(2)]);
+        assert!(calls.handles.is_empty());
     }
 }

@@ -1,4 +1,8 @@
 //! `balance`: the caller's balance with the leader, in credits (free).
+//!
+//! # Repeated requests
+//!
+//! A read without a receipt: a repeat is answered like the first; retries are safe.
 
 use crate::identity::NodeId;
 use crate::rpc::{Reply, Request};

@@ -3,6 +3,14 @@
 //! 1. Ask the leader for its payments config; refuse locally below its minimum.
 //! 2. Pay `MsgPayFor{resource = SHA-256(payload)}` on chain (the driver's payer does it).
 //! 3. Send `AddFunds{payload, tx_hash}` to the leader, which credits the payload's recipient.
+//!
+//! # Repeated requests
+//!
+//! The payment names the SHA-256 of a payload only this operation knows, so the leader can
+//! credit the transfer for this payload only. A retry of `AddFunds` after a lost reply that
+//! the leader answers with INVALID_ARGUMENT "payment transaction has already been processed"
+//! therefore proves the earlier attempt credited the balance: the operation succeeds.
+//! `PaymentsConfig` is a read: its retries are safe.
 
 use alloc::string::String;
 
@@ -15,7 +23,8 @@ use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
 use super::{
-    Operation, OperationContext, OperationError, Output, PaymentRequest, RequestId, Target,
+    Operation, OperationContext, OperationError, OperationReport, Output, PaymentRequest,
+    RequestId, Target,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +58,7 @@ pub fn add_funds<R: CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> AddFunds {
     let leader_key: Option<&PublicKey> = bind_to_leader.then_some(&context.leader_key);
-    let mut calls = Calls::new(context.retry.clone());
+    let mut calls = Calls::starting_at(context.retry.clone(), RequestId(0));
     calls.send(
         now,
         (),
@@ -89,7 +98,12 @@ impl AddFunds {
                         resource,
                     }));
                 }
-                Err(e) => self.finish(Err(OperationError::InvalidInput(alloc::format!("{e}")))),
+                Err(e) => {
+                    let leader = Target::Node(self.leader.clone());
+                    self.finish(Err(OperationError::InvalidInput(alloc::format!(
+                        "{e} (the minimum {leader} asks for)"
+                    ))))
+                }
             },
             (
                 Stage::Crediting,
@@ -104,12 +118,18 @@ impl AddFunds {
                     "unexpected reply while adding funds",
                 )));
             }
+            // Only this operation knows the payload the transfer paid for, so a transfer the
+            // leader credited before was credited by an earlier attempt of this request.
+            (Stage::Crediting, Settled::Failed { status, .. }) if status.is_transfer_reused() => {
+                self.finish(Ok(()))
+            }
             (
                 _,
                 Settled::Failed {
                     target,
                     status,
                     retries,
+                    ..
                 },
             ) => {
                 self.finish(Err(OperationError::from_failed_call(
@@ -129,7 +149,9 @@ impl Operation for AddFunds {
         }
     }
 
-    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {}
+    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
+        self.calls.count_stray();
+    }
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         if self.stage != Stage::Paying || self.outbox.is_some() {
@@ -173,6 +195,14 @@ impl Operation for AddFunds {
             Stage::Config | Stage::Crediting => self.calls.poll_timeout(),
             Stage::Paying | Stage::Done => None,
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.calls.report()
+    }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        self.stage != Stage::Done && self.calls.is_awaiting(id)
     }
 }
 

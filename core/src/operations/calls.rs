@@ -3,6 +3,16 @@
 //! Every operation sends through one `Calls`. It hands out request ids, remembers what each id
 //! was for, answers a late or duplicated reply with silence, and re-sends a request that failed
 //! with a transient status after the back-off the official clients use.
+//!
+//! Two rules keep a repeated request from failing work that was done:
+//! - a successful reply to an *earlier attempt* of a unary call settles the call: it answers
+//!   the same request, so it is as good as the current attempt's;
+//! - a node's "you sent this before" ([`Status::is_replay`]) does not settle a call at once:
+//!   the copy or attempt that the node processed first may still be answering, so the call
+//!   waits for that reply until its attempt deadline, and only then fails with the replay
+//!   status (which operations report as
+//!   [`OperationError::ReplyLost`](super::OperationError::ReplyLost) unless they can conclude
+//!   more).
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -10,7 +20,7 @@ use alloc::vec::Vec;
 use crate::rpc::{Code, Reply, Request, Status};
 use crate::time::{Duration, Timestamp};
 
-use super::{RequestId, Target, Transmit};
+use super::{OperationReport, RequestId, Target, Transmit};
 
 /// When and how often failed requests are sent again.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +83,10 @@ struct Call<K> {
     retries: u32,
     deadline: Timestamp,
     streaming: bool,
+    /// The ids of earlier attempts, whose replies still count.
+    earlier: Vec<RequestId>,
+    /// A node's "already processed" answer, held until the deadline.
+    replayed: Option<Status>,
 }
 
 /// What became of a request.
@@ -86,6 +100,7 @@ pub(crate) enum Settled<K> {
     },
     /// The node refused, or a transient failure outlasted the retries.
     Failed {
+        key: K,
         target: Target,
         status: Status,
         retries: u32,
@@ -101,17 +116,37 @@ pub(crate) struct Calls<K> {
     in_flight: BTreeMap<RequestId, Call<K>>,
     /// Retries waiting for their back-off to pass.
     backing_off: Vec<(Timestamp, Call<K>)>,
+    report: OperationReport,
 }
 
 impl<K: Clone> Calls<K> {
-    pub(crate) fn new(policy: RetryPolicy) -> Self {
+    /// Calls whose ids start at `first_id`. An operation of several stages starts each stage
+    /// where the previous one stopped ([`Calls::next_id`]), so an id is never reused within
+    /// the operation and a late reply of an earlier stage cannot settle a later stage's call.
+    pub(crate) fn starting_at(policy: RetryPolicy, first_id: RequestId) -> Self {
         Self {
             policy,
-            next_id: 0,
+            next_id: first_id.0,
             outbox: VecDeque::new(),
             in_flight: BTreeMap::new(),
             backing_off: Vec::new(),
+            report: OperationReport::default(),
         }
+    }
+
+    /// The id the next request will get.
+    pub(crate) fn next_id(&self) -> RequestId {
+        RequestId(self.next_id)
+    }
+
+    /// What these calls saw so far.
+    pub(crate) fn report(&self) -> OperationReport {
+        self.report
+    }
+
+    /// Counts a reply or stream end that matched no call in flight.
+    pub(crate) fn count_stray(&mut self) {
+        self.report.stray_replies += 1;
     }
 
     /// Queues a request; `poll_transmit` hands it to the driver.
@@ -124,13 +159,16 @@ impl<K: Clone> Calls<K> {
             retries: 0,
             deadline: now,
             streaming,
+            earlier: Vec::new(),
+            replayed: None,
         };
         self.dispatch(now, call);
     }
 
     fn dispatch(&mut self, now: Timestamp, mut call: Call<K>) {
         let id = RequestId(self.next_id);
-        self.next_id += 1;
+        // 2^64 requests cannot be sent in one operation's lifetime.
+        self.next_id = self.next_id.saturating_add(1);
         call.deadline = now.saturating_add(self.timeout_for(&call));
         self.outbox.push_back(Transmit {
             id,
@@ -173,6 +211,10 @@ impl<K: Clone> Calls<K> {
         id: RequestId,
         reply: Result<Reply, Status>,
     ) -> Option<Settled<K>> {
+        let Some(id) = self.resolve(id, reply.is_ok()) else {
+            self.count_stray();
+            return None;
+        };
         match reply {
             Ok(reply) => {
                 let call = self.in_flight.get_mut(&id)?;
@@ -187,6 +229,7 @@ impl<K: Clone> Calls<K> {
                     );
                     let call = self.in_flight.remove(&id)?;
                     return Some(Settled::Failed {
+                        key: call.key,
                         target: call.target,
                         status,
                         retries: call.retries,
@@ -209,10 +252,46 @@ impl<K: Clone> Calls<K> {
                 })
             }
             Err(status) => {
+                let call = self.in_flight.get_mut(&id)?;
+                if call.replayed.is_some() {
+                    // Already waiting for the processed copy's reply; this one adds nothing.
+                    return None;
+                }
+                if status.is_replay() && !call.streaming {
+                    call.replayed = Some(status);
+                    return None;
+                }
                 let call = self.in_flight.remove(&id)?;
-                self.fail_or_retry(now, call, status)
+                self.fail_or_retry(now, id, call, status)
             }
         }
+    }
+
+    /// The in-flight id a reply to `id` settles: `id` itself, or for a success, the current
+    /// attempt of the unary call `id` was an earlier attempt of (a call backing off is put
+    /// back in flight under `id`).
+    fn resolve(&mut self, id: RequestId, success: bool) -> Option<RequestId> {
+        if self.in_flight.contains_key(&id) {
+            return Some(id);
+        }
+        if !success {
+            return None;
+        }
+        let current = self
+            .in_flight
+            .iter()
+            .find(|(_, call)| !call.streaming && call.earlier.contains(&id))
+            .map(|(current, _)| *current);
+        if current.is_some() {
+            return current;
+        }
+        let waiting = self
+            .backing_off
+            .iter()
+            .position(|(_, call)| !call.streaming && call.earlier.contains(&id))?;
+        let (_, call) = self.backing_off.swap_remove(waiting);
+        self.in_flight.insert(id, call);
+        Some(id)
     }
 
     /// Closes a stream whose terminal message arrived.
@@ -230,9 +309,19 @@ impl<K: Clone> Calls<K> {
             .collect();
         let mut failed = Vec::new();
         for id in due {
-            if let Some(call) = self.in_flight.remove(&id) {
+            if let Some(mut call) = self.in_flight.remove(&id) {
+                if let Some(status) = call.replayed.take() {
+                    // The processed copy never answered: repeating cannot help.
+                    failed.push(Settled::Failed {
+                        key: call.key,
+                        target: call.target,
+                        status,
+                        retries: call.retries,
+                    });
+                    continue;
+                }
                 let status = Status::new(Code::DeadlineExceeded, "no reply before the deadline");
-                failed.extend(self.fail_or_retry(now, call, status));
+                failed.extend(self.fail_or_retry(now, id, call, status));
             }
         }
         let (ready, waiting): (Vec<_>, Vec<_>) =
@@ -247,20 +336,29 @@ impl<K: Clone> Calls<K> {
     fn fail_or_retry(
         &mut self,
         now: Timestamp,
+        id: RequestId,
         mut call: Call<K>,
         status: Status,
     ) -> Option<Settled<K>> {
         if status.code.is_transient() && call.retries < self.policy.max_retries {
+            self.report.retries += 1;
+            call.earlier.push(id);
             let resume = now.saturating_add(self.policy.delay(call.retries, &status));
             call.retries += 1;
             self.backing_off.push((resume, call));
             return None;
         }
         Some(Settled::Failed {
+            key: call.key,
             target: call.target,
             status,
             retries: call.retries,
         })
+    }
+
+    /// Whether request `id` is the current attempt of a call in flight.
+    pub(crate) fn is_awaiting(&self, id: RequestId) -> bool {
+        self.in_flight.contains_key(&id)
     }
 
     /// The node a call in flight was sent to.
@@ -287,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_reply_settles_its_call_once() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 7usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         assert!(calls.poll_transmit().is_none());
@@ -304,7 +402,7 @@ mod tests {
 
     #[test]
     fn transient_failures_back_off_then_resend_with_a_new_id() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let first = calls.poll_transmit().unwrap();
         let unavailable = Status::new(Code::Unavailable, "down");
@@ -324,19 +422,79 @@ mod tests {
         assert_ne!(second.id, first.id);
         assert!(
             calls
-                .handle_reply(resume, first.id, Ok(version_reply()))
+                .handle_reply(resume, first.id, Err(Status::new(Code::Internal, "late")))
                 .is_none(),
-            "stale id ignored"
+            "a late failure of an earlier attempt is ignored"
         );
         assert!(matches!(
             calls.handle_reply(resume, second.id, Ok(version_reply())),
             Some(Settled::Replied { .. })
         ));
+        assert!(
+            calls
+                .handle_reply(resume, first.id, Ok(version_reply()))
+                .is_none(),
+            "settled once"
+        );
+        assert_eq!(calls.report().stray_replies, 2);
+        assert_eq!(calls.report().retries, 1);
+    }
+
+    #[test]
+    fn a_late_reply_to_an_earlier_attempt_settles_the_call() {
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(5));
+        calls.send(start(), 3usize, Target::Bootnode, version_request());
+        let first = calls.poll_transmit().unwrap();
+        assert_eq!(first.id, RequestId(5), "ids start where asked");
+        // The first attempt times out; its reply arrives during the retry's back-off.
+        assert!(calls.is_awaiting(first.id));
+        let deadline = calls.poll_timeout().unwrap();
+        assert!(calls.handle_timeout(deadline).is_empty());
+        assert!(
+            !calls.is_awaiting(first.id),
+            "a timed-out attempt may be cancelled"
+        );
+        assert!(matches!(
+            calls.handle_reply(deadline, first.id, Ok(version_reply())),
+            Some(Settled::Replied { key: 3, .. })
+        ));
+        assert!(calls.is_idle(), "nothing is re-sent once the call settled");
+        assert_eq!(calls.next_id(), RequestId(6));
+    }
+
+    #[test]
+    fn a_replay_waits_for_the_processed_copys_reply() {
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        let replay = Status::new(Code::FailedPrecondition, crate::rpc::NONCE_REUSED);
+        assert!(replay.is_replay());
+        assert!(
+            calls
+                .handle_reply(start(), sent.id, Err(replay.clone()))
+                .is_none(),
+            "held: the copy the node processed may still answer"
+        );
+        assert!(matches!(
+            calls.handle_reply(start(), sent.id, Ok(version_reply())),
+            Some(Settled::Replied { .. })
+        ));
+        // No other reply comes: the replay fails the call at the deadline, without a retry.
+        calls.send(start(), 1usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        assert!(calls.handle_reply(start(), sent.id, Err(replay)).is_none());
+        let deadline = calls.poll_timeout().unwrap();
+        let failed = calls.handle_timeout(deadline);
+        assert!(
+            matches!(&failed[..], [Settled::Failed { key: 1, status, retries: 0, .. }] if status.is_nonce_reused()),
+            "{failed:?}"
+        );
+        assert!(calls.is_idle());
     }
 
     #[test]
     fn refusals_are_not_retried() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(
@@ -355,7 +513,7 @@ mod tests {
             max_retries: 2,
             ..RetryPolicy::default()
         };
-        let mut calls = Calls::new(policy);
+        let mut calls = Calls::starting_at(policy, RequestId(0));
         let mut now = start();
         calls.send(now, 0usize, Target::Bootnode, version_request());
         let mut failures = Vec::new();
@@ -380,7 +538,7 @@ mod tests {
 
     #[test]
     fn a_reply_of_the_wrong_kind_fails_the_call() {
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(start(), sent.id, Ok(Reply::Cluster(Default::default())));
@@ -392,7 +550,7 @@ mod tests {
     #[test]
     fn retry_info_lengthens_the_back_off() {
         use nilvm_proto::google::rpc::RetryInfo;
-        let mut calls = Calls::new(RetryPolicy::default());
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let info = RetryInfo {

@@ -1,4 +1,20 @@
 //! `delete_values`: delete stored values on every member (free; needs `delete` permission).
+//!
+//! # Repeated requests
+//!
+//! A delete carries no receipt, so a retry after a lost reply (or a copy of the request) is
+//! processed again, and a member that deleted the values the first time answers NOT_FOUND.
+//! What a client may conclude from a member's NOT_FOUND: the values are not on that member,
+//! which is the delete's goal, whether an earlier attempt deleted them, they expired, or they
+//! never reached it. So:
+//! - a member's NOT_FOUND counts as "absent there", not as a failure;
+//! - the operation succeeds when every member deleted the values or has none of them, as
+//!   long as one member deleted them, or a NOT_FOUND came after a retry (the earlier attempt
+//!   may have deleted them);
+//! - when every member answers NOT_FOUND to its first attempt, nothing was there: the
+//!   operation fails with the first member's NOT_FOUND, as the official clients do.
+//!
+//! Any other refusal (e.g. PERMISSION_DENIED) fails the operation, naming the node.
 
 use alloc::vec::Vec;
 
@@ -6,7 +22,7 @@ use nilvm_proto::nillion::values::v1::delete::DeleteValuesRequest;
 use uuid::Uuid;
 
 use crate::identity::NodeId;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Code, Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall, members};
@@ -17,6 +33,21 @@ use super::{OperationError, RetryPolicy, Target};
 pub struct DeleteValuesCall {
     members: Vec<NodeId>,
     values_id: Uuid,
+    /// The first member's NOT_FOUND, if any, to report when no member had the values.
+    not_found: Option<(Target, Status)>,
+}
+
+/// What one member did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// It deleted the values.
+    Here,
+    /// It had none of them (NOT_FOUND); `after_retry` when an earlier attempt may have
+    /// deleted them.
+    Absent {
+        /// Whether the NOT_FOUND answered a retry.
+        after_retry: bool,
+    },
 }
 
 /// Starts deleting `values_id` on every member. Every member must succeed.
@@ -31,13 +62,14 @@ pub fn delete_values(
         DeleteValuesCall {
             members: members.to_vec(),
             values_id,
+            not_found: None,
         },
         policy,
     )
 }
 
 impl NodeCall for DeleteValuesCall {
-    type NodeReply = ();
+    type NodeReply = Deleted;
     type Output = ();
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
@@ -49,9 +81,9 @@ impl NodeCall for DeleteValuesCall {
             .collect()
     }
 
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Deleted>, OperationError> {
         match reply {
-            Reply::DeleteValues(()) => Ok(Some(())),
+            Reply::DeleteValues(()) => Ok(Some(Deleted::Here)),
             other => Err(OperationError::misbehaving(
                 node,
                 alloc::format!("unexpected {:?} reply", other.method()),
@@ -59,8 +91,36 @@ impl NodeCall for DeleteValuesCall {
         }
     }
 
-    fn finish(self, _replies: Vec<(Target, ())>) -> Result<(), OperationError> {
-        Ok(())
+    fn refused(
+        &mut self,
+        node: &Target,
+        status: Status,
+        retries: u32,
+    ) -> Result<Deleted, OperationError> {
+        if status.code != Code::NotFound {
+            return Err(OperationError::from_failed_call(
+                node.clone(),
+                status,
+                retries,
+            ));
+        }
+        self.not_found.get_or_insert((node.clone(), status));
+        Ok(Deleted::Absent {
+            after_retry: retries > 0,
+        })
+    }
+
+    fn finish(self, replies: Vec<(Target, Deleted)>) -> Result<(), OperationError> {
+        let gone = replies.iter().any(|(_, deleted)| {
+            matches!(
+                deleted,
+                Deleted::Here | Deleted::Absent { after_retry: true }
+            )
+        });
+        match self.not_found {
+            Some((node, status)) if !gone => Err(OperationError::Refused { node, status }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -68,7 +128,6 @@ impl NodeCall for DeleteValuesCall {
 mod tests {
     use super::*;
     use crate::operations::testing::{drive, nodes, start};
-    use crate::rpc::{Code, Status};
 
     #[test]
     fn every_member_is_asked_and_must_succeed() {
@@ -104,15 +163,60 @@ mod tests {
             delete_values(start(), &members, Uuid::nil(), RetryPolicy::default()),
             |t| {
                 if t.target == Target::Node(members[1].clone()) {
-                    Err(Status::new(Code::NotFound, "value not found"))
+                    Err(Status::new(Code::PermissionDenied, "permission denied"))
                 } else {
                     Ok(Reply::DeleteValues(()))
                 }
             },
         );
         let error = result.unwrap_err();
-        assert!(error.is_not_found(), "{error:?}");
+        assert!(error.is_permission_denied(), "{error:?}");
         assert!(alloc::format!("{error}").contains(&alloc::format!("{}", members[1])));
+    }
+
+    #[test]
+    fn a_member_without_the_values_is_where_the_delete_wanted_them() {
+        // Member 1 already deleted them (an earlier copy of the request): NOT_FOUND now.
+        let members = nodes(3);
+        let result = drive(
+            delete_values(start(), &members, Uuid::nil(), RetryPolicy::default()),
+            |t| {
+                if t.target == Target::Node(members[1].clone()) {
+                    Err(Status::new(Code::NotFound, "values not found"))
+                } else {
+                    Ok(Reply::DeleteValues(()))
+                }
+            },
+        );
+        assert_eq!(result, Ok(()));
+    }
+
+    #[test]
+    fn not_found_after_a_lost_reply_is_success_and_on_first_attempts_is_not_found() {
+        let members = nodes(2);
+        // Every first attempt's reply is lost after the node deleted (the transport reports
+        // UNAVAILABLE); each retry then gets NOT_FOUND.
+        let mut attempts: Vec<Target> = Vec::new();
+        let result = drive(
+            delete_values(start(), &members, Uuid::nil(), RetryPolicy::default()),
+            |t| {
+                let first = !attempts.contains(&t.target);
+                attempts.push(t.target.clone());
+                if first {
+                    Err(Status::new(Code::Unavailable, "reply lost"))
+                } else {
+                    Err(Status::new(Code::NotFound, "values not found"))
+                }
+            },
+        );
+        assert_eq!(result, Ok(()));
+        let result = drive(
+            delete_values(start(), &members, Uuid::nil(), RetryPolicy::default()),
+            |_| Err(Status::new(Code::NotFound, "values not found")),
+        );
+        let error = result.unwrap_err();
+        assert!(error.is_not_found(), "{error:?}");
+        assert!(alloc::format!("{error}").contains(&alloc::format!("{}", members[0])));
     }
 
     #[test]

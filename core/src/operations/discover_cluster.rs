@@ -1,4 +1,8 @@
 //! `cluster`: ask the bootnode for the cluster definition and validate it (free, no token).
+//!
+//! # Repeated requests
+//!
+//! A read without a token or receipt: a repeat is answered like the first; retries are safe.
 
 use nilvm_proto::nillion::membership::v1::cluster::Cluster as ClusterReply;
 

@@ -45,6 +45,16 @@ pub enum OperationError {
         /// How many times the request was re-sent.
         retries: u32,
     },
+    /// A node processed an earlier attempt (or a copy) of a request whose reply never
+    /// arrived, and now refuses the repeat; what the lost reply said cannot be known. The
+    /// request may have been applied (and its receipt is spent).
+    #[error("{node} may have applied the request: its reply was lost (it now answers: {status})")]
+    ReplyLost {
+        /// The node.
+        node: Target,
+        /// Its answer to the repeat (e.g. "nonce already used").
+        status: Status,
+    },
     /// The computation ran and failed on the cluster.
     #[error("computation failed: {0}")]
     ComputeFailed(String),
@@ -60,7 +70,20 @@ impl OperationError {
     /// The node's status, if a node refused.
     pub fn status(&self) -> Option<&Status> {
         match self {
-            Self::Refused { status, .. } | Self::Unreachable { status, .. } => Some(status),
+            Self::Refused { status, .. }
+            | Self::Unreachable { status, .. }
+            | Self::ReplyLost { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The node the error is about, if one node caused it.
+    pub fn node(&self) -> Option<&Target> {
+        match self {
+            Self::Refused { node, .. }
+            | Self::Misbehaving { node, .. }
+            | Self::Unreachable { node, .. }
+            | Self::ReplyLost { node, .. } => Some(node),
             _ => None,
         }
     }
@@ -87,9 +110,11 @@ impl OperationError {
     }
 
     /// A final failure of a call: transient codes that outlasted retries are `Unreachable`,
-    /// everything else is the node's refusal.
+    /// a repeat the node saw before is `ReplyLost`, everything else is the node's refusal.
     pub(crate) fn from_failed_call(node: Target, status: Status, retries: u32) -> Self {
-        if status.code.is_transient() {
+        if status.is_replay() {
+            Self::ReplyLost { node, status }
+        } else if status.code.is_transient() {
             Self::Unreachable {
                 node,
                 status,

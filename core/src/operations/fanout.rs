@@ -12,7 +12,9 @@ use crate::rpc::{Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
-use super::{Operation, OperationError, Output, RequestId, RetryPolicy, Target, Transmit};
+use super::{
+    Operation, OperationError, OperationReport, Output, RequestId, RetryPolicy, Target, Transmit,
+};
 
 /// One node's part of an operation.
 pub trait NodeCall {
@@ -31,6 +33,22 @@ pub trait NodeCall {
         reply: Reply,
     ) -> Result<Option<Self::NodeReply>, OperationError>;
 
+    /// A node's final failure (a refusal, or a transient failure that outlasted the retries).
+    /// The default fails the operation; an operation for which the failure proves the
+    /// request's goal met on that node returns that node's reply instead.
+    fn refused(
+        &mut self,
+        node: &Target,
+        status: Status,
+        retries: u32,
+    ) -> Result<Self::NodeReply, OperationError> {
+        Err(OperationError::from_failed_call(
+            node.clone(),
+            status,
+            retries,
+        ))
+    }
+
     /// Combines the replies of every node, in the order of `requests`.
     fn finish(
         self,
@@ -48,9 +66,14 @@ pub(crate) struct Fanout<C: NodeCall> {
 }
 
 impl<C: NodeCall> Fanout<C> {
-    pub(crate) fn start(now: Timestamp, mut call: C, policy: RetryPolicy) -> Self {
+    pub(crate) fn start(
+        now: Timestamp,
+        mut call: C,
+        policy: RetryPolicy,
+        first_id: RequestId,
+    ) -> Self {
         let requests = call.requests();
-        let mut calls = Calls::new(policy);
+        let mut calls = Calls::starting_at(policy, first_id);
         let mut targets = Vec::with_capacity(requests.len());
         for (index, (target, request)) in requests.into_iter().enumerate() {
             calls.send(now, index, target.clone(), request);
@@ -74,7 +97,9 @@ impl<C: NodeCall> Fanout<C> {
         id: RequestId,
         reply: Result<Reply, Status>,
     ) {
-        if self.result.is_some() {
+        if self.result.is_some() || self.call.is_none() {
+            // The operation is over: nothing is in flight any more.
+            self.calls.count_stray();
             return;
         }
         match self.calls.handle_reply(now, id, reply) {
@@ -94,15 +119,33 @@ impl<C: NodeCall> Fanout<C> {
                     Err(error) => self.fail(error),
                 }
             }
-            Some(Settled::Failed {
-                target,
-                status,
-                retries,
-                ..
-            }) => {
-                self.fail(OperationError::from_failed_call(target, status, retries));
-            }
+            Some(failed @ Settled::Failed { .. }) => self.settle_failure(failed),
             None => {}
+        }
+    }
+
+    /// A call failed for good: the operation decides what that node's failure means.
+    fn settle_failure(&mut self, failed: Settled<usize>) {
+        let Settled::Failed {
+            key,
+            target,
+            status,
+            retries,
+        } = failed
+        else {
+            return;
+        };
+        let Some(call) = self.call.as_mut() else {
+            return;
+        };
+        match call.refused(&target, status, retries) {
+            Ok(reply) => {
+                if let Some(slot) = self.replies.get_mut(key) {
+                    *slot = Some(reply);
+                }
+                self.finish_if_complete();
+            }
+            Err(error) => self.fail(error),
         }
     }
 
@@ -111,26 +154,36 @@ impl<C: NodeCall> Fanout<C> {
             return;
         }
         // A stream that ends before its terminal message is not retried: the node dropped it.
-        if let Some(target) = self.calls.target_of(id) {
-            self.fail(OperationError::misbehaving(
+        match self.calls.target_of(id) {
+            Some(target) => self.fail(OperationError::misbehaving(
                 &target,
                 "server closed results channel",
-            ));
+            )),
+            None => self.calls.count_stray(),
         }
+    }
+
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.calls.next_id()
+    }
+
+    pub(crate) fn report(&self) -> OperationReport {
+        self.calls.report()
+    }
+
+    pub(crate) fn is_awaiting(&self, id: RequestId) -> bool {
+        self.result.is_none() && self.call.is_some() && self.calls.is_awaiting(id)
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Timestamp) {
         if self.result.is_some() {
             return;
         }
-        if let Some(Settled::Failed {
-            target,
-            status,
-            retries,
-            ..
-        }) = self.calls.handle_timeout(now).into_iter().next()
-        {
-            self.fail(OperationError::from_failed_call(target, status, retries));
+        for failed in self.calls.handle_timeout(now) {
+            if self.result.is_some() {
+                break;
+            }
+            self.settle_failure(failed);
         }
     }
 
@@ -194,11 +247,26 @@ pub struct Free<C: NodeCall> {
 
 impl<C: NodeCall> Free<C> {
     pub(crate) fn start(now: Timestamp, call: C, policy: RetryPolicy) -> Self {
+        Self::start_at(now, call, policy, RequestId(0))
+    }
+
+    /// Starts with request ids from `first_id` (a later stage of a longer operation).
+    pub(crate) fn start_at(
+        now: Timestamp,
+        call: C,
+        policy: RetryPolicy,
+        first_id: RequestId,
+    ) -> Self {
         Self {
-            fanout: Fanout::start(now, call, policy),
+            fanout: Fanout::start(now, call, policy, first_id),
             misuse: None,
             done: false,
         }
+    }
+
+    /// The id a later stage's first request gets.
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.fanout.next_id()
     }
 }
 
@@ -249,6 +317,14 @@ impl<C: NodeCall> Operation for Free<C> {
         } else {
             self.fanout.poll_timeout()
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.fanout.report()
+    }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        !self.done && self.fanout.is_awaiting(id)
     }
 }
 

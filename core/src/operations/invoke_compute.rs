@@ -3,6 +3,18 @@
 //! Compute-time values are masked once, at the start; each member receives its own shares,
 //! the same stored value ids and the same party bindings. Every member must answer with the
 //! same compute id, which is the receipt's identifier.
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! the compute id would be the receipt's identifier, but whether the member accepted the
+//! computation (bindings, permissions, shares) is unknown, so the operation fails with
+//! [`OperationError::ReplyLost`] naming the member rather
+//! than hand out an id whose results may never come.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;

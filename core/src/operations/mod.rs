@@ -25,6 +25,8 @@ mod pipeline_tests;
 mod shares;
 mod single;
 #[cfg(test)]
+mod stray_tests;
+#[cfg(test)]
 mod testing;
 mod unmask;
 
@@ -116,6 +118,27 @@ pub enum Output<T> {
     Done(Result<T, OperationError>),
 }
 
+/// What an operation saw on the way to its result, for drivers and tests to inspect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationReport {
+    /// Replies (and stream ends) dropped because their request id was not in flight: late,
+    /// duplicated, of an earlier stage, or forged. They never affect the result.
+    pub stray_replies: u64,
+    /// Requests re-sent after a transient failure.
+    pub retries: u64,
+}
+
+impl OperationReport {
+    /// The sum of two reports (e.g. of two stages of one operation).
+    pub fn merged(self, other: Self) -> Self {
+        Self {
+            stray_replies: self.stray_replies.saturating_add(other.stray_replies),
+            retries: self.retries.saturating_add(other.retries),
+        }
+    }
+}
+
 /// A sans-IO operation. See the [module docs](self) for the driving contract.
 pub trait Operation {
     /// What the operation returns.
@@ -142,4 +165,17 @@ pub trait Operation {
 
     /// When to call [`Operation::handle_timeout`], if anything is waiting on time.
     fn poll_timeout(&self) -> Option<Timestamp>;
+
+    /// What the operation saw so far (stray replies, retries).
+    fn report(&self) -> OperationReport {
+        OperationReport::default()
+    }
+
+    /// Whether the operation still waits for the reply to request `id`. A driver may cancel
+    /// a call it no longer waits for (one that timed out, or of a finished operation); the
+    /// default, `true`, never lets it.
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        let _ = id;
+        true
+    }
 }

@@ -1,4 +1,8 @@
 //! `node_version`: which version a node runs (free, no token).
+//!
+//! # Repeated requests
+//!
+//! A read without a token or receipt: a repeat is answered like the first; retries are safe.
 
 use nilvm_proto::nillion::membership::v1::version::NodeVersion;
 

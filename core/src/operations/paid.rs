@@ -14,9 +14,9 @@ use crate::rpc::{Reply, Status};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall};
-use super::payment_receipt::{PaymentReceipt, payment_receipt};
+use super::payment_receipt::{PaymentReceipt, payment_receipt_at};
 use super::request_quote::{RequestQuoteCall, request_quote};
-use super::{Operation, OperationContext, Output, RequestId};
+use super::{Operation, OperationContext, OperationReport, Output, RequestId};
 
 /// The per-node calls of a paid operation.
 pub trait PaidCall: NodeCall {
@@ -46,10 +46,19 @@ enum Stage<C: PaidCall> {
 }
 
 /// A paid operation from quote to result.
+///
+/// Request ids are unique for the operation's whole life: each stage starts where the
+/// previous one stopped, so a late or duplicated reply of an earlier stage matches nothing in
+/// flight and is dropped (and counted in [`Operation::report`]) instead of settling a later
+/// stage's call.
 pub struct Paid<C: PaidCall> {
     context: OperationContext,
     stage: Stage<C>,
     now: Timestamp,
+    /// What the finished stages saw.
+    earlier: OperationReport,
+    /// A payment was asked for and its outcome has not come back yet.
+    paying: bool,
 }
 
 impl<C: PaidCall> core::fmt::Debug for Paid<C> {
@@ -81,6 +90,17 @@ impl<C: PaidCall> Paid<C> {
             context: context.clone(),
             stage: Stage::Quoting(quote, call),
             now,
+            earlier: OperationReport::default(),
+            paying: false,
+        }
+    }
+
+    fn stage_report(&self) -> OperationReport {
+        match &self.stage {
+            Stage::Quoting(op, _) => op.report(),
+            Stage::Receipting(op, _) => op.report(),
+            Stage::Invoking(op) => op.report(),
+            Stage::Done => OperationReport::default(),
         }
     }
 }
@@ -94,19 +114,26 @@ impl<C: PaidCall> Operation for Paid<C> {
             Stage::Quoting(op, _) => op.handle_reply(now, id, reply),
             Stage::Receipting(op, _) => op.handle_reply(now, id, reply),
             Stage::Invoking(op) => op.handle_reply(now, id, reply),
-            Stage::Done => {}
+            Stage::Done => self.earlier.stray_replies += 1,
         }
     }
 
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId) {
         self.now = now;
-        if let Stage::Invoking(op) = &mut self.stage {
-            op.handle_stream_end(now, id);
+        match &mut self.stage {
+            Stage::Invoking(op) => op.handle_stream_end(now, id),
+            // No quote or receipt request is a stream.
+            _ => self.earlier.stray_replies += 1,
         }
     }
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         self.now = now;
+        if core::mem::take(&mut self.paying) && !matches!(self.stage, Stage::Receipting(..)) {
+            // The receipt came from a copy of the balance request while the chain payment was
+            // under way (see `payment_receipt`): the outcome is no longer needed.
+            return;
+        }
         match &mut self.stage {
             Stage::Receipting(op, _) => op.handle_payment(now, result),
             Stage::Quoting(op, _) => op.handle_payment(now, result),
@@ -132,18 +159,23 @@ impl<C: PaidCall> Operation for Paid<C> {
             let (next, output) = match stage {
                 Stage::Quoting(mut op, call) => match op.poll_output() {
                     Some(Output::Done(Ok(quote))) => {
+                        self.earlier = self.earlier.merged(op.report());
                         let ctx = &self.context;
-                        let receipt = payment_receipt(
+                        let receipt = payment_receipt_at(
                             now,
                             &ctx.leader,
                             &ctx.leader_key,
                             quote,
                             ctx.payment_mode,
                             ctx.retry.clone(),
+                            op.next_id(),
                         );
                         (Stage::Receipting(receipt, call), None)
                     }
-                    Some(Output::Done(Err(e))) => (Stage::Done, Some(Output::Done(Err(e)))),
+                    Some(Output::Done(Err(e))) => {
+                        self.earlier = self.earlier.merged(op.report());
+                        (Stage::Done, Some(Output::Done(Err(e))))
+                    }
                     Some(Output::Transmit(t)) => {
                         (Stage::Quoting(op, call), Some(Output::Transmit(t)))
                     }
@@ -154,15 +186,25 @@ impl<C: PaidCall> Operation for Paid<C> {
                     }
                 },
                 Stage::Receipting(mut op, call) => match op.poll_output() {
-                    Some(Output::Done(Ok(receipt))) => (
-                        Stage::Invoking(invoke_with_receipt(now, &self.context, call, receipt)),
-                        None,
-                    ),
-                    Some(Output::Done(Err(e))) => (Stage::Done, Some(Output::Done(Err(e)))),
+                    Some(Output::Done(Ok(receipt))) => {
+                        self.earlier = self.earlier.merged(op.report());
+                        let mut call = call;
+                        call.set_receipt(receipt);
+                        let retry = self.context.retry.clone();
+                        let invoke = Free::start_at(now, call, retry, op.next_id());
+                        (Stage::Invoking(invoke), None)
+                    }
+                    Some(Output::Done(Err(e))) => {
+                        self.earlier = self.earlier.merged(op.report());
+                        (Stage::Done, Some(Output::Done(Err(e))))
+                    }
                     Some(Output::Transmit(t)) => {
                         (Stage::Receipting(op, call), Some(Output::Transmit(t)))
                     }
-                    Some(Output::Pay(p)) => (Stage::Receipting(op, call), Some(Output::Pay(p))),
+                    Some(Output::Pay(p)) => {
+                        self.paying = true;
+                        (Stage::Receipting(op, call), Some(Output::Pay(p)))
+                    }
                     None => {
                         self.stage = Stage::Receipting(op, call);
                         return None;
@@ -171,6 +213,7 @@ impl<C: PaidCall> Operation for Paid<C> {
                 Stage::Invoking(mut op) => {
                     let output = op.poll_output();
                     let next = if matches!(output, Some(Output::Done(_))) {
+                        self.earlier = self.earlier.merged(op.report());
                         Stage::Done
                     } else {
                         Stage::Invoking(op)
@@ -193,6 +236,19 @@ impl<C: PaidCall> Operation for Paid<C> {
             Stage::Receipting(op, _) => op.poll_timeout(),
             Stage::Invoking(op) => op.poll_timeout(),
             Stage::Done => None,
+        }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.earlier.merged(self.stage_report())
+    }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        match &self.stage {
+            Stage::Quoting(op, _) => op.is_awaiting(id),
+            Stage::Receipting(op, _) => op.is_awaiting(id),
+            Stage::Invoking(op) => op.is_awaiting(id),
+            Stage::Done => false,
         }
     }
 }

@@ -3,6 +3,21 @@
 //! The decisions (when to pay on chain, falling back from the balance, checking the receipt)
 //! are [`Payment`]'s; this operation carries them out: it sends the receipt requests, asks
 //! the driver to pay, and reports the outcome.
+//!
+//! # Repeated requests
+//!
+//! Two copies of a balance request race: the first is paid from the balance, and the second
+//! may find it too low ("not enough funds") and answer first. The operation then pays on
+//! chain, but it still accepts the first copy's receipt if it arrives (it checks it against
+//! the quote like any receipt); the on-chain payment, if made, is then spent for nothing.
+//!
+//! The leader records a quote's nonce (and debits the balance) when it issues the receipt,
+//! and answers a repeat with FAILED_PRECONDITION "nonce already used". The call first waits,
+//! until its deadline, for the reply of the attempt the leader processed. If none comes, the
+//! quote was paid for and a receipt issued, but the receipt was lost with the reply and the
+//! leader will not issue it again: the operation fails with
+//! [`OperationError::ReplyLost`] naming the leader (the
+//! credits or the on-chain payment are spent).
 
 use alloc::string::String;
 
@@ -11,11 +26,15 @@ use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use crate::identity::{NodeId, PublicKey};
 use crate::payments::mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 use crate::payments::quote::Quote;
+use crate::payments::receipt::validate_receipt;
 use crate::rpc::{Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
-use super::{Operation, OperationError, Output, PaymentRequest, RequestId, RetryPolicy, Target};
+use super::{
+    Operation, OperationError, OperationReport, Output, PaymentRequest, RequestId, RetryPolicy,
+    Target,
+};
 
 /// Obtains a receipt for a quote. See the [module docs](self).
 #[derive(Debug)]
@@ -26,6 +45,11 @@ pub struct PaymentReceipt {
     calls: Calls<()>,
     /// Whether the driver owes us a payment outcome.
     paying: bool,
+    /// The balance request the leader refused for want of funds. A copy of it may have been
+    /// processed first (and debited the balance), so its receipt may still arrive.
+    refused_from_balance: Option<RequestId>,
+    /// The id of the call being settled, while `settle` runs.
+    settling: Option<RequestId>,
     outbox: Option<Output<SignedReceipt>>,
     done: bool,
 }
@@ -39,12 +63,27 @@ pub fn payment_receipt(
     mode: PaymentMode,
     policy: RetryPolicy,
 ) -> PaymentReceipt {
+    payment_receipt_at(now, leader, leader_key, quote, mode, policy, RequestId(0))
+}
+
+/// [`payment_receipt`] as a stage of a paid operation: request ids start at `first_id`.
+pub(crate) fn payment_receipt_at(
+    now: Timestamp,
+    leader: &NodeId,
+    leader_key: &PublicKey,
+    quote: Quote,
+    mode: PaymentMode,
+    policy: RetryPolicy,
+    first_id: RequestId,
+) -> PaymentReceipt {
     let mut op = PaymentReceipt {
         leader: leader.clone(),
         leader_key: *leader_key,
         payment: Payment::new(mode, quote),
-        calls: Calls::new(policy),
+        calls: Calls::starting_at(policy, first_id),
         paying: false,
+        refused_from_balance: None,
+        settling: None,
         outbox: None,
         done: false,
     };
@@ -53,6 +92,11 @@ pub fn payment_receipt(
 }
 
 impl PaymentReceipt {
+    /// The id a later stage's first request gets.
+    pub(crate) fn next_id(&self) -> RequestId {
+        self.calls.next_id()
+    }
+
     /// Carries out the payment's next action.
     fn next(&mut self, now: Timestamp) {
         match self.payment.next_action() {
@@ -72,6 +116,17 @@ impl PaymentReceipt {
                 }));
             }
             None => {}
+        }
+    }
+
+    /// A receipt for the balance request the leader refused: another copy of that request was
+    /// processed first and paid from the balance. A valid receipt is as good as the one being
+    /// paid for on chain (which, if it was already paid, is spent for nothing).
+    fn late_balance_receipt(&mut self, now: Timestamp, signed: &SignedReceipt) {
+        match validate_receipt(signed, &self.leader_key, self.payment.quote(), now) {
+            Ok(_) => self.finish(Ok(signed.clone())),
+            // Not a receipt for our quote: a stray like any other.
+            Err(_) => self.calls.count_stray(),
         }
     }
 
@@ -105,8 +160,12 @@ impl PaymentReceipt {
                 target,
                 status,
                 retries,
+                ..
             } => match self.payment.handle_receipt_failure(&status) {
-                Ok(()) => self.next(now),
+                Ok(()) => {
+                    self.refused_from_balance = self.settling;
+                    self.next(now)
+                }
                 Err(PaymentError::ReceiptRefused { status })
                     if status.is_insufficient_balance() =>
                 {
@@ -128,12 +187,27 @@ impl Operation for PaymentReceipt {
     type Output = SignedReceipt;
 
     fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>) {
+        if self.done || matches!(self.outbox, Some(Output::Done(_))) {
+            self.calls.count_stray();
+            return;
+        }
+        if self.refused_from_balance == Some(id) {
+            if let Ok(Reply::PaymentReceipt(signed)) = &reply {
+                self.late_balance_receipt(now, signed);
+                return;
+            }
+        }
+        self.settling = Some(id);
         if let Some(settled) = self.calls.handle_reply(now, id, reply) {
             self.settle(now, settled);
         }
+        self.settling = None;
     }
 
-    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {}
+    fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
+        // No receipt request is a stream: any stream end is stray.
+        self.calls.count_stray();
+    }
 
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
         if !core::mem::take(&mut self.paying) {
@@ -180,5 +254,13 @@ impl Operation for PaymentReceipt {
         } else {
             self.calls.poll_timeout()
         }
+    }
+
+    fn report(&self) -> OperationReport {
+        self.calls.report()
+    }
+
+    fn is_awaiting(&self, id: RequestId) -> bool {
+        !self.done && self.calls.is_awaiting(id)
     }
 }

@@ -1,4 +1,8 @@
 //! `payments_config`: the leader's payment parameters (free).
+//!
+//! # Repeated requests
+//!
+//! A read without a receipt: a repeat is answered like the first; retries are safe.
 
 use nilvm_proto::nillion::payments::v1::config::PaymentsConfigResponse;
 

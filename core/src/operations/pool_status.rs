@@ -1,4 +1,11 @@
 //! `pool_status`: the leader's preprocessing pool (paid).
+//!
+//! # Repeated requests
+//!
+//! The leader burns the receipt on first sight and answers a repeat with "nonce already
+//! used"; the call waits for the processed attempt's reply until its deadline, then fails
+//! with [`OperationError::ReplyLost`] naming the leader
+//! (the status was lost with the reply).
 
 use alloc::vec::Vec;
 

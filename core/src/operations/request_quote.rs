@@ -3,6 +3,11 @@
 //! The official clients trust the quote blindly; we check that the leader signed it, that it
 //! quotes exactly what we asked, that it has not expired, and (optionally) that it costs no
 //! more than the caller allows ([`validate_quote`]).
+//!
+//! # Repeated requests
+//!
+//! A quote request changes nothing on the leader (each answer is a new quote with a new
+//! nonce), so retries are safe; a late quote reply is dropped by its request id.
 
 use alloc::vec::Vec;
 

@@ -1,4 +1,14 @@
 //! `retrieve_permissions`: who may do what with stored values (paid; needs `retrieve`).
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! the permissions were lost with the reply: the operation fails with
+//! [`OperationError::ReplyLost`] naming the member.
 
 use alloc::vec::Vec;
 

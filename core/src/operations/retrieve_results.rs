@@ -3,6 +3,11 @@
 //!
 //! Each member streams `waiting_computation` messages while the computation runs, then one
 //! `success` with its shares of the caller's outputs, or one `error`.
+//!
+//! # Repeated requests
+//!
+//! Reading results carries no receipt and changes nothing on the members: a retried or
+//! duplicated request is answered like the first, so retries are always safe.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;

@@ -1,4 +1,15 @@
 //! `retrieve_values`: fetch every member's shares and put the values back together (paid).
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! the member's shares are lost with its reply and the spent receipt cannot fetch them again:
+//! the operation fails with [`OperationError::ReplyLost`]
+//! naming the member (a new `retrieve_values` pays again and reads them).
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;

@@ -2,6 +2,18 @@
 //!
 //! The quote carries the program's metadata, its SHA-256 and its name; the nodes check the
 //! bytes against the hash in the receipt. Every member must answer with the same program id.
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! nothing can be concluded (the lost attempt may have failed the program checks after
+//! burning the receipt): the operation fails with
+//! [`OperationError::ReplyLost`] naming the member. Storing
+//! the same program again is safe: its id depends only on the user, name and hash.
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -2,6 +2,19 @@
 //!
 //! The values are masked once, at the start; each member then receives only its own shares
 //! (and the public values). Every member must answer with the same values id.
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! nothing can be concluded: the first attempt may have stored the shares or been refused
+//! (e.g. "entity already exists", a permission check on update), and a member that did not
+//! store them cannot be told apart from one that did without paying for a retrieve. The
+//! operation fails with [`OperationError::ReplyLost`]
+//! naming the member; an update that ends so may have left either version on that member.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;

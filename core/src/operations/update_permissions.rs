@@ -1,4 +1,16 @@
 //! `update_permissions`: grant and revoke permissions of stored values (paid; owner only).
+//!
+//! # Repeated requests
+//!
+//! Each member burns the receipt when it first sees it, before any other check, and answers
+//! every later request carrying it with FAILED_PRECONDITION "nonce already used". A retry
+//! after a lost reply, or a copy of the request, therefore gets that answer. The calls first
+//! wait, until the attempt's deadline, for the reply of the attempt the member processed
+//! (a successful reply to any attempt of the same request settles the call). If none comes,
+//! nothing can be concluded (the lost attempt may have been refused after burning the
+//! receipt): the operation fails with
+//! [`OperationError::ReplyLost`] naming the member. The
+//! same delta can be sent again with a new receipt: grants and revocations are idempotent.
 
 use alloc::vec::Vec;
 

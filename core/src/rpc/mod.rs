@@ -4,7 +4,9 @@
 
 mod status;
 
-pub use status::{Code, PRECONDITION_FAILURE_TYPE_URL, RETRY_INFO_TYPE_URL, Status};
+pub use status::{
+    Code, NONCE_REUSED, PRECONDITION_FAILURE_TYPE_URL, RETRY_INFO_TYPE_URL, Status, TRANSFER_REUSED,
+};
 
 use nilvm_proto::nillion::compute::v1::{invoke, retrieve as results};
 use nilvm_proto::nillion::leader_queries::v1::pool_status;

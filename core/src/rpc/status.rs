@@ -14,6 +14,14 @@ pub const PRECONDITION_FAILURE_TYPE_URL: &str =
 /// Type URL of the `RetryInfo` detail.
 pub const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
 
+/// The message of the FAILED_PRECONDITION nodes answer for a receipt or quote nonce they saw
+/// before (the nodes' wording).
+pub const NONCE_REUSED: &str = "nonce already used";
+
+/// The message of the INVALID_ARGUMENT the leader answers for an add-funds transfer it
+/// credited before (the nodes' wording).
+pub const TRANSFER_REUSED: &str = "payment transaction has already been processed";
+
 /// The gRPC status codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -166,6 +174,27 @@ impl Status {
                             .any(|v| v.r#type == "PAYMENT" && v.subject == "BALANCE")
                     })
             })
+    }
+
+    /// Whether a node says this request (its receipt, or a quote's nonce) was processed
+    /// before: FAILED_PRECONDITION "nonce already used", as nodes answer for a burned receipt
+    /// and the leader for a spent quote. A client that sends each receipt and quote once sees
+    /// this only when an earlier attempt or a copy of the same request reached the node.
+    pub fn is_nonce_reused(&self) -> bool {
+        self.code == Code::FailedPrecondition && self.message == NONCE_REUSED
+    }
+
+    /// Whether the leader says an add-funds transfer was credited before: INVALID_ARGUMENT
+    /// "payment transaction has already been processed".
+    pub fn is_transfer_reused(&self) -> bool {
+        self.code == Code::InvalidArgument && self.message == TRANSFER_REUSED
+    }
+
+    /// Whether the node says an earlier attempt (or a copy) of this request was processed:
+    /// [`is_nonce_reused`](Self::is_nonce_reused) or
+    /// [`is_transfer_reused`](Self::is_transfer_reused).
+    pub fn is_replay(&self) -> bool {
+        self.is_nonce_reused() || self.is_transfer_reused()
     }
 
     /// The largest retry delay the server asked for with `RetryInfo`, in milliseconds.
