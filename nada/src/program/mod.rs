@@ -7,6 +7,8 @@
 //! topological order with dense indices ([`NodeIndex`]): an operand's index is always smaller
 //! than its user's, so evaluation is one forward pass over a `Vec`.
 
+use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use crypto_bigint::U256;
