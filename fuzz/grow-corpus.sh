@@ -16,8 +16,10 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
 for t in "${targets[@]}"; do
-  mkdir -p "corpus/$t"
-  cargo +nightly fuzz run -O -s none "$t" "corpus/$t" -- -max_total_time="$seconds" \
+  mkdir -p "corpus/$t" "seeds/$t"
+  # seeds/ is read only for libFuzzer: what it adds from there lands in corpus/ and cmin keeps it
+  # only where it adds coverage.
+  cargo +nightly fuzz run -O -s none "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$seconds" \
     -workers=1 -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 >/dev/null 2>&1 || {
     echo "fuzz target $t failed: the input is under fuzz/artifacts/$t/" >&2
     exit 1

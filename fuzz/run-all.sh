@@ -2,8 +2,8 @@
 # Builds every fuzz target and runs each, one at a time, for SECONDS (default 20) with one
 # worker (in-process, so a crash report lands in this output), starting from the committed,
 # minimised corpora under corpus/<target>/ (grown with ./grow-corpus.sh) plus the seeds
-# ./seed-corpus.sh writes from the test data. New inputs found here are not kept (a copy of
-# the corpus is fuzzed, so CI leaves the checkout clean). Stops at the first crash (cargo fuzz exits
+# ./seed-corpus.sh writes from the test data into seeds/ (read only). New inputs found here are
+# not kept (a copy of the corpus is fuzzed, so CI leaves the checkout clean). Stops at the first crash (cargo fuzz exits
 # non-zero and leaves the input under fuzz/artifacts/<target>/). Needs `cargo +nightly fuzz`.
 # Prints each target's executions per second.
 set -euo pipefail
@@ -20,10 +20,11 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 for t in "${targets[@]}"; do
   log="$(mktemp)"
-  mkdir -p "corpus/$t" "$scratch/$t"
-  cp -r "corpus/$t/." "$scratch/$t/"
+  mkdir -p "$scratch/$t"
+  if [ -d "corpus/$t" ]; then cp -r "corpus/$t/." "$scratch/$t/"; fi
   echo "--- $t (${seconds}s)"
-  if ! cargo +nightly fuzz run -O -s none "$t" "$scratch/$t" -- \
+  mkdir -p "seeds/$t"
+  if ! cargo +nightly fuzz run -O -s none "$t" "$scratch/$t" "seeds/$t" -- \
       -max_total_time="$seconds" -workers=1 -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -60 "$log"

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Writes seed corpora for the fuzz targets from the project's test data into fuzz/corpus/
-# (not committed; CI and local runs call this before fuzzing). Needs python3.
+# Writes seed inputs for the fuzz targets from the project's test data into DIR/<target>/
+# (default fuzz/seeds/, not committed: the committed corpora are fuzz/corpus/). run-all.sh and
+# grow-corpus.sh call it and hand the seeds to libFuzzer as a read-only extra corpus. Needs python3.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=..
-mkdir -p corpus
+out="${1:-seeds}"
 for t in proto_value values_raw unmask payments auth_token cluster nada_program operations node_requests; do
-  mkdir -p "corpus/$t"
+  mkdir -p "$out/$t"
 done
-cp "$root"/testdata/programs/*.nada.bin corpus/nada_program/
-python3 - "$root/testdata/vectors" <<'PY'
+cp "$root"/testdata/programs/*.nada.bin "$out/nada_program/"
+python3 - "$root/testdata/vectors" "$out" <<'PY'
 import hashlib, json, os, struct, sys
-vectors = sys.argv[1]
+vectors, out = sys.argv[1], sys.argv[2]
 
 def varint(n):
     out = bytearray()
@@ -29,7 +30,7 @@ def field(number, payload):
 
 def write(target, data):
     name = hashlib.sha1(data).hexdigest()
-    with open(os.path.join("corpus", target, name), "wb") as f:
+    with open(os.path.join(out, target, name), "wb") as f:
         f.write(data)
 
 primes = {"u64": 0, "u128": 1, "u256": 2}
@@ -59,4 +60,4 @@ for file in sorted(os.listdir(vectors)):
         header = bytes([primes.get(case.get("prime"), 2) | (degree << 2) & 0xFF])
         write("values_raw", header + frames)
 PY
-for t in corpus/*; do printf '%s: %s files\n' "$t" "$(ls "$t" | wc -l)"; done
+for t in "$out"/*; do printf '%s: %s files\n' "$t" "$(ls "$t" | wc -l)"; done
