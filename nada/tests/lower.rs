@@ -181,6 +181,109 @@ fn one_input_ref_per_input_after_inlining() {
     assert_eq!(refs.len(), after.inputs.len());
 }
 
+/// The nodes run an inner product only over two input arrays: one over a computed array (a
+/// `new`, as `map` becomes) fails on the reference node with "illegal memory access" (it
+/// assembles the array late, shifting memory an input array's copy already uses; see
+/// `nilvm_nada::lower`). The lowering expands those into products and sums.
+#[test]
+fn inner_products_read_only_input_arrays_after_lowering() {
+    use nilvm_proto::nillion::nada::operations::v1::BinaryOperationVariant as B;
+    use nilvm_proto::nillion::nada::operations::v1::operation::Operation as Kind;
+    for name in fixture_names() {
+        let mir = ProgramMir::decode(lowered(&name).as_slice()).unwrap();
+        let ops: BTreeMap<u64, &Kind> = mir
+            .operations
+            .iter()
+            .filter_map(|e| e.operation.as_ref())
+            .filter_map(|op| Some((op.id, op.operation.as_ref()?)))
+            .collect();
+        for kind in ops.values() {
+            if let Kind::Binary(b) = kind {
+                if b.variant == B::InnerProduct as i32 {
+                    for operand in [b.left, b.right] {
+                        assert!(
+                            matches!(ops.get(&operand), Some(Kind::InputRef(_))),
+                            "{name}: inner_product reads operation {operand}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The raw map_reduce_chain has `xs.map(clamp).inner_product(ws)`: expanded, and reported.
+    let chain_raw = raw("map_reduce_chain");
+    let chain = lower_bytes(&chain_raw).unwrap();
+    assert!(
+        chain.rewritten.iter().any(|(_, n)| *n == "inner_product"),
+        "{:?}",
+        chain.rewritten
+    );
+    // inner_product.py multiplies two inputs: kept as one operation.
+    let kept = ProgramMir::decode(lowered("inner_product").as_slice()).unwrap();
+    let inner_products = kept
+        .operations
+        .iter()
+        .filter_map(|e| e.operation.as_ref()?.operation.as_ref())
+        .filter(|k| matches!(k, Kind::Binary(b) if b.variant == B::InnerProduct as i32))
+        .count();
+    assert!(inner_products >= 1);
+}
+
+/// A program already in the nodes' form whose only problem is an inner product over a
+/// computed array is still rewritten (and the result is then stable).
+#[test]
+fn an_inner_product_over_a_computed_array_alone_is_rewritten() {
+    use nilvm_proto::nillion::nada::operations::v1::BinaryOperationVariant as B;
+    use nilvm_proto::nillion::nada::operations::v1::operation::Operation as Kind;
+    let once = lowered("map_reduce_chain");
+    let mut mir = ProgramMir::decode(once.as_slice()).unwrap();
+    // Put back an inner product of the mapped array (the output `clamped`) and `ws`.
+    let clamped = mir
+        .outputs
+        .iter()
+        .find(|o| o.name == "clamped")
+        .unwrap()
+        .operation_id;
+    let weighted = mir
+        .outputs
+        .iter()
+        .find(|o| o.name == "weighted")
+        .unwrap()
+        .operation_id;
+    let ws = mir
+        .operations
+        .iter()
+        .filter_map(|e| e.operation.as_ref())
+        .find(|op| matches!(&op.operation, Some(Kind::InputRef(r)) if r.refers_to == "ws"))
+        .unwrap()
+        .id;
+    for entry in &mut mir.operations {
+        let op = entry.operation.as_mut().unwrap();
+        if op.id == weighted {
+            op.operation = Some(Kind::Binary(
+                nilvm_proto::nillion::nada::operations::v1::BinaryOperation {
+                    variant: B::InnerProduct as i32,
+                    left: clamped,
+                    right: ws,
+                },
+            ));
+        }
+    }
+    let bytes = mir.encode_to_vec();
+    assert!(Program::decode(&bytes).unwrap().is_preprocessed());
+    let relowered = lower_bytes(&bytes).unwrap();
+    assert_eq!(relowered.rewritten, vec![(weighted, "inner_product")]);
+    let again = lower_bytes(&relowered.bytes).unwrap();
+    assert!(!again.changed());
+    // Same outputs as the fixture's cases.
+    let json = load_json("map_reduce_chain");
+    let program = Program::decode(&relowered.bytes).unwrap();
+    let original = Program::decode(&once).unwrap();
+    for case in json["test_cases"].as_array().unwrap() {
+        assert_eq!(run(&program, &json, case), run(&original, &json, case));
+    }
+}
+
 #[test]
 fn lowering_is_deterministic_and_idempotent() {
     for name in fixture_names() {

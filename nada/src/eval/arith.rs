@@ -59,6 +59,15 @@ pub(crate) fn less_than<F: PrimeField>(a: &F, b: &F, signed: bool) -> bool {
     }
 }
 
+/// The nodes' secret comparison (docs/nada.md §7.2), for `a < b` when either operand is secret:
+/// the protocol takes the lowest bit of 2·(a − b), so `a < b` exactly when a − b, reduced mod p,
+/// lies in the upper half of the field (reads as negative), whatever the operands' signedness.
+/// This is the true order only while the operands are less than p/2 apart: an unsigned
+/// difference that wrapped below zero (3 − 10 = p − 7) is *below* every small value.
+pub(crate) fn less_than_secret<F: PrimeField>(a: &F, b: &F) -> bool {
+    (*a - *b).to_u256().cmp_vartime(&F::PRIME.half()).is_gt()
+}
+
 /// Floor division and floor modulo (Python's `//` and `%`): `None` for a zero divisor.
 pub(crate) fn div_mod<F: PrimeField>(a: &F, b: &F, signed: bool) -> Option<(F, F)> {
     let (a, b) = (read(a, signed), read(b, signed));
@@ -239,6 +248,16 @@ mod tests {
         assert!(less_than(&s(-4), &s(3), true));
         assert!(!less_than(&s(-4), &s(3), false));
         assert!(less_than(&s(-9), &s(-4), true));
+        // The nodes' secret comparison: the sign of the difference, signedness aside.
+        let wrapped = s(3) - s(10);
+        assert!(less_than(&s(5), &wrapped, false), "public: raw order");
+        assert!(
+            !less_than_secret(&s(5), &wrapped),
+            "secret: 5 - (p - 7) = 12 > 0"
+        );
+        assert!(less_than_secret(&wrapped, &s(5)));
+        assert!(less_than_secret(&s(-4), &s(3)) && !less_than_secret(&s(3), &s(-4)));
+        assert!(!less_than_secret(&s(7), &s(7)));
         assert_eq!(power(&s(2), &s(-1)), Fp256::ONE);
         assert_eq!(power(&s(3), &s(4)), s(81));
         assert_eq!(left_shift(&s(-17), &s(4)), s(-272));

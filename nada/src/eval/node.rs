@@ -42,6 +42,10 @@ impl<F: PrimeField> Operands<'_, F> {
         self.graph.nodes.get(i).map(|n| &n.ty)
     }
 
+    fn secret(&self, i: NodeIndex) -> bool {
+        self.ty(i).is_some_and(NadaType::is_secret)
+    }
+
     fn signed(&self, i: NodeIndex) -> bool {
         self.ty(i).and_then(NadaType::scalar_kind) == Some(ScalarKind::Integer)
     }
@@ -394,7 +398,9 @@ fn field_arithmetic<F: PrimeField>(
     }))
 }
 
-/// The order comparisons (signed when the left operand is an `Integer`) and equality.
+/// The order comparisons and equality: public operands compare as integers (signed when the
+/// left operand is an `Integer`), secret ones as the nodes' protocol does
+/// ([`arith::less_than_secret`]).
 fn compare<F: PrimeField>(
     ops: &Operands<'_, F>,
     op: BinaryOp,
@@ -403,11 +409,19 @@ fn compare<F: PrimeField>(
 ) -> Result<Value<F>, EvalError> {
     let (a, b) = (ops.scalar(l)?, ops.scalar(r)?);
     let signed = ops.signed(l);
+    let secret = ops.secret(l) || ops.secret(r);
+    let less = |x: &F, y: &F| {
+        if secret {
+            arith::less_than_secret(x, y)
+        } else {
+            arith::less_than(x, y, signed)
+        }
+    };
     Ok(Value::Scalar(bool_element(match op {
-        BinaryOp::LessThan => arith::less_than(&a, &b, signed),
-        BinaryOp::GreaterThan => arith::less_than(&b, &a, signed),
-        BinaryOp::LessEq => !arith::less_than(&b, &a, signed),
-        BinaryOp::GreaterEq => !arith::less_than(&a, &b, signed),
+        BinaryOp::LessThan => less(&a, &b),
+        BinaryOp::GreaterThan => less(&b, &a),
+        BinaryOp::LessEq => !less(&b, &a),
+        BinaryOp::GreaterEq => !less(&a, &b),
         BinaryOp::Equals | BinaryOp::EqualsPublicOutput => a == b,
         BinaryOp::NotEquals => a != b,
         _ => return Err(internal(ops.node, "not a comparison")),

@@ -19,6 +19,16 @@
 //! | `xs.reduce(f, i)` | `f(…f(f(i, xs[0]), xs[1])…)`, inlined |
 //! | `xs.zip(ys)` | `new [new (xs[0], ys[0]), …]` |
 //! | `unzip(zs)` | `new (new [zs[0].left, …], new [zs[0].right, …])` |
+//! | `xs.inner_product(ys)`, `xs` or `ys` not an input | `xs[0] * ys[0] + xs[1] * ys[1] + …` |
+//!
+//! The last rewrite works around how the nodes run programs: an inner product reads its
+//! operands as whole arrays, and an array that is not an input (a `new`, as every `map` becomes)
+//! is then assembled at run time by an instruction that *inserts* its header into the node's
+//! memory, shifting every later memory cell by one. When that array is computed after some
+//! later-placed array was already assembled (an input array's copy is assembled first), the
+//! later array's cells move and reading it fails with "illegal memory access". Reading the
+//! elements one by one needs no assembly, so the expansion runs; an inner product of two inputs
+//! is kept. Outputs are assembled last, after every operation, and are not affected.
 //!
 //! Everything else is kept as it is: parties, inputs, literals, outputs, source files and
 //! references, and the `functions` table (nothing refers to it afterwards, as in the official
@@ -27,7 +37,8 @@
 //! Unlike the official tool the output is **deterministic**: raw operations are rewritten in
 //! ascending id order, new ids are handed out in that order, and the operation table is written
 //! sorted by id, so the same input always gives the same bytes (and the same program id).
-//! Lowering MIR that has no raw operation returns it unchanged, so lowering is idempotent.
+//! Lowering MIR that has no raw operation and no inner product over a computed array returns it
+//! unchanged, so lowering is idempotent.
 //!
 //! Inlined function bodies share the program's operations for inputs and literals (one
 //! `input_ref` per input, as the nodes require; one `literal_ref` per literal).
@@ -118,7 +129,7 @@ impl Lowered<'_> {
 /// ```
 pub fn lower(mir: &ProgramMir) -> Result<ProgramMir, LowerError> {
     let program = Program::from_mir(mir).map_err(LowerError::Invalid)?;
-    if program.is_preprocessed() {
+    if program.is_preprocessed() && rewrite::inner_products_over_computed_arrays(mir).is_empty() {
         return Ok(mir.clone());
     }
     let lowered = rewrite::Lowerer::new(mir)?.run()?;
@@ -135,7 +146,13 @@ pub fn lower_bytes(bytes: &[u8]) -> Result<Lowered<'_>, LowerError> {
         })
     })?;
     let program = Program::from_mir(&mir).map_err(LowerError::Invalid)?;
-    let rewritten = program.raw_only_operations();
+    let mut rewritten = program.raw_only_operations();
+    rewritten.extend(
+        rewrite::inner_products_over_computed_arrays(&mir)
+            .into_iter()
+            .map(|id| (id, "inner_product")),
+    );
+    rewritten.sort_unstable();
     if rewritten.is_empty() {
         return Ok(Lowered {
             bytes: Cow::Borrowed(bytes),
@@ -150,12 +167,18 @@ pub fn lower_bytes(bytes: &[u8]) -> Result<Lowered<'_>, LowerError> {
     })
 }
 
-/// The lowered program must be valid and free of raw operations.
+/// The lowered program must be valid, free of raw operations and of inner products over
+/// computed arrays.
 fn check_output(mir: &ProgramMir) -> Result<(), LowerError> {
     let program = Program::from_mir(mir).map_err(LowerError::Output)?;
     if let Some((id, name)) = program.raw_only_operations().first() {
         return Err(LowerError::Output(ProgramError::Unsupported {
             what: alloc::format!("operation {id} ({name}) left after lowering"),
+        }));
+    }
+    if let Some(id) = rewrite::inner_products_over_computed_arrays(mir).first() {
+        return Err(LowerError::Output(ProgramError::Unsupported {
+            what: alloc::format!("operation {id} (inner_product over a computed array) left"),
         }));
     }
     Ok(())

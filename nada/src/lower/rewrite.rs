@@ -53,6 +53,33 @@ fn is_raw(kind: &Kind) -> bool {
     }
 }
 
+fn is_inner_product(kind: &Kind) -> bool {
+    matches!(kind, Kind::Binary(b) if b.variant == B::InnerProduct as i32)
+}
+
+/// The body's `inner_product` operations that read an array other than an input: the nodes
+/// can fail to run them (see [`super`]), so [`Lowerer`] expands them.
+pub(super) fn inner_products_over_computed_arrays(mir: &ProgramMir) -> Vec<u64> {
+    let input_refs: alloc::collections::BTreeSet<u64> = mir
+        .operations
+        .iter()
+        .filter_map(|e| e.operation.as_ref())
+        .filter(|op| matches!(op.operation, Some(Kind::InputRef(_))))
+        .map(|op| op.id)
+        .collect();
+    mir.operations
+        .iter()
+        .filter_map(|e| e.operation.as_ref())
+        .filter_map(|op| match &op.operation {
+            Some(Kind::Binary(b)) if b.variant == B::InnerProduct as i32 => {
+                let computed = !input_refs.contains(&b.left) || !input_refs.contains(&b.right);
+                computed.then_some(op.id)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn binary(variant: B, left: u64, right: u64) -> Kind {
     Kind::Binary(ops::BinaryOperation {
         variant: variant as i32,
@@ -157,7 +184,11 @@ impl<'a> Lowerer<'a> {
         }
         let work = body
             .iter()
-            .filter(|(_, op)| op.operation.as_ref().is_some_and(is_raw))
+            .filter(|(_, op)| {
+                op.operation
+                    .as_ref()
+                    .is_some_and(|k| is_raw(k) || is_inner_product(k))
+            })
             .map(|(id, _)| *id)
             .collect();
         Ok(Self {
@@ -198,11 +229,16 @@ impl<'a> Lowerer<'a> {
         Ok(id)
     }
 
-    /// Adds an operation to the body (queued for rewriting when it is raw).
+    /// Adds an operation to the body (queued for rewriting when it is raw or an inner product).
     fn put(&mut self, id: u64, ty: NadaType, source_ref_index: u64, kind: Kind) {
-        if is_raw(&kind) {
+        if is_raw(&kind) || is_inner_product(&kind) {
             self.work.push_back(id);
         }
+        self.insert(id, ty, source_ref_index, kind);
+    }
+
+    /// Adds an operation to the body as it is, never queued.
+    fn insert(&mut self, id: u64, ty: NadaType, source_ref_index: u64, kind: Kind) {
         self.body.insert(
             id,
             ops::Operation {
@@ -268,9 +304,67 @@ impl<'a> Lowerer<'a> {
                 binary(B::Subtraction, sum, twice)
             }
             Ok(B::Zip) => return self.zip(site, l, r),
+            Ok(B::InnerProduct) => return self.inner_product(site, b),
             _ => Kind::Binary(b),
         };
         self.keep(site, kind);
+        Ok(())
+    }
+
+    /// Keeps an inner product of two input arrays; expands any other into
+    /// `l[0] * r[0] + l[1] * r[1] + …` (the nodes can fail to read a computed array whole).
+    fn inner_product(&mut self, site: &Site, b: ops::BinaryOperation) -> Result<(), LowerError> {
+        let is_input = |id: u64| {
+            matches!(
+                self.body
+                    .get(&self.resolve(id))
+                    .and_then(|op| op.operation.as_ref()),
+                Some(Kind::InputRef(_))
+            )
+        };
+        let size = |id: u64| self.type_of(id).and_then(array_parts).map(|(_, n)| n);
+        if (is_input(b.left) && is_input(b.right)) || size(b.left) == Some(0) {
+            self.insert(
+                site.id,
+                site.ty.clone(),
+                site.source_ref_index,
+                Kind::Binary(b),
+            );
+            return Ok(());
+        }
+        let (lefts, _) = self.accessors(site, "inner_product", b.left)?;
+        let (rights, _) = self.accessors(site, "inner_product", b.right)?;
+        if lefts.len() != rights.len() {
+            return Err(LowerError::ExpectedArray {
+                id: site.id,
+                operation: "inner_product",
+                expected: "two arrays of the same size",
+            });
+        }
+        let Some(last) = lefts.len().checked_sub(1) else {
+            // Unreachable: empty arrays are kept above.
+            return Ok(());
+        };
+        let mut sum = None;
+        for (i, (l, r)) in lefts.into_iter().zip(rights).enumerate() {
+            let product = binary(B::Multiplication, l, r);
+            let kind = match sum {
+                None if i == last => product,
+                None => {
+                    sum = Some(self.emit(site, site.ty.clone(), product)?);
+                    continue;
+                }
+                Some(acc) => {
+                    let product = self.emit(site, site.ty.clone(), product)?;
+                    binary(B::Addition, acc, product)
+                }
+            };
+            if i == last {
+                self.keep(site, kind);
+            } else {
+                sum = Some(self.emit(site, site.ty.clone(), kind)?);
+            }
+        }
         Ok(())
     }
 
