@@ -1,23 +1,25 @@
 //! A nilchain stand-in: accounts with balances and sequence numbers, `MsgPayFor` transactions
 //! checked as a Cosmos chain checks them (docs/payments-and-devnet.md §1.5), and lookups by hash.
 //!
+//! [`Chain::simulate`] runs the same checks but the signature's, changes nothing and estimates
+//! the gas ([`simulate`]), as a chain answers `cosmos.tx.v1beta1.Service/Simulate`.
+//!
 //! Transactions commit synchronously inside [`Chain::broadcast`] (one block per accepted
 //! transaction), so the first lookup after a broadcast finds them, as
 //! docs/payments-and-devnet.md §1.5 recommends.
 
 use std::collections::BTreeMap;
 
-use nilvm_core::identity::PublicKey;
-use nilvm_core::payments::chain_tx::{
-    DENOM, MSG_PAY_FOR_TYPE_URL, PayFor, SECP256K1_PUBKEY_TYPE_URL, decode_pay_for, tx_hash,
-};
-use nilvm_core::payments::nillion_address;
-use nilvm_proto::Message;
+use nilvm_core::payments::chain_tx::{PayFor, tx_hash};
 use nilvm_proto::cosmos::auth::v1beta1::BaseAccount;
 use nilvm_proto::cosmos::base::abci::v1beta1::TxResponse;
-use nilvm_proto::cosmos::crypto::secp256k1::PubKey;
-use nilvm_proto::cosmos::tx::signing::v1beta1::SignMode;
-use nilvm_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw, mode_info};
+
+mod check;
+pub mod simulate;
+
+use check::Mode;
+pub use check::TxError;
+pub use simulate::{SimulateError, Simulation};
 
 /// Cosmos SDK root error codes (codespace `sdk`) the chain answers with.
 pub mod codes {
@@ -198,114 +200,47 @@ impl Chain {
                 self.txs.insert(hash, record);
                 response
             }
-            Err((code, raw_log)) => TxResponse {
+            Err(error) => TxResponse {
                 txhash: hash,
                 codespace: "sdk".into(),
-                code,
-                raw_log,
+                code: error.code(),
+                raw_log: error.to_string(),
                 ..Default::default()
             },
         }
     }
 
-    fn check_and_apply(&mut self, tx_bytes: &[u8], hash: &str) -> Result<TxRecord, (u32, String)> {
-        let decode = |what: &str| (codes::TX_DECODE, format!("tx parse error: {what}"));
-        let raw = TxRaw::decode(tx_bytes).map_err(|_| decode("tx bytes"))?;
-        let body = TxBody::decode(raw.body_bytes.as_slice()).map_err(|_| decode("body"))?;
-        let auth_info =
-            AuthInfo::decode(raw.auth_info_bytes.as_slice()).map_err(|_| decode("auth info"))?;
-        let [signer] = auth_info.signer_infos.as_slice() else {
-            return Err((codes::UNAUTHORIZED, "wrong number of signers".into()));
-        };
-        let [signature] = raw.signatures.as_slice() else {
-            return Err((codes::UNAUTHORIZED, "wrong number of signatures".into()));
-        };
-        let direct = matches!(
-            signer.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
-            Some(mode_info::Sum::Single(single)) if single.mode == SignMode::Direct as i32
-        );
-        if !direct {
-            return Err((codes::UNAUTHORIZED, "signing mode is not direct".into()));
-        }
-        let key = signer
-            .public_key
-            .as_ref()
-            .filter(|any| any.type_url == SECP256K1_PUBKEY_TYPE_URL)
-            .and_then(|any| PubKey::decode(any.value.as_slice()).ok())
-            .and_then(|pk| PublicKey::from_sec1_bytes(&pk.key).ok())
-            .ok_or((codes::UNAUTHORIZED, "invalid signer public key".to_string()))?;
-        let address = nillion_address(&key)
-            .map_err(|_| (codes::UNAUTHORIZED, "invalid signer public key".to_string()))?;
-        let account = self.accounts.get(&address).cloned().ok_or((
-            codes::UNKNOWN_ADDRESS,
-            format!("account {address} not found"),
-        ))?;
-        let sign_doc = SignDoc {
-            body_bytes: raw.body_bytes.clone(),
-            auth_info_bytes: raw.auth_info_bytes.clone(),
-            chain_id: self.chain_id.clone(),
-            account_number: account.number,
-        }
-        .encode_to_vec();
-        key.verify(&sign_doc, signature).map_err(|_| {
-            (
-                codes::UNAUTHORIZED,
-                "signature verification failed; please verify account number and chain-id: unauthorized"
-                    .to_string(),
-            )
+    /// Runs the delivery checks on a transaction without its signature, as Simulate does,
+    /// and estimates its gas (see [`simulate`]). Takes `&self`: nothing changes.
+    pub fn simulate(&self, tx_bytes: &[u8]) -> Result<Simulation, SimulateError> {
+        let checked = check::check(tx_bytes, Mode::Simulate, &self.chain_id, |a| {
+            self.accounts.get(a).cloned()
+        })
+        .map_err(|e| SimulateError::new(e, tx_bytes.len()))?;
+        Ok(Simulation {
+            sender: checked.address,
+            pay_for: checked.pay_for,
+            gas_used: simulate::gas_used(tx_bytes.len(), checked.unsigned),
+        })
+    }
+
+    fn check_and_apply(&mut self, tx_bytes: &[u8], hash: &str) -> Result<TxRecord, TxError> {
+        let checked = check::check(tx_bytes, Mode::Deliver, &self.chain_id, |a| {
+            self.accounts.get(a).cloned()
         })?;
-        if signer.sequence != account.sequence {
-            return Err((
-                codes::WRONG_SEQUENCE,
-                format!(
-                    "account sequence mismatch, expected {}, got {}: incorrect account sequence",
-                    account.sequence, signer.sequence
-                ),
-            ));
-        }
-        let first_type = body.messages.first().map(|m| m.type_url.as_str());
-        if first_type != Some(MSG_PAY_FOR_TYPE_URL) || body.messages.len() != 1 {
-            return Err((codes::INVALID_REQUEST, "unsupported message".into()));
-        }
-        let pay_for = decode_pay_for(&body)
-            .map_err(|e| (codes::INVALID_REQUEST, format!("invalid MsgPayFor: {e}")))?;
-        if pay_for.from_address != address {
-            return Err((
-                codes::UNAUTHORIZED,
-                "signer is not the message sender".to_string(),
-            ));
-        }
-        let fee: u64 = match auth_info.fee.as_ref().map(|f| f.amount.as_slice()) {
-            None | Some([]) => 0,
-            Some([coin]) if coin.denom == DENOM => coin
-                .amount
-                .parse()
-                .map_err(|_| (codes::INVALID_REQUEST, "invalid fee".to_string()))?,
-            Some(_) => return Err((codes::INVALID_REQUEST, "invalid fee".into())),
-        };
-        let cost = pay_for.amount_unil.saturating_add(fee);
-        if account.balance < cost {
-            return Err((
-                codes::INSUFFICIENT_FUNDS,
-                format!(
-                    "{}unil is smaller than {cost}unil: insufficient funds",
-                    account.balance
-                ),
-            ));
-        }
         let entry = self
             .accounts
-            .get_mut(&address)
-            .ok_or((codes::UNKNOWN_ADDRESS, "account vanished".to_string()))?;
-        entry.balance -= cost;
+            .get_mut(&checked.address)
+            .ok_or_else(|| TxError::UnknownAccount(checked.address.clone()))?;
+        entry.balance -= checked.cost;
         entry.sequence += 1;
-        self.changes.push(ChainChange::Account(address.clone()));
-        self.burned = self.burned.saturating_add(pay_for.amount_unil);
+        self.changes.push(ChainChange::Account(checked.address));
+        self.burned = self.burned.saturating_add(checked.pay_for.amount_unil);
         self.height += 1;
         Ok(TxRecord {
             hash: hash.to_string(),
             height: self.height,
-            pay_for,
+            pay_for: checked.pay_for,
             tx_bytes: tx_bytes.to_vec(),
         })
     }
@@ -314,9 +249,106 @@ impl Chain {
 #[cfg(test)]
 mod tests {
     use nilvm_core::identity::UserKey;
-    use nilvm_core::payments::{TxParams, pay_for_tx};
+    use nilvm_core::payments::{TxParams, nillion_address, pay_for_tx};
+    use nilvm_proto::Message;
+    use nilvm_proto::cosmos::tx::signing::v1beta1::SignMode;
+    use nilvm_proto::cosmos::tx::v1beta1::{AuthInfo, TxRaw, mode_info};
 
     use super::*;
+
+    /// The transaction as cosmjs simulates it: empty fee, mode unspecified, empty signature.
+    fn unsigned(tx_bytes: &[u8]) -> Vec<u8> {
+        let mut raw = TxRaw::decode(tx_bytes).expect("raw");
+        let mut auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).expect("auth");
+        auth.fee = None;
+        auth.signer_infos[0].mode_info = Some(nilvm_proto::cosmos::tx::v1beta1::ModeInfo {
+            sum: Some(mode_info::Sum::Single(mode_info::Single {
+                mode: SignMode::Unspecified as i32,
+            })),
+        });
+        raw.auth_info_bytes = auth.encode_to_vec();
+        raw.signatures = vec![Vec::new()];
+        raw.encode_to_vec()
+    }
+
+    #[test]
+    fn simulates_without_signature_and_changes_nothing() {
+        let mut chain = Chain::new("nillion-chain-devnet");
+        chain.fund(&address(), 5_000);
+        let number = chain.account(&address()).expect("account").number;
+        let tx = pay_for_tx(&key(), &TxParams::devnet(number, 0), &[1; 32], 3_000).expect("tx");
+        let before = chain.account(&address()).cloned();
+        let sim = chain.simulate(&unsigned(&tx.tx_bytes)).expect("simulated");
+        assert_eq!(sim.sender, address());
+        assert_eq!(sim.pay_for.amount_unil, 3_000);
+        // Same figure twice; the empty signature is charged as a real one.
+        let again = chain.simulate(&unsigned(&tx.tx_bytes)).expect("simulated");
+        assert_eq!(sim.gas_used, again.gas_used);
+        let signed = chain.simulate(&tx.tx_bytes).expect("signed simulates too");
+        let len = |b: &[u8]| u64::try_from(b.len()).expect("len");
+        assert_eq!(
+            sim.gas_used,
+            simulate::PAY_FOR_STORE_GAS
+                + simulate::SIG_VERIFY_COST_SECP256K1
+                + 10 * (len(&unsigned(&tx.tx_bytes)) + 64)
+        );
+        assert_eq!(
+            signed.gas_used,
+            simulate::PAY_FOR_STORE_GAS + 1000 + 10 * len(&tx.tx_bytes)
+        );
+        assert_eq!(chain.account(&address()).cloned(), before);
+        assert_eq!((chain.height(), chain.burned()), (1, 0));
+        assert_eq!(chain.txs().count(), 0);
+        assert!(
+            chain
+                .take_changes()
+                .iter()
+                .all(|c| *c == ChainChange::Account(address()))
+        );
+        // The unsigned transaction is refused on delivery.
+        assert_eq!(
+            chain.broadcast(&unsigned(&tx.tx_bytes)).code,
+            codes::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn simulation_refuses_what_delivery_refuses_but_the_signature() {
+        let mut chain = Chain::new("nillion-chain-devnet");
+        let tx = pay_for_tx(&key(), &TxParams::devnet(0, 0), &[1; 32], 3_000).expect("tx");
+        let error = chain
+            .simulate(&unsigned(&tx.tx_bytes))
+            .expect_err("no account");
+        assert_eq!(error.error, TxError::UnknownAccount(address()));
+        assert_eq!(error.error.code(), codes::UNKNOWN_ADDRESS);
+        chain.fund(&address(), 1_000);
+        let error = chain
+            .simulate(&unsigned(&tx.tx_bytes))
+            .expect_err("too poor");
+        assert_eq!(error.error.code(), codes::INSUFFICIENT_FUNDS);
+        let tx = pay_for_tx(&key(), &TxParams::devnet(0, 4), &[1; 32], 10).expect("tx");
+        let error = chain
+            .simulate(&unsigned(&tx.tx_bytes))
+            .expect_err("sequence");
+        assert_eq!(
+            error.error,
+            TxError::WrongSequence {
+                expected: 0,
+                got: 4
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("account sequence mismatch, expected 0, got 4: incorrect account sequence with gas used: '")
+        );
+        let error = chain.simulate(&[0xff, 0x01]).expect_err("garbage");
+        assert_eq!((error.error.code(), error.gas_used), (codes::TX_DECODE, 0));
+        // A wrong account number only breaks the signature, which simulation skips.
+        let tx = pay_for_tx(&key(), &TxParams::devnet(7, 0), &[1; 32], 10).expect("tx");
+        assert!(chain.simulate(&tx.tx_bytes).is_ok());
+        assert_eq!(chain.broadcast(&tx.tx_bytes).code, codes::UNAUTHORIZED);
+    }
 
     fn key() -> UserKey {
         UserKey::from_bytes(&[9; 32]).expect("valid key")

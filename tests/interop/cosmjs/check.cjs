@@ -1,11 +1,13 @@
 // cosmjs's StargateClient and SigningStargateClient against the devnet's chain stub, over the
 // CometBFT JSON-RPC endpoint the env file names (NILLION_NILCHAIN_JSON_RPC): connect, chain id,
 // height, balance, account (and an unknown one), a signed MsgPayFor broadcast, the tx lookup,
-// the new balance and sequence, and the block holding the transaction.
+// the new balance and sequence, the block holding the transaction, and a broadcast with the
+// "auto" fee (cosmjs first simulates the transaction for its gas, as the official TS client pays).
 // Usage: node check.cjs PATH/nillion-devnet.env (run by tests/interop/run.sh).
-const { StargateClient, SigningStargateClient } = require("@cosmjs/stargate");
+const { GasPrice, StargateClient, SigningStargateClient } = require("@cosmjs/stargate");
 const { DirectSecp256k1Wallet, Registry } = require("@cosmjs/proto-signing");
 const { BinaryWriter } = require("cosmjs-types/binary");
+const { AuthInfo, TxRaw } = require("cosmjs-types/cosmos/tx/v1beta1/tx");
 const fs = require("fs");
 
 const env = Object.fromEntries(fs.readFileSync(process.argv[2], "utf8").split("\n")
@@ -39,7 +41,7 @@ const MsgPayFor = {
     check("getAccount", account && account.address === address, JSON.stringify(account));
     check("getAccount(unknown) is null", (await client.getAccount("nillion1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqn3aqhx")) === null);
     const registry = new Registry([["/nillion.meta.v1.MsgPayFor", MsgPayFor]]);
-    const signing = await SigningStargateClient.connectWithSigner(url, wallet, { registry });
+    const signing = await SigningStargateClient.connectWithSigner(url, wallet, { registry, gasPrice: GasPrice.fromString("0unil") });
     const msg = { typeUrl: "/nillion.meta.v1.MsgPayFor", value: { resource: new Uint8Array(32).fill(5), fromAddress: address, amount: [{ denom: "unil", amount: "1000" }] } };
     const fee = { amount: [{ denom: "unil", amount: "0" }], gas: "200000" };
     const result = await signing.signAndBroadcast(address, [msg], fee);
@@ -51,6 +53,15 @@ const MsgPayFor = {
     check("sequence after", (await client.getSequence(address)).sequence === account.sequence + 1);
     const block = await client.getBlock(result.height);
     check("getBlock", block.header.height === result.height && block.txs.length === 1);
+    const gas = await signing.simulate(address, [msg], "");
+    check("simulate", Number.isInteger(gas) && gas > 0, gas);
+    check("simulate changes nothing", (await client.getSequence(address)).sequence === account.sequence + 1);
+    const auto = await signing.signAndBroadcast(address, [msg], "auto");
+    check("signAndBroadcast (auto fee)", auto.code === 0, auto.transactionHash);
+    const sent = await client.getTx(auto.transactionHash);
+    const limit = AuthInfo.decode(TxRaw.decode(sent.tx).authInfoBytes).fee.gasLimit;
+    check("auto fee's gas limit is 1.4 x the simulated gas", limit === BigInt(Math.round(gas * 1.4)), limit);
+    check("sequence after auto", (await client.getSequence(address)).sequence === account.sequence + 2);
     client.disconnect(); signing.disconnect();
   }
   const failed = results.filter(([, ok]) => !ok).length;

@@ -1,6 +1,6 @@
 //! The nilchain stub's cosmos gRPC surface: the three calls cosmpy's payment flow makes
-//! (`Account`, `BroadcastTx`, `GetTx`) and the bank `Balance` query
-//! (docs/payments-and-devnet.md §1).
+//! (`Account`, `BroadcastTx`, `GetTx`), the bank `Balance` query
+//! (docs/payments-and-devnet.md §1), and `Simulate`, which cosmjs calls to estimate gas.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
@@ -13,7 +13,7 @@ use nilvm_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountRespon
 use nilvm_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
 use nilvm_proto::cosmos::base::v1beta1::Coin;
 use nilvm_proto::cosmos::tx::v1beta1::{
-    BroadcastTxRequest, BroadcastTxResponse, GetTxRequest, GetTxResponse,
+    BroadcastTxRequest, BroadcastTxResponse, GetTxRequest, GetTxResponse, SimulateRequest,
 };
 use nilvm_proto::well_known::Any;
 use nilvm_transport_mock::Chain;
@@ -31,6 +31,8 @@ pub const ACCOUNT_PATH: &str = "/cosmos.auth.v1beta1.Query/Account";
 pub const BROADCAST_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/BroadcastTx";
 /// `cosmos.tx.v1beta1.Service/GetTx`.
 pub const GET_TX_PATH: &str = "/cosmos.tx.v1beta1.Service/GetTx";
+/// `cosmos.tx.v1beta1.Service/Simulate`.
+pub const SIMULATE_PATH: &str = "/cosmos.tx.v1beta1.Service/Simulate";
 /// `cosmos.bank.v1beta1.Query/Balance`.
 pub const BALANCE_PATH: &str = "/cosmos.bank.v1beta1.Query/Balance";
 
@@ -69,6 +71,10 @@ pub fn handle_chain_call(
             }
             .encode_to_vec())
         }
+        SIMULATE_PATH => {
+            let request = SimulateRequest::decode(body).map_err(malformed)?;
+            simulate(chain, request).map(|response| response.encode_to_vec())
+        }
         GET_TX_PATH => {
             let request = GetTxRequest::decode(body).map_err(malformed)?;
             // A real chain says NOT_FOUND "tx not found: <hash>"; cosmpy polls on "not found".
@@ -103,6 +109,27 @@ pub fn handle_chain_call(
             "unknown method {path}"
         ))),
     }
+}
+
+/// Simulates the request's transaction: `tx_bytes`, or else the deprecated `tx` (what cosmpy
+/// sends), encoded. Refusals are UNKNOWN with the chain's text, as a Cosmos node answers.
+pub fn simulate(
+    chain: &Chain,
+    request: SimulateRequest,
+) -> Result<nilvm_proto::cosmos::tx::v1beta1::SimulateResponse, tonic::Status> {
+    let tx_bytes = match (request.tx_bytes.is_empty(), request.tx) {
+        (false, _) => request.tx_bytes,
+        (true, Some(tx)) => tx.encode_to_vec(),
+        (true, None) => {
+            return Err(tonic::Status::invalid_argument(
+                "empty txBytes is not allowed",
+            ));
+        }
+    };
+    chain
+        .simulate(&tx_bytes)
+        .map(|simulation| simulation.response())
+        .map_err(|error| tonic::Status::unknown(error.to_string()))
 }
 
 /// The chain's catch-all gRPC service.

@@ -299,6 +299,8 @@ fn query_error(status: &tonic::Status) -> (u32, &'static str) {
         tonic::Code::NotFound => (22, "NotFound"),
         tonic::Code::InvalidArgument => (1, "InvalidArgument"),
         tonic::Code::Unimplemented => (6, "Unimplemented"),
+        // A refused simulation: the SDK wraps it as an unknown request (6).
+        tonic::Code::Unknown => (6, "Unknown"),
         _ => (1, "Internal"),
     }
 }

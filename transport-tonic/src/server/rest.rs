@@ -1,5 +1,5 @@
 //! The chain stub's cosmos REST (LCD) paths, the JSON twins of the gRPC queries: accounts,
-//! balances, transactions (get and broadcast), node info and the latest block.
+//! balances, transactions (get, broadcast and simulate), node info and the latest block.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
@@ -166,6 +166,7 @@ pub fn route(chain: &mut Chain, path: &str, query: &str, body: Option<&[u8]>) ->
             ),
         },
         (["cosmos", "tx", "v1beta1", "txs"], Some(body)) => broadcast(chain, body),
+        (["cosmos", "tx", "v1beta1", "simulate"], Some(body)) => simulate(chain, body),
         (["cosmos", "base", "tendermint", "v1beta1", "node_info"], None) => (
             ok,
             json!({
@@ -203,16 +204,22 @@ pub fn route(chain: &mut Chain, path: &str, query: &str, body: Option<&[u8]>) ->
     }
 }
 
-fn broadcast(chain: &mut Chain, body: &[u8]) -> Answer {
+/// The `tx_bytes` (base64) of a JSON request body.
+fn request_tx_bytes(body: &[u8]) -> Result<Vec<u8>, Answer> {
     let bad = |message: String| error(http::StatusCode::BAD_REQUEST, 3, message);
-    let request: Value = match serde_json::from_slice(body) {
-        Ok(value) => value,
-        Err(e) => return bad(format!("invalid JSON: {e}")),
-    };
-    let Some(tx) = request.get("tx_bytes").and_then(Value::as_str) else {
-        return bad("tx_bytes is required".into());
-    };
-    match base64::engine::general_purpose::STANDARD.decode(tx) {
+    let request: Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    let tx = request
+        .get("tx_bytes")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("tx_bytes is required".into()))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(tx)
+        .map_err(|e| bad(format!("tx_bytes is not base64: {e}")))
+}
+
+fn broadcast(chain: &mut Chain, body: &[u8]) -> Answer {
+    match request_tx_bytes(body) {
         Ok(bytes) => {
             let response = chain.broadcast(&bytes);
             (
@@ -220,7 +227,60 @@ fn broadcast(chain: &mut Chain, body: &[u8]) -> Answer {
                 json!({"tx_response": tx_response(&response)}),
             )
         }
-        Err(e) => bad(format!("tx_bytes is not base64: {e}")),
+        Err(answer) => answer,
+    }
+}
+
+/// The gateway's JSON of a `SimulateResponse`; a refusal is gRPC UNKNOWN (2), HTTP 500.
+fn simulate(chain: &Chain, body: &[u8]) -> Answer {
+    let tx_bytes = match request_tx_bytes(body) {
+        Ok(bytes) => bytes,
+        Err(answer) => return answer,
+    };
+    match chain.simulate(&tx_bytes) {
+        Ok(simulation) => {
+            let response = simulation.response();
+            let gas = response.gas_info.unwrap_or_default();
+            let result = response.result.unwrap_or_default();
+            let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+            let events: Vec<Value> = result
+                .events
+                .iter()
+                .map(|event| {
+                    let attributes: Vec<Value> = event
+                        .attributes
+                        .iter()
+                        .map(|a| json!({"key": String::from_utf8_lossy(&a.key), "value": String::from_utf8_lossy(&a.value), "index": a.index}))
+                        .collect();
+                    json!({"type": event.r#type, "attributes": attributes})
+                })
+                .collect();
+            let msg_responses: Vec<Value> = result
+                .msg_responses
+                .iter()
+                .map(|any| json!({"@type": any.type_url}))
+                .collect();
+            (
+                http::StatusCode::OK,
+                json!({
+                    "gas_info": {
+                        "gas_wanted": gas.gas_wanted.to_string(),
+                        "gas_used": gas.gas_used.to_string(),
+                    },
+                    "result": {
+                        "data": b64(&result.data),
+                        "log": result.log,
+                        "events": events,
+                        "msg_responses": msg_responses,
+                    },
+                }),
+            )
+        }
+        Err(refused) => error(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            2,
+            refused.to_string(),
+        ),
     }
 }
 
