@@ -132,30 +132,42 @@ pub fn simulate(
         .map_err(|error| tonic::Status::unknown(error.to_string()))
 }
 
-/// The chain's catch-all gRPC service.
-pub struct ChainService<B: HasChain> {
-    backend: SharedBackend<B>,
-}
-
-impl<B: HasChain> Clone for ChainService<B> {
-    fn clone(&self) -> Self {
-        Self {
-            backend: self.backend.clone(),
+/// A service over the chain of a shared backend: the struct, `Clone` without a `B: Clone`
+/// bound (the backend is shared through an `Arc`), a `Debug` that shows no state, and `new`.
+macro_rules! chain_service {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name<B: $crate::server::chain::HasChain> {
+            backend: $crate::server::SharedBackend<B>,
         }
-    }
-}
 
-impl<B: HasChain> std::fmt::Debug for ChainService<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChainService").finish_non_exhaustive()
-    }
-}
+        impl<B: $crate::server::chain::HasChain> Clone for $name<B> {
+            fn clone(&self) -> Self {
+                Self {
+                    backend: self.backend.clone(),
+                }
+            }
+        }
 
-impl<B: HasChain> ChainService<B> {
-    /// The chain service of a shared backend.
-    pub fn new(backend: SharedBackend<B>) -> Self {
-        Self { backend }
-    }
+        impl<B: $crate::server::chain::HasChain> std::fmt::Debug for $name<B> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+
+        impl<B: $crate::server::chain::HasChain> $name<B> {
+            /// The service of `backend`'s chain.
+            pub fn new(backend: $crate::server::SharedBackend<B>) -> Self {
+                Self { backend }
+            }
+        }
+    };
+}
+pub(crate) use chain_service;
+
+chain_service! {
+    /// The chain's catch-all gRPC service.
+    ChainService
 }
 
 struct ChainCall<B: HasChain> {

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use tonic::body::Body;
 use tonic::codegen::Service;
 
-use super::chain::{HasChain, handle_chain_call};
-use super::{BoxFuture, SharedBackend, off_reactor};
+use super::chain::{HasChain, chain_service, handle_chain_call};
+use super::{BoxFuture, off_reactor};
 
 /// The CometBFT version the stub reports (cosmjs picks its Comet 0.38 client for it).
 pub const COMET_VERSION: &str = "0.38.12";
@@ -58,30 +58,9 @@ impl RpcError {
     }
 }
 
-/// The CometBFT RPC service of a shared backend.
-pub struct CometService<B: HasChain> {
-    backend: SharedBackend<B>,
-}
-
-impl<B: HasChain> Clone for CometService<B> {
-    fn clone(&self) -> Self {
-        Self {
-            backend: self.backend.clone(),
-        }
-    }
-}
-
-impl<B: HasChain> std::fmt::Debug for CometService<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CometService").finish_non_exhaustive()
-    }
-}
-
-impl<B: HasChain> CometService<B> {
-    /// The RPC of `backend`'s chain.
-    pub fn new(backend: SharedBackend<B>) -> Self {
-        Self { backend }
-    }
+chain_service! {
+    /// The CometBFT RPC service of a shared backend.
+    CometService
 }
 
 /// A JSON answer with `status`.

@@ -11,35 +11,14 @@ use serde_json::{Value, json};
 use tonic::body::Body;
 use tonic::codegen::Service;
 
-use super::chain::HasChain;
+use super::chain::{HasChain, chain_service};
 use super::cometbft::{COMET_VERSION, json_response, now_rfc3339, read_body};
-use super::{BoxFuture, SharedBackend, off_reactor};
+use super::{BoxFuture, off_reactor};
 use crate::payer::BASE_ACCOUNT_TYPE_URL;
 
-/// The cosmos REST service of a shared backend.
-pub struct RestService<B: HasChain> {
-    backend: SharedBackend<B>,
-}
-
-impl<B: HasChain> Clone for RestService<B> {
-    fn clone(&self) -> Self {
-        Self {
-            backend: self.backend.clone(),
-        }
-    }
-}
-
-impl<B: HasChain> std::fmt::Debug for RestService<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestService").finish_non_exhaustive()
-    }
-}
-
-impl<B: HasChain> RestService<B> {
-    /// The REST API of `backend`'s chain.
-    pub fn new(backend: SharedBackend<B>) -> Self {
-        Self { backend }
-    }
+chain_service! {
+    /// The cosmos REST service of a shared backend.
+    RestService
 }
 
 /// A REST answer: status and JSON body.
