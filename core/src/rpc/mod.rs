@@ -150,9 +150,39 @@ rpcs! {
     PoolStatus(pool_status::PoolStatusRequest) -> pool_status::PoolStatusResponse = "/nillion.leader_queries.v1.LeaderQueries/PoolStatus", auth: false, stream: false;
 }
 
+impl Method {
+    /// Whether a client sends its auth token with this call: on every call but the Membership
+    /// (`Cluster`, `NodeVersion`) and LeaderQueries (`PoolStatus`) ones, as the Rust client does
+    /// (docs/wire-protocol.md §1.2). Not [`Method::needs_auth`], which is the node's side: the
+    /// leader quotes anyone, yet a client sends its token with `PriceQuote`.
+    pub fn sends_token(self) -> bool {
+        !matches!(
+            self,
+            Method::Cluster | Method::NodeVersion | Method::PoolStatus
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_goes_everywhere_but_membership_and_leader_queries() {
+        let without: alloc::vec::Vec<_> = Method::ALL
+            .iter()
+            .copied()
+            .filter(|m| !m.sends_token())
+            .collect();
+        assert_eq!(
+            without,
+            [Method::Cluster, Method::NodeVersion, Method::PoolStatus]
+        );
+        // Whatever a node needs a user for, the client authenticates.
+        for method in Method::ALL {
+            assert!(!method.needs_auth() || method.sends_token(), "{method:?}");
+        }
+    }
 
     #[test]
     fn paths_round_trip_and_are_unique() {
