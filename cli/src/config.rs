@@ -448,7 +448,7 @@ pub fn client_error(error: ClientError) -> CliError {
     use nilvm_core::operations::OperationError;
     let message = error.to_string();
     match &error {
-        ClientError::InvalidEndpoint { .. } | ClientError::Network(_) => {
+        ClientError::InvalidEndpoint(_) | ClientError::Network(_) => {
             CliError::new(Failure::Input, message).hint("check the network file")
         }
         ClientError::InvalidInput(_) | ClientError::Incomplete(_) => {

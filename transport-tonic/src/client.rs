@@ -25,7 +25,8 @@ use nilvm_core::operations::store_program::StoreProgramCall;
 use nilvm_core::operations::store_values::{StoreValuesCall, StoreValuesInput};
 use nilvm_core::operations::update_permissions::UpdatePermissionsCall;
 use nilvm_core::operations::{
-    Operation, OperationContext, Paid, PaidCall, RetryPolicy, Target, invoke_with_receipt,
+    Operation, OperationContext, OperationError, Paid, PaidCall, RetryPolicy, Target,
+    invoke_with_receipt,
 };
 use nilvm_core::payments::mode::PaymentMode;
 use nilvm_core::payments::quote::{MaxFee, Quote};
@@ -268,7 +269,11 @@ impl VmClient {
         Ok(self.transport.drive(op, self.payer.as_ref()).await?)
     }
 
-    /// Runs a paid operation's whole pipeline (quote, pay, receipt, invoke) in a span.
+    /// Runs a paid operation's whole pipeline (quote, pay, receipt, invoke) in a span: the one
+    /// path every paid operation's method takes. Its split steps need no method of their own:
+    /// [`request_quote`](Self::request_quote) of `call.quote_request()`,
+    /// [`payment_receipt`](Self::payment_receipt), then [`invoke`](Self::invoke) of the same
+    /// call.
     async fn paid<C: PaidCall>(
         &self,
         name: &'static str,
@@ -276,6 +281,14 @@ impl VmClient {
     ) -> Result<C::Output, ClientError> {
         self.traced(name, Paid::start(wall_clock(), &self.context, call))
             .await
+    }
+
+    /// Builds a call that masks values, with this client's context and a fresh RNG.
+    fn masked<C>(
+        &self,
+        new: impl FnOnce(&OperationContext, &mut rand::rngs::ThreadRng) -> Result<C, OperationError>,
+    ) -> Result<C, ClientError> {
+        Ok(new(&self.context, &mut rand::rng())?)
     }
 
     async fn traced<O: Operation>(
@@ -355,8 +368,8 @@ impl VmClient {
             ),
             update: None,
         };
-        let call = self.store_values_call(input)?;
-        self.paid("store_values", call).await
+        self.paid("store_values", self.store_values_call(input)?)
+            .await
     }
 
     /// Replaces the values stored under `values_id` (permissions are kept unless given).
@@ -373,20 +386,8 @@ impl VmClient {
             permissions,
             update: Some(values_id),
         };
-        let call = self.store_values_call(input)?;
-        self.paid("update_values", call).await
-    }
-
-    /// Masks values for every member (the per-node calls of a store, for the split steps).
-    pub fn store_values_call(
-        &self,
-        input: StoreValuesInput,
-    ) -> Result<StoreValuesCall, ClientError> {
-        Ok(StoreValuesCall::new(
-            &self.context,
-            input,
-            &mut rand::rng(),
-        )?)
+        self.paid("update_values", self.store_values_call(input)?)
+            .await
     }
 
     /// Retrieves and reconstructs the values stored under `values_id`.
@@ -394,8 +395,11 @@ impl VmClient {
         &self,
         values_id: Uuid,
     ) -> Result<BTreeMap<String, ClearValue>, ClientError> {
-        let call = RetrieveValuesCall::new(&self.context, values_id);
-        self.paid("retrieve_values", call).await
+        self.paid(
+            "retrieve_values",
+            RetrieveValuesCall::new(&self.context, values_id),
+        )
+        .await
     }
 
     /// Deletes the values stored under `values_id` (free).
@@ -465,21 +469,7 @@ impl VmClient {
 
     /// Starts a computation; returns its id.
     pub async fn compute(&self, input: InvokeComputeInput) -> Result<Uuid, ClientError> {
-        let call = self.compute_call(input)?;
-        self.paid("compute", call).await
-    }
-
-    /// Masks compute-time values for every member (the per-node calls of a computation, for
-    /// the split steps).
-    pub fn compute_call(
-        &self,
-        input: InvokeComputeInput,
-    ) -> Result<InvokeComputeCall, ClientError> {
-        Ok(InvokeComputeCall::new(
-            &self.context,
-            input,
-            &mut rand::rng(),
-        )?)
+        self.paid("compute", self.compute_call(input)?).await
     }
 
     /// Waits for a computation and reconstructs this user's outputs.
@@ -493,8 +483,8 @@ impl VmClient {
 
     /// The leader's preprocessing pool (a paid query).
     pub async fn pool_status(&self) -> Result<PoolStatus, ClientError> {
-        let call = PoolStatusCall::new(&self.context);
-        self.paid("pool_status", call).await
+        self.paid("pool_status", PoolStatusCall::new(&self.context))
+            .await
     }
 
     /// Split step 1: asks the leader for a quote (checked: signature, request, expiry, fee
@@ -526,7 +516,9 @@ impl VmClient {
     }
 
     /// Split step 3: runs a paid operation's per-node calls with a receipt obtained earlier.
-    /// `call.quote_request()` is what to quote in step 1.
+    /// `call.quote_request()` is what to quote in step 1. Every paid operation splits this way:
+    /// build its call as its method does (e.g. `RetrieveValuesCall::new(client.context(), id)`)
+    /// and pass it here.
     pub async fn invoke<C: PaidCall>(
         &self,
         call: C,
@@ -534,6 +526,38 @@ impl VmClient {
     ) -> Result<C::Output, ClientError> {
         let op = invoke_with_receipt(wall_clock(), &self.context, call, receipt);
         self.traced("invoke", op).await
+    }
+
+    /// The user's key (to build other clients for the same user).
+    pub fn key(&self) -> &UserKey {
+        &self.key
+    }
+
+    /// Closes every channel. Dropping the client does the same.
+    pub fn close(self) {
+        drop(self);
+    }
+}
+
+/// Shorthands over the generic split steps, kept for their callers: each is one line over
+/// [`VmClient::invoke`] or the builder its operation's method uses. A new paid operation needs
+/// none of these: its one method, over `paid`, and [`VmClient::invoke`] cover it.
+impl VmClient {
+    /// Masks values for every member (the per-node calls of a store, for the split steps).
+    pub fn store_values_call(
+        &self,
+        input: StoreValuesInput,
+    ) -> Result<StoreValuesCall, ClientError> {
+        self.masked(|context, rng| StoreValuesCall::new(context, input, rng))
+    }
+
+    /// Masks compute-time values for every member (the per-node calls of a computation, for
+    /// the split steps).
+    pub fn compute_call(
+        &self,
+        input: InvokeComputeInput,
+    ) -> Result<InvokeComputeCall, ClientError> {
+        self.masked(|context, rng| InvokeComputeCall::new(context, input, rng))
     }
 
     /// Split step 3 for stores.
@@ -571,16 +595,6 @@ impl VmClient {
     ) -> Result<PoolStatus, ClientError> {
         self.invoke(PoolStatusCall::new(&self.context), receipt)
             .await
-    }
-
-    /// The user's key (to build other clients for the same user).
-    pub fn key(&self) -> &UserKey {
-        &self.key
-    }
-
-    /// Closes every channel. Dropping the client does the same.
-    pub fn close(self) {
-        drop(self);
     }
 }
 

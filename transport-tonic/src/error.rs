@@ -1,9 +1,9 @@
 //! The client's errors, one enum per layer, kept apart by cause.
 
-use std::path::PathBuf;
-
 use nilvm_core::operations::OperationError;
 
+use crate::channel::ChannelError;
+use crate::network::NetworkError;
 use crate::payer::PayError;
 
 /// Why a client call failed.
@@ -11,13 +11,8 @@ use crate::payer::PayError;
 #[non_exhaustive]
 pub enum ClientError {
     /// An endpoint URL is unusable (bad syntax, unknown scheme, no port, bad TLS setup).
-    #[error("invalid endpoint {url}: {reason}")]
-    InvalidEndpoint {
-        /// The URL as given.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error(transparent)]
+    InvalidEndpoint(#[from] ChannelError),
     /// The caller's input was rejected before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -66,44 +61,26 @@ impl ClientError {
     }
 }
 
-/// Why a network configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum NetworkError {
-    /// Neither `XDG_CONFIG_HOME` nor `HOME` is set.
-    #[error("cannot find the configuration directory: neither XDG_CONFIG_HOME nor HOME is set")]
-    NoConfigDir,
-    /// The network file does not exist.
-    #[error("network configuration {path} not found (start a devnet, or write the file)")]
-    NotFound {
-        /// Where it was looked for.
-        path: PathBuf,
-    },
-    /// The network file exists but cannot be read.
-    #[error("cannot read network configuration {path}: {source}")]
-    Unreadable {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The network file is not the expected YAML.
-    #[error("malformed network configuration {path}: {reason}")]
-    Malformed {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A required field is missing or empty.
-    #[error("network configuration {path} lacks `{field}`")]
-    MissingField {
-        /// The file.
-        path: PathBuf,
-        /// The field, e.g. `payments.nilchain_grpc_endpoint`.
-        field: &'static str,
-    },
-    /// The network name cannot be a file name.
-    #[error("invalid network name {0:?}")]
-    InvalidName(String),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::{TlsRoots, connect_lazy};
+
+    #[test]
+    fn clients_and_payers_keep_the_channel_error() {
+        let error = connect_lazy("http://127.0.0.1", &TlsRoots::Native).unwrap_err();
+        let text = error.to_string();
+        let client = ClientError::from(error);
+        assert_eq!(client.to_string(), text);
+        assert!(matches!(
+            client,
+            ClientError::InvalidEndpoint(ChannelError::NoPort { .. })
+        ));
+        let error = connect_lazy("http://127.0.0.1", &TlsRoots::Native).unwrap_err();
+        let payer = PayError::from(error);
+        assert_eq!(
+            payer.to_string(),
+            format!("invalid payer configuration: {text}")
+        );
+    }
 }

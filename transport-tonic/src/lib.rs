@@ -26,9 +26,11 @@ mod transport;
 #[cfg(feature = "server")]
 pub mod server;
 
-pub use channel::{CONNECT_TIMEOUT, TlsRoots, connect_lazy};
+pub use channel::{CONNECT_TIMEOUT, ChannelError, TlsRoots, connect_lazy};
 pub use client::{VmClient, VmClientBuilder};
-pub use error::{ClientError, NetworkError};
-pub use network::{DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network};
+pub use error::ClientError;
+pub use network::{
+    DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network, NetworkError,
+};
 pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};
 pub use transport::{Transport, sends_token, wall_clock};

@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::channel::TlsRoots;
-use crate::error::NetworkError;
 
 /// The devnet's default bootnode (node 0 with the default seed).
 pub const DEVNET_BOOTNODE: &str = "http://127.0.0.1:37939";
@@ -188,6 +187,48 @@ fn config_dir_from(
         Some(home) => Ok(PathBuf::from(home).join(".config").join("nillion")),
         None => Err(NetworkError::NoConfigDir),
     }
+}
+
+/// Why a network configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// Neither `XDG_CONFIG_HOME` nor `HOME` is set.
+    #[error("cannot find the configuration directory: neither XDG_CONFIG_HOME nor HOME is set")]
+    NoConfigDir,
+    /// The network file does not exist.
+    #[error("network configuration {path} not found (start a devnet, or write the file)")]
+    NotFound {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// The network file exists but cannot be read.
+    #[error("cannot read network configuration {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The network file is not the expected YAML.
+    #[error("malformed network configuration {path}: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A required field is missing or empty.
+    #[error("network configuration {path} lacks `{field}`")]
+    MissingField {
+        /// The file.
+        path: PathBuf,
+        /// The field, e.g. `payments.nilchain_grpc_endpoint`.
+        field: &'static str,
+    },
+    /// The network name cannot be a file name.
+    #[error("invalid network name {0:?}")]
+    InvalidName(String),
 }
 
 #[cfg(test)]

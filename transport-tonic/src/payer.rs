@@ -23,7 +23,7 @@ use nilvm_proto::cosmos::tx::v1beta1::GetTxRequest;
 use nilvm_proto::cosmos::tx::v1beta1::service_client::ServiceClient as TxClient;
 use tonic::transport::Channel;
 
-use crate::channel::{TlsRoots, connect_lazy};
+use crate::channel::{ChannelError, TlsRoots, connect_lazy};
 use crate::network::Network;
 use crate::status::from_tonic;
 
@@ -50,9 +50,12 @@ pub enum PayError {
         /// What the operation asked for.
         amount_unil: u64,
     },
-    /// The payer is misconfigured (bad key, bad endpoint).
+    /// The payer is misconfigured (bad key).
     #[error("invalid payer configuration: {0}")]
     Config(String),
+    /// The chain's endpoint is unusable (bad URL, bad TLS setup).
+    #[error("invalid payer configuration: {0}")]
+    Endpoint(#[from] ChannelError),
     /// The chain does not know the paying account.
     #[error("account {address} not found on chain")]
     AccountNotFound {
@@ -174,8 +177,7 @@ impl NilChainPayer {
         key: UserKey,
         tls: &TlsRoots,
     ) -> Result<Self, PayError> {
-        let channel =
-            connect_lazy(grpc_endpoint, tls).map_err(|e| PayError::Config(e.to_string()))?;
+        let channel = connect_lazy(grpc_endpoint, tls)?;
         let address = nillion_address(&key.public_key())?;
         Ok(Self {
             channel,
