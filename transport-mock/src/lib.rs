@@ -28,6 +28,7 @@ pub mod chain;
 pub mod cluster;
 pub mod config;
 mod driver;
+mod input_check;
 pub mod leader;
 mod network;
 pub mod node;
