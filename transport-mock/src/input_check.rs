@@ -55,8 +55,9 @@ pub(crate) fn check_inputs(
     let mut missing = Vec::new();
     for input in program.inputs() {
         match inputs.get(&input.name) {
-            Some(value) => check_type(&input.ty, value)
-                .map_err(|(expected, found)| failed(format!("types don't match: {expected} != {found}")))?,
+            Some(value) => check_type(&input.ty, value).map_err(|(expected, found)| {
+                failed(format!("types don't match: {expected} != {found}"))
+            })?,
             None => missing.push(input.name.clone()),
         }
     }
@@ -83,7 +84,10 @@ fn check_type(expected: &NadaType, value: &EncryptedValue) -> Result<(), (String
     }
 }
 
-fn check_wire_type(expected: &NadaType, found: &EncryptedValueType) -> Result<(), (String, String)> {
+fn check_wire_type(
+    expected: &NadaType,
+    found: &EncryptedValueType,
+) -> Result<(), (String, String)> {
     use EncryptedValueType as W;
     match (expected, found) {
         (NadaType::Integer, W::PublicInteger)
@@ -101,8 +105,16 @@ fn check_wire_type(expected: &NadaType, found: &EncryptedValueType) -> Result<()
         | (NadaType::EddsaMessage, W::EddsaMessage)
         | (NadaType::EddsaSignature, W::EddsaSignature) => Ok(()),
         // Array sizes are not compared here: only the element types.
-        (NadaType::Array { element, .. }, W::Array { inner, .. }) => check_wire_type(element, inner),
-        (NadaType::Tuple { left, right }, W::Tuple { left: found_left, right: found_right }) => {
+        (NadaType::Array { element, .. }, W::Array { inner, .. }) => {
+            check_wire_type(element, inner)
+        }
+        (
+            NadaType::Tuple { left, right },
+            W::Tuple {
+                left: found_left,
+                right: found_right,
+            },
+        ) => {
             check_wire_type(right, found_right)?;
             check_wire_type(left, found_left)
         }
@@ -146,7 +158,11 @@ pub(crate) fn wire_type_name(ty: &EncryptedValueType) -> String {
         W::EddsaPublicKey => "EddsaPublicKey",
         W::Array { inner, size } => return format!("Array [{}:{size}]", wire_type_name(inner)),
         W::Tuple { left, right } => {
-            return format!("Tuple ({}, {})", wire_type_name(left), wire_type_name(right));
+            return format!(
+                "Tuple ({}, {})",
+                wire_type_name(left),
+                wire_type_name(right)
+            );
         }
         // A type added to core later: its debug name.
         other => return format!("{other:?}"),
