@@ -272,6 +272,39 @@ fn store_retrieve_compute_permissions_and_delete_against_a_devnet() {
         ),
         "1"
     );
+    // An updater's permission flags add to the record: alice stays the owner (the nodes
+    // would take whatever an update carries as the whole record).
+    home.json(&[
+        "update-permissions",
+        "--values-id",
+        &values_id,
+        "--grant-update",
+        &bob,
+        "--grant-retrieve",
+        &bob,
+    ]);
+    home.json(&[
+        "--identity",
+        "bob",
+        "store-values",
+        "--update-values-id",
+        &values_id,
+        "--si",
+        "a=2",
+        "--allow-delete",
+        &bob,
+    ]);
+    let permissions = home.json(&["retrieve-permissions", &values_id]);
+    assert_eq!(text(&permissions, &["owner"]), alice);
+    let deleters = field(&permissions, &["delete"]).as_array().unwrap().clone();
+    assert!(
+        deleters.iter().any(|d| d.as_str() == Some(bob.as_str())),
+        "{permissions}"
+    );
+    assert!(
+        deleters.iter().any(|d| d.as_str() == Some(alice.as_str())),
+        "{permissions}"
+    );
 
     // A program, a stored input alice may compute with, and a compute-time input.
     let program = program_path("add_simple.nada.bin");

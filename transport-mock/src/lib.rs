@@ -29,6 +29,7 @@ pub mod cluster;
 pub mod config;
 mod driver;
 mod emulator;
+mod input_check;
 pub mod leader;
 pub mod node;
 pub mod programs;

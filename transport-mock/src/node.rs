@@ -36,11 +36,28 @@ use nilvm_proto::nillion::values::v1::store::{StoreValuesRequest, StoreValuesRes
 use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
+use crate::input_check::{check_bindings, check_inputs};
 use crate::programs::{Dkg, builtin_programs, parse_program_id, program_id, validate_program_name};
 use crate::status;
 
 /// Values live this many days when the receipt names no TTL.
 pub const DEFAULT_TTL_DAYS: u32 = 3650;
+
+/// The last day the nodes' calendar holds (31 December 262142), in days since 1970-01-01: an
+/// expiry past it is refused (docs/node-checks.md §2).
+const LAST_EXPIRY_DAY: i64 = 95_026_236;
+
+/// When values stored at `now` for `ttl_days` expire, or `None` past the nodes' calendar.
+pub fn expiry(now: Timestamp, ttl_days: u32) -> Option<Timestamp> {
+    let last_day = now
+        .seconds()
+        .div_euclid(86_400)
+        .checked_add(i64::from(ttl_days))?;
+    if ttl_days > 0 && last_day > LAST_EXPIRY_DAY {
+        return None;
+    }
+    now.checked_add(Duration::from_secs(u64::from(ttl_days) * 86_400))
+}
 
 const NOT_FOUND: &str = "value not found";
 const EXPIRED: &str = "entity expired";
@@ -177,6 +194,17 @@ fn denied() -> Status {
 
 fn receipt_status(error: NodeReceiptError) -> Status {
     status(Code::from_i32(error.grpc_code()), error.to_string())
+}
+
+/// The receipt's presence, checked with the rest of the request's fields, before the receipt
+/// itself is verified.
+fn require_receipt(signed: Option<&SignedReceipt>) -> Result<(), Status> {
+    match signed {
+        Some(_) => Ok(()),
+        None => Err(receipt_status(NodeReceiptError::Missing {
+            field: "signed_receipt",
+        })),
+    }
 }
 
 fn caller_of(caller: Option<UserId>) -> Result<UserId, Status> {
@@ -342,6 +370,13 @@ impl Node {
         request: &StoreValuesRequest,
     ) -> Result<StoreValuesResponse, Status> {
         let caller = caller_of(caller)?;
+        // The request's own fields come first, as the nodes parse them (docs/node-checks.md §2).
+        let permissions = request
+            .permissions
+            .as_ref()
+            .map(Permissions::from_proto)
+            .transpose()
+            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
         let receipt = self.verify_receipt(
             now,
             request.signed_receipt.as_ref(),
@@ -352,19 +387,12 @@ impl Node {
             _ => None,
         }
         .unwrap_or(DEFAULT_TTL_DAYS);
-        let expires_at = now
-            .checked_add(Duration::from_secs(u64::from(ttl_days) * 86_400))
-            .ok_or_else(|| status(Code::InvalidArgument, "ttl_days is too high"))?;
+        self.check_values(&request.values)?;
         if request.values.is_empty() {
             return Err(status(Code::InvalidArgument, "no values provided"));
         }
-        self.check_values(&request.values)?;
-        let permissions = request
-            .permissions
-            .as_ref()
-            .map(Permissions::from_proto)
-            .transpose()
-            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
+        let expires_at = expiry(now, ttl_days)
+            .ok_or_else(|| status(Code::InvalidArgument, "ttl_days is too high"))?;
         if request.update_identifier.is_empty() {
             let permissions = permissions.ok_or_else(|| {
                 status(
@@ -482,12 +510,7 @@ impl Node {
         request: &OverwritePermissionsRequest,
     ) -> Result<(), Status> {
         let caller = caller_of(caller)?;
-        let receipt = self.verify_receipt(
-            now,
-            request.signed_receipt.as_ref(),
-            OperationKind::OverwritePermissions,
-        )?;
-        let id = Self::receipt_values_id(&receipt)?;
+        require_receipt(request.signed_receipt.as_ref())?;
         let permissions = request
             .permissions
             .as_ref()
@@ -500,6 +523,12 @@ impl Node {
             .and_then(|p| {
                 Permissions::from_proto(p).map_err(|e| status(Code::InvalidArgument, e.to_string()))
             })?;
+        let receipt = self.verify_receipt(
+            now,
+            request.signed_receipt.as_ref(),
+            OperationKind::OverwritePermissions,
+        )?;
+        let id = Self::receipt_values_id(&receipt)?;
         let record = self.live_mut(now, &id)?;
         if !record.permissions.is_update_permissions_allowed(&caller) {
             return Err(denied());
@@ -516,14 +545,15 @@ impl Node {
         request: &UpdatePermissionsRequest,
     ) -> Result<(), Status> {
         let caller = caller_of(caller)?;
+        require_receipt(request.signed_receipt.as_ref())?;
+        let delta = PermissionsDelta::from_request(request)
+            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
         let receipt = self.verify_receipt(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::UpdatePermissions,
         )?;
         let id = Self::receipt_values_id(&receipt)?;
-        let delta = PermissionsDelta::from_request(request)
-            .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
         let record = self.live_mut(now, &id)?;
         if !record.permissions.is_update_permissions_allowed(&caller) {
             return Err(denied());
@@ -586,144 +616,38 @@ impl Node {
         request: &InvokeComputeRequest,
     ) -> Result<InvokeComputeResponse, Status> {
         let caller = caller_of(caller)?;
+        require_receipt(request.signed_receipt.as_ref())?;
+        let output_bindings = parse_bindings(request)?;
         let receipt = self.verify_receipt(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::InvokeCompute,
         )?;
-        let Some(operation_metadata::Operation::InvokeCompute(metadata)) =
-            &receipt.metadata().operation
-        else {
-            return Err(status(Code::Internal, "internal error"));
+        let program_id = match &receipt.metadata().operation {
+            Some(operation_metadata::Operation::InvokeCompute(metadata)) => metadata
+                .quote
+                .as_ref()
+                .map(|q| q.program_id.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
         };
-        let program_id_text = metadata
-            .quote
-            .as_ref()
-            .map(|q| q.program_id.clone())
-            .unwrap_or_default();
-        let mut inputs = self.check_values(&request.values)?;
-        parse_program_id(&program_id_text)
-            .map_err(|e| status(Code::InvalidArgument, format!("invalid program id: {e}")))?;
-        let mut output_bindings: BTreeMap<String, BTreeSet<UserId>> = BTreeMap::new();
-        for binding in &request.output_bindings {
-            let users = binding
-                .users
-                .iter()
-                .map(UserId::try_from)
-                .collect::<Result<BTreeSet<_>, _>>()
-                .map_err(|_| {
-                    status(
-                        Code::InvalidArgument,
-                        "protobuf parsing error: invalid user id length",
-                    )
-                })?;
-            output_bindings
-                .entry(binding.party_name.clone())
-                .or_default()
-                .extend(users);
-        }
-        let dkg = Dkg::of(&program_id_text);
-        if let Some(dkg) = dkg {
+        let dkg = Dkg::of(&program_id);
+        let inputs = match dkg {
             // No program, no inputs: only the output bindings matter.
-            let (store_party, key_party) = dkg.parties();
-            if let Some(unknown) = output_bindings
-                .keys()
-                .find(|p| *p != store_party && *p != key_party)
-            {
-                return Err(status(
-                    Code::InvalidArgument,
-                    format!(
-                        "invalid output party name binding for DKG protocol execution: {unknown}"
-                    ),
-                ));
+            Some(dkg) => {
+                check_dkg_bindings(dkg, &output_bindings)?;
+                BTreeMap::new()
             }
-            let missing: Vec<&str> = [store_party, key_party]
-                .into_iter()
-                .filter(|p| !output_bindings.contains_key(*p))
-                .collect();
-            if !missing.is_empty() {
-                return Err(status(
-                    Code::InvalidArgument,
-                    format!("required parties not bound: [{}]", missing.join(", ")),
-                ));
-            }
-            inputs.clear();
-        } else {
-            let program = self
-                .programs
-                .get(&program_id_text)
-                .ok_or_else(|| status(Code::NotFound, "not found"))?;
-            let input_parties: BTreeSet<String> = program
-                .inputs()
-                .iter()
-                .filter_map(|i| program.parties().get(i.party).map(|p| p.name.clone()))
-                .collect();
-            let output_parties: BTreeSet<String> = program
-                .outputs()
-                .iter()
-                .filter_map(|o| program.parties().get(o.party).map(|p| p.name.clone()))
-                .collect();
-            let bound_inputs: Vec<String> = request
-                .input_bindings
-                .iter()
-                .map(|b| b.party_name.clone())
-                .collect();
-            let bound_outputs: Vec<String> = output_bindings.keys().cloned().collect();
-            check_bindings("input", &input_parties, &bound_inputs)?;
-            check_bindings("output", &output_parties, &bound_outputs)?;
-            for binding in &request.input_bindings {
-                if binding.user.is_none() {
-                    return Err(status(
-                        Code::InvalidArgument,
-                        "protobuf parsing error: 'user' not set",
-                    ));
-                }
-            }
-            for raw in &request.value_ids {
-                let id = Uuid::from_slice(raw)
-                    .map_err(|_| status(Code::InvalidArgument, "values_id is not a uuid"))?;
-                let record = self.live(now, &id)?;
-                if !record
-                    .permissions
-                    .is_compute_allowed(&caller, &program_id_text)
-                {
-                    return Err(denied());
-                }
-                let stored = self.check_values(&record.values)?;
-                for (name, value) in stored {
-                    if inputs.contains_key(&name) {
-                        return Err(status(
-                            Code::InvalidArgument,
-                            format!("duplicate value key '{name}'"),
-                        ));
-                    }
-                    inputs.insert(name, value);
-                }
-            }
-            let expected: BTreeSet<&str> =
-                program.inputs().iter().map(|i| i.name.as_str()).collect();
-            let given: BTreeSet<&str> = inputs.keys().map(String::as_str).collect();
-            if let Some(missing) = expected.difference(&given).next() {
-                return Err(status(
-                    Code::InvalidArgument,
-                    format!("invalid inputs: input '{missing}' not provided"),
-                ));
-            }
-            if let Some(extra) = given.difference(&expected).next() {
-                return Err(status(
-                    Code::InvalidArgument,
-                    format!("invalid inputs: input '{extra}' is not a program input"),
-                ));
-            }
-        }
+            None => self.gather_inputs(now, &caller, &program_id, request)?,
+        };
         let compute_id = receipt.identifier();
         self.changes.push(NodeChange::Computation(compute_id));
         self.computations.insert(
             compute_id,
             Computation {
-                program_id: program_id_text,
+                program_id,
                 invoked_at: now,
-                output_bindings,
+                output_bindings: output_bindings.into_iter().collect(),
                 inputs,
                 dkg,
                 state: ComputeState::Gathering,
@@ -732,6 +656,53 @@ impl Node {
         Ok(InvokeComputeResponse {
             compute_id: compute_id.as_bytes().to_vec(),
         })
+    }
+
+    /// A program computation's inputs, checked in the nodes' order (docs/node-checks.md §4):
+    /// the compute-time values, the program, the bindings, the stored values, then the whole.
+    fn gather_inputs(
+        &self,
+        now: Timestamp,
+        caller: &UserId,
+        program_id: &str,
+        request: &InvokeComputeRequest,
+    ) -> Result<BTreeMap<String, EncryptedValue>, Status> {
+        let mut inputs = self.check_values(&request.values)?;
+        parse_program_id(program_id)
+            .map_err(|e| status(Code::InvalidArgument, format!("invalid program id: {e}")))?;
+        let program = self
+            .programs
+            .get(program_id)
+            .ok_or_else(|| status(Code::NotFound, "not found"))?;
+        let party_names = |indices: Vec<usize>| -> BTreeSet<String> {
+            indices
+                .into_iter()
+                .filter_map(|i| program.parties().get(i).map(|p| p.name.clone()))
+                .collect()
+        };
+        let input_parties = party_names(program.inputs().iter().map(|i| i.party).collect());
+        let output_parties = party_names(program.outputs().iter().map(|o| o.party).collect());
+        let bound_inputs = request.input_bindings.iter().map(|b| &b.party_name);
+        check_bindings("input", &input_parties, bound_inputs)?;
+        let bound_outputs = request.output_bindings.iter().map(|b| &b.party_name);
+        check_bindings("output", &output_parties, bound_outputs)?;
+        for id in parse_value_ids(&request.value_ids)? {
+            let record = self.live(now, &id)?;
+            if !record.permissions.is_compute_allowed(caller, program_id) {
+                return Err(denied());
+            }
+            for (name, value) in self.check_values(&record.values)? {
+                if inputs.contains_key(&name) {
+                    return Err(status(
+                        Code::InvalidArgument,
+                        format!("duplicate value key '{name}'"),
+                    ));
+                }
+                inputs.insert(name, value);
+            }
+        }
+        check_inputs(program, &inputs)?;
+        Ok(inputs)
     }
 
     /// `Compute/RetrieveResults`: opens the stream (errors here come before the stream).
@@ -885,34 +856,76 @@ impl Node {
     }
 }
 
-fn check_bindings(kind: &str, program: &BTreeSet<String>, bound: &[String]) -> Result<(), Status> {
-    let invalid = |message: String| status(Code::InvalidArgument, message);
-    let mut seen = BTreeSet::new();
-    for name in bound {
-        if !program.contains(name) {
-            return Err(invalid(format!(
-                "{kind} party {name} is not defined in program"
-            )));
-        }
-        if !seen.insert(name.as_str()) {
-            return Err(invalid(format!(
-                "{kind} party {name} is bound more than once"
-            )));
-        }
+/// The bindings' users, parsed as the nodes parse the request (docs/node-checks.md §4): each
+/// input binding names one user, each output binding any number; all ids are 20 bytes. Output
+/// parties bound twice merge here; the program check refuses them.
+fn parse_bindings(
+    request: &InvokeComputeRequest,
+) -> Result<BTreeMap<String, BTreeSet<UserId>>, Status> {
+    let bad_length = || {
+        status(
+            Code::InvalidArgument,
+            "protobuf parsing error: invalid user id length",
+        )
+    };
+    for binding in &request.input_bindings {
+        let user = binding.user.as_ref().ok_or_else(|| {
+            status(
+                Code::InvalidArgument,
+                "protobuf parsing error: 'user' not set",
+            )
+        })?;
+        UserId::try_from(user).map_err(|_| bad_length())?;
     }
-    let missing: Vec<&String> = program
-        .iter()
-        .filter(|p| !seen.contains(p.as_str()))
+    let mut output_bindings: BTreeMap<String, BTreeSet<UserId>> = BTreeMap::new();
+    for binding in &request.output_bindings {
+        let users = binding
+            .users
+            .iter()
+            .map(UserId::try_from)
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map_err(|_| bad_length())?;
+        output_bindings
+            .entry(binding.party_name.clone())
+            .or_default()
+            .extend(users);
+    }
+    Ok(output_bindings)
+}
+
+/// A DKG binds exactly its two output parties.
+fn check_dkg_bindings(
+    dkg: Dkg,
+    output_bindings: &BTreeMap<String, BTreeSet<UserId>>,
+) -> Result<(), Status> {
+    let (store_party, key_party) = dkg.parties();
+    if let Some(unknown) = output_bindings
+        .keys()
+        .find(|p| *p != store_party && *p != key_party)
+    {
+        return Err(status(
+            Code::InvalidArgument,
+            format!("invalid output party name binding for DKG protocol execution: {unknown}"),
+        ));
+    }
+    let missing: Vec<&str> = [store_party, key_party]
+        .into_iter()
+        .filter(|p| !output_bindings.contains_key(*p))
         .collect();
-    match missing.len() {
-        0 => Ok(()),
-        1..=3 => {
-            let list: Vec<String> = missing.iter().map(|p| format!("{p:?}")).collect();
-            Err(invalid(format!(
-                "{kind} parties {{{}}} not bound",
-                list.join(", ")
-            )))
-        }
-        n => Err(invalid(format!("{n} {kind} parties not bound"))),
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(status(
+            Code::InvalidArgument,
+            format!("required parties not bound: [{}]", missing.join(", ")),
+        ))
     }
+}
+
+/// The stored values a computation uses: every id must be a UUID before any is looked up.
+fn parse_value_ids(raw: &[Vec<u8>]) -> Result<Vec<Uuid>, Status> {
+    raw.iter()
+        .map(|id| Uuid::from_slice(id))
+        .collect::<Result<_, _>>()
+        .map_err(|_| status(Code::InvalidArgument, "values_id is not a uuid"))
 }

@@ -49,7 +49,11 @@ impl StoreValuesArgs {
 
     /// The defaults for `user` plus what the flags grant.
     fn permissions(&self, user: UserId) -> Permissions {
-        let mut permissions = Permissions::defaults_for_user(user);
+        self.grant(Permissions::defaults_for_user(user))
+    }
+
+    /// `permissions` plus what the flags grant (the owner stays).
+    fn grant(&self, mut permissions: Permissions) -> Permissions {
         if let Some(program_id) = &self.program_id {
             for user in &self.authorize_user_execution {
                 permissions = permissions.allow_compute(*user, program_id.clone());
@@ -94,10 +98,20 @@ pub async fn store(connection: &ConnectionArgs, args: StoreValuesArgs) -> Result
                 .await
         }
         Some(id) => {
-            // Permissions are kept on update unless flags say otherwise.
-            let permissions = args
-                .has_permission_flags()
-                .then(|| args.permissions(client.user_id()));
+            // Permissions are kept on update unless flags say otherwise. The nodes replace
+            // the whole record with what an update carries, owner included
+            // (docs/node-checks.md §2), so the flags add to the current permissions.
+            let permissions = match args.has_permission_flags() {
+                false => None,
+                true => Some(
+                    args.grant(
+                        client
+                            .retrieve_permissions(id)
+                            .await
+                            .map_err(client_error)?,
+                    ),
+                ),
+            };
             client
                 .update_values(id, values, args.ttl_days, permissions)
                 .await

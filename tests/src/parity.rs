@@ -1,0 +1,790 @@
+//! The differential probes: requests the reference node refuses, each with the gRPC code and
+//! text the reference node answers (facts from a local run of it, listed per RPC in
+//! docs/node-checks.md), sent through any [`Harness`].
+//!
+//! Each probe pays like a client (quote, receipt) unless the RPC is free, then sends one
+//! hand-made request to the first member and reads its answer. Refusals at the quote stage
+//! count too: some checks live on the leader. [`run_probes`] returns what every probe got;
+//! [`mismatches`] lists those that did not get the reference node's answer.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use nilvm_core::masking::PartyId;
+use nilvm_core::operations::store_values::{StoreValuesInput, store_values};
+use nilvm_core::operations::{
+    NodeCall, OperationContext, OperationError, Paid, PaidCall, RetryPolicy, Target,
+    invoke_with_receipt,
+};
+use nilvm_core::payments::PaymentMode;
+use nilvm_core::payments::quote_request::{self, StoreValuesCounts};
+use nilvm_core::permissions::Permissions;
+use nilvm_core::program::ProgramMetadata;
+use nilvm_core::rpc::{Code, Reply, Request, Status};
+use nilvm_core::time::Duration;
+use nilvm_core::values::proto::to_named_values;
+use nilvm_core::values::{ClearValue, Integer, SecretInteger};
+use nilvm_proto::nillion::auth::v1::user::UserId as ProtoUserId;
+use nilvm_proto::nillion::compute::v1::invoke::{
+    InputPartyBinding, InvokeComputeRequest, OutputPartyBinding,
+};
+use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
+use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
+use nilvm_proto::nillion::permissions::v1::permissions::Permissions as ProtoPermissions;
+use nilvm_proto::nillion::permissions::v1::update::{PermissionCommand, UpdatePermissionsRequest};
+use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
+use nilvm_proto::nillion::values::v1::delete::DeleteValuesRequest;
+use nilvm_proto::nillion::values::v1::retrieve::RetrieveValuesRequest;
+use nilvm_proto::nillion::values::v1::store::StoreValuesRequest;
+use nilvm_proto::nillion::values::v1::value::NamedValue;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use uuid::Uuid;
+
+use crate::harness::Harness;
+use crate::scenarios::{MULTI_PARTY_SUM, store_program_bytes};
+
+/// What a node answered: accepted, or refused with a code and text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The request succeeded.
+    Accepted,
+    /// The request was refused.
+    Refused(Code, String),
+    /// The operation failed without a node status (a client-side check, a transport error).
+    Failed(String),
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::Accepted => f.write_str("accepted"),
+            Answer::Refused(code, text) => write!(f, "{code:?} {text:?}"),
+            Answer::Failed(text) => write!(f, "failed: {text}"),
+        }
+    }
+}
+
+/// One probe's outcome.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The probe.
+    pub name: &'static str,
+    /// The reference node's answer.
+    pub expected: Answer,
+    /// What the target answered.
+    pub got: Answer,
+}
+
+/// The outcomes whose answer differs from the reference node's, one line each.
+pub fn mismatches(outcomes: &[Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| o.expected != o.got)
+        .map(|o| format!("{}: expected {}, got {}", o.name, o.expected, o.got))
+        .collect()
+}
+
+type Build = Box<dyn FnMut(Option<SignedReceipt>) -> Request + Send>;
+
+/// One hand-made request to one node, paid for with `quote` (or free).
+struct RawCall {
+    quote: PriceQuoteRequest,
+    target: Target,
+    build: Build,
+    receipt: Option<SignedReceipt>,
+}
+
+impl PaidCall for RawCall {
+    fn quote_request(&self) -> PriceQuoteRequest {
+        self.quote.clone()
+    }
+
+    fn set_receipt(&mut self, receipt: SignedReceipt) {
+        self.receipt = Some(receipt);
+    }
+}
+
+impl NodeCall for RawCall {
+    type NodeReply = Result<(), Status>;
+    type Output = Result<(), Status>;
+
+    fn requests(&mut self) -> Vec<(Target, Request)> {
+        vec![(self.target.clone(), (self.build)(self.receipt.clone()))]
+    }
+
+    fn parse(
+        &mut self,
+        _node: &Target,
+        _reply: Reply,
+    ) -> Result<Option<Result<(), Status>>, OperationError> {
+        Ok(Some(Ok(())))
+    }
+
+    fn refused(
+        &mut self,
+        _node: &Target,
+        status: Status,
+        _retries: u32,
+    ) -> Result<Result<(), Status>, OperationError> {
+        Ok(Err(status))
+    }
+
+    fn finish(
+        self,
+        replies: Vec<(Target, Result<(), Status>)>,
+    ) -> Result<Result<(), Status>, OperationError> {
+        replies
+            .into_iter()
+            .next()
+            .map(|(_, reply)| reply)
+            .ok_or(OperationError::ApiMisuse("no reply"))
+    }
+}
+
+fn answer(result: Result<Result<(), Status>, OperationError>) -> Answer {
+    match result {
+        Ok(Ok(())) => Answer::Accepted,
+        Ok(Err(status)) => Answer::Refused(status.code, status.message),
+        Err(error) => match error.status() {
+            Some(status) => Answer::Refused(status.code, status.message.clone()),
+            None => Answer::Failed(error.to_string()),
+        },
+    }
+}
+
+fn refused(code: Code, text: &str) -> Answer {
+    Answer::Refused(code, text.to_string())
+}
+
+/// The users and records the probes work on.
+struct Fixture<U> {
+    owner: U,
+    stranger: U,
+    owner_id: nilvm_core::identity::UserId,
+    stranger_id: nilvm_core::identity::UserId,
+    /// `x` (a secret), owned by `owner`, who may also compute with it on `program_id`.
+    values_id: Uuid,
+    /// `multi_party_sum`: Dealer1 gives `x`, Dealer2 `y`, Receiver gets `sum`, `product`.
+    program_id: String,
+}
+
+/// Runs every probe through `h` and returns what each got.
+pub async fn run_probes<H: Harness>(h: &mut H) -> Vec<Outcome> {
+    let fixture = fixture(h).await;
+    let mut outcomes = Vec::new();
+    for probe in probes(h, &fixture) {
+        let user = if probe.as_stranger {
+            &fixture.stranger
+        } else {
+            &fixture.owner
+        };
+        let got = send(h, user, probe.quote, probe.build).await;
+        outcomes.push(Outcome {
+            name: probe.name,
+            expected: probe.expected,
+            got,
+        });
+    }
+    outcomes
+}
+
+fn probe_context<H: Harness>(h: &H) -> OperationContext {
+    // One attempt each: a retried refusal would come back as "nonce already used".
+    h.context(PaymentMode::FromBalance).with_retry(RetryPolicy {
+        max_retries: 0,
+        attempt_timeout: Duration::from_secs(20),
+        ..RetryPolicy::default()
+    })
+}
+
+async fn send<H: Harness>(
+    h: &mut H,
+    user: &H::User,
+    quote: Option<PriceQuoteRequest>,
+    build: Build,
+) -> Answer {
+    let context = probe_context(h);
+    let Some(target) = context.member_targets().into_iter().next() else {
+        return Answer::Failed("the cluster has no members".into());
+    };
+    let call = RawCall {
+        quote: quote.clone().unwrap_or_default(),
+        target,
+        build,
+        receipt: None,
+    };
+    let result = match quote {
+        Some(_) => h.run(user, Paid::start(h.now(), &context, call)).await,
+        None => {
+            let op = invoke_with_receipt(h.now(), &context, call, SignedReceipt::default());
+            h.run(user, op).await
+        }
+    };
+    answer(result)
+}
+
+async fn fixture<H: Harness>(h: &mut H) -> Fixture<H::User> {
+    let owner = h.new_user();
+    let stranger = h.new_user();
+    let (owner_id, stranger_id) = (h.user_id(&owner), h.user_id(&stranger));
+    let program_id = store_program_bytes(h, &owner, "multi_party_sum", MULTI_PARTY_SUM)
+        .await
+        .expect("store the probes' program");
+    let input = StoreValuesInput {
+        values: named(&[("x", secret(3))]),
+        ttl_days: Some(1),
+        permissions: Some(
+            Permissions::defaults_for_user(owner_id).allow_compute(owner_id, program_id.clone()),
+        ),
+        update: None,
+    };
+    let context = h.context(PaymentMode::FromBalance);
+    let op = store_values(h.now(), &context, input, &mut StdRng::seed_from_u64(1))
+        .expect("the probes' values");
+    let values_id = h.run(&owner, op).await.expect("store the probes' values");
+    Fixture {
+        owner,
+        stranger,
+        owner_id,
+        stranger_id,
+        values_id,
+        program_id,
+    }
+}
+
+fn secret(v: i64) -> ClearValue {
+    ClearValue::SecretInteger(SecretInteger::from(v))
+}
+
+fn public(v: i64) -> ClearValue {
+    ClearValue::Integer(Integer::from(v))
+}
+
+fn named(pairs: &[(&str, ClearValue)]) -> BTreeMap<String, ClearValue> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect()
+}
+
+/// The first member's shares of `values`.
+fn first_member_shares(
+    context: &OperationContext,
+    values: &[(&str, ClearValue)],
+) -> Vec<NamedValue> {
+    let mut masked = context
+        .masker
+        .mask(&named(values), &mut StdRng::seed_from_u64(2))
+        .expect("mask the probe's values");
+    let first = context.members.first().expect("a member");
+    let mine = masked
+        .remove(&PartyId::new(first.as_bytes()))
+        .unwrap_or_default();
+    to_named_values(&mine).expect("encode the probe's values")
+}
+
+/// One probe: what to pay for, the request, and the reference node's answer.
+struct Probe {
+    name: &'static str,
+    quote: Option<PriceQuoteRequest>,
+    build: Build,
+    as_stranger: bool,
+    expected: Answer,
+}
+
+fn probe(
+    name: &'static str,
+    quote: Option<PriceQuoteRequest>,
+    expected: Answer,
+    build: impl FnMut(Option<SignedReceipt>) -> Request + Send + 'static,
+) -> Probe {
+    Probe {
+        name,
+        quote,
+        build: Box::new(build),
+        as_stranger: false,
+        expected,
+    }
+}
+
+impl Probe {
+    fn as_stranger(mut self) -> Self {
+        self.as_stranger = true;
+        self
+    }
+}
+
+fn probes<H: Harness>(h: &H, f: &Fixture<H::User>) -> Vec<Probe> {
+    let context = h.context(PaymentMode::FromBalance);
+    let mut all = values_probes(&context, f);
+    all.extend(permissions_probes(f));
+    all.extend(program_probes());
+    all.extend(compute_probes(&context, f));
+    all
+}
+
+fn store_quote(ttl_days: Option<u32>) -> PriceQuoteRequest {
+    let counts = StoreValuesCounts {
+        secret_shared: 1,
+        ..StoreValuesCounts::default()
+    };
+    quote_request::store_values(&counts, 64, ttl_days)
+}
+
+fn store_request(
+    values: Vec<NamedValue>,
+    permissions: Option<ProtoPermissions>,
+    update: Vec<u8>,
+) -> impl FnMut(Option<SignedReceipt>) -> Request + Send + 'static {
+    move |signed_receipt| {
+        Request::StoreValues(StoreValuesRequest {
+            signed_receipt,
+            values: values.clone(),
+            permissions: permissions.clone(),
+            update_identifier: update.clone(),
+        })
+    }
+}
+
+fn values_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
+    let x = first_member_shares(context, &[("x", secret(5))]);
+    let mine = Some(Permissions::defaults_for_user(f.owner_id).to_proto());
+    let ownerless = Some(ProtoPermissions::default());
+    let id = f.values_id.as_bytes().to_vec();
+    let unknown = Uuid::from_u128(7).as_bytes().to_vec();
+    use Code::{InvalidArgument, NotFound, PermissionDenied};
+    vec![
+        probe(
+            "store: no values",
+            Some(store_quote(Some(1))),
+            refused(InvalidArgument, "no values provided"),
+            store_request(vec![], mine.clone(), vec![]),
+        ),
+        probe(
+            "store: no permissions",
+            Some(store_quote(Some(1))),
+            refused(
+                InvalidArgument,
+                "'permissions' is required when storing values",
+            ),
+            store_request(x.clone(), None, vec![]),
+        ),
+        probe(
+            "store: ttl_days 10^9",
+            Some(store_quote(Some(1_000_000_000))),
+            refused(InvalidArgument, "ttl_days is too high"),
+            store_request(x.clone(), mine.clone(), vec![]),
+        ),
+        probe(
+            "store: permissions without owner, and no receipt",
+            Some(store_quote(Some(1))),
+            refused(InvalidArgument, "protobuf parsing error: 'owner' not set "),
+            {
+                let mut build = store_request(x.clone(), ownerless, vec![]);
+                move |_| build(None)
+            },
+        ),
+        probe(
+            "store: no receipt",
+            Some(store_quote(Some(1))),
+            refused(
+                InvalidArgument,
+                "protobuf parsing error: 'signed_receipt' not set",
+            ),
+            {
+                let mut build = store_request(x.clone(), mine.clone(), vec![]);
+                move |_| build(None)
+            },
+        ),
+        probe(
+            "store: a receipt for another operation",
+            Some(quote_request::retrieve_values(f.values_id)),
+            refused(
+                InvalidArgument,
+                "receipt is not for a 'store values' operation",
+            ),
+            store_request(x.clone(), mine.clone(), vec![]),
+        ),
+        probe(
+            "update: unknown values",
+            Some(store_quote(Some(1))),
+            refused(NotFound, "value not found"),
+            store_request(x.clone(), None, unknown.clone()),
+        ),
+        probe(
+            "update: by a user without the update permission",
+            Some(store_quote(Some(1))),
+            refused(
+                PermissionDenied,
+                "user does not have permissions for action",
+            ),
+            store_request(x.clone(), None, id.clone()),
+        )
+        .as_stranger(),
+        probe(
+            "retrieve: unknown values",
+            Some(quote_request::retrieve_values(Uuid::from_u128(7))),
+            refused(NotFound, "value not found"),
+            |signed_receipt| Request::RetrieveValues(RetrieveValuesRequest { signed_receipt }),
+        ),
+        probe(
+            "retrieve: by a user without the retrieve permission",
+            Some(quote_request::retrieve_values(f.values_id)),
+            refused(
+                PermissionDenied,
+                "user does not have permissions for action",
+            ),
+            |signed_receipt| Request::RetrieveValues(RetrieveValuesRequest { signed_receipt }),
+        )
+        .as_stranger(),
+        probe(
+            "delete: an id that is not a UUID",
+            None,
+            refused(InvalidArgument, "invalid id"),
+            |_| {
+                Request::DeleteValues(DeleteValuesRequest {
+                    values_id: vec![1, 2, 3],
+                })
+            },
+        ),
+        probe(
+            "delete: unknown values",
+            None,
+            refused(NotFound, "value not found"),
+            move |_| {
+                Request::DeleteValues(DeleteValuesRequest {
+                    values_id: unknown.clone(),
+                })
+            },
+        ),
+        probe(
+            "delete: by a user without the delete permission",
+            None,
+            refused(
+                PermissionDenied,
+                "user does not have permissions for action",
+            ),
+            move |_| {
+                Request::DeleteValues(DeleteValuesRequest {
+                    values_id: id.clone(),
+                })
+            },
+        )
+        .as_stranger(),
+    ]
+}
+
+fn permissions_probes<U>(f: &Fixture<U>) -> Vec<Probe> {
+    use Code::{InvalidArgument, NotFound, PermissionDenied};
+    let id = f.values_id;
+    let theirs = Some(Permissions::defaults_for_user(f.stranger_id).to_proto());
+    let short_user = ProtoUserId {
+        contents: vec![1, 2, 3],
+    };
+    vec![
+        probe(
+            "overwrite permissions: none given",
+            Some(quote_request::overwrite_permissions(id)),
+            refused(
+                InvalidArgument,
+                "protobuf parsing error: 'permissions' not set",
+            ),
+            |signed_receipt| {
+                Request::OverwritePermissions(OverwritePermissionsRequest {
+                    signed_receipt,
+                    permissions: None,
+                })
+            },
+        ),
+        probe(
+            "overwrite permissions: by a user who is not the owner",
+            Some(quote_request::overwrite_permissions(id)),
+            refused(
+                PermissionDenied,
+                "user does not have permissions for action",
+            ),
+            move |signed_receipt| {
+                Request::OverwritePermissions(OverwritePermissionsRequest {
+                    signed_receipt,
+                    permissions: theirs.clone(),
+                })
+            },
+        )
+        .as_stranger(),
+        probe(
+            "update permissions: a user id of 3 bytes",
+            Some(quote_request::update_permissions(id)),
+            refused(
+                InvalidArgument,
+                "protobuf parsing error: invalid user id length",
+            ),
+            move |signed_receipt| {
+                Request::UpdatePermissions(UpdatePermissionsRequest {
+                    signed_receipt,
+                    retrieve: Some(PermissionCommand {
+                        grant: vec![short_user.clone()],
+                        revoke: vec![],
+                    }),
+                    ..UpdatePermissionsRequest::default()
+                })
+            },
+        ),
+        probe(
+            "update permissions: unknown values",
+            Some(quote_request::update_permissions(Uuid::from_u128(7))),
+            refused(NotFound, "value not found"),
+            |signed_receipt| {
+                Request::UpdatePermissions(UpdatePermissionsRequest {
+                    signed_receipt,
+                    ..UpdatePermissionsRequest::default()
+                })
+            },
+        ),
+    ]
+}
+
+fn program_quote(name: &str, contents: &[u8]) -> PriceQuoteRequest {
+    let metadata = ProgramMetadata::from_program(MULTI_PARTY_SUM)
+        .expect("the probes' program")
+        .to_proto();
+    quote_request::store_program_bytes(metadata, contents, name)
+}
+
+fn store_program(
+    program: Vec<u8>,
+) -> impl FnMut(Option<SignedReceipt>) -> Request + Send + 'static {
+    move |signed_receipt| {
+        Request::StoreProgram(StoreProgramRequest {
+            signed_receipt,
+            program: program.clone(),
+        })
+    }
+}
+
+fn program_probes() -> Vec<Probe> {
+    use Code::InvalidArgument;
+    let program = MULTI_PARTY_SUM.to_vec();
+    let garbage = vec![0xff; 40];
+    vec![
+        probe(
+            "store program: empty name",
+            Some(program_quote("", &program)),
+            refused(InvalidArgument, "empty program names are not allowed"),
+            store_program(program.clone()),
+        ),
+        probe(
+            "store program: '/' in the name",
+            Some(program_quote("a/b", &program)),
+            refused(InvalidArgument, "'/' is not allowed in program names"),
+            store_program(program.clone()),
+        ),
+        probe(
+            "store program: 129-character name",
+            Some(program_quote(&"a".repeat(129), &program)),
+            refused(InvalidArgument, "program name is too long"),
+            store_program(program.clone()),
+        ),
+        probe(
+            "store program: bytes that do not hash to the quoted hash",
+            Some(program_quote("p", &garbage)),
+            refused(InvalidArgument, "invalid program hash"),
+            store_program(program.clone()),
+        ),
+        probe(
+            "store program: bytes that are not a program",
+            Some(program_quote("p", &garbage)),
+            refused(InvalidArgument, "malformed program (invalid sdk version?)"),
+            store_program(garbage),
+        ),
+    ]
+}
+
+/// The compute request the probes vary: Dealer1 and Dealer2 bound to the owner, Receiver to
+/// the owner too, `values` given at compute time, `value_ids` stored.
+#[derive(Clone)]
+struct Compute {
+    values: Vec<NamedValue>,
+    value_ids: Vec<Vec<u8>>,
+    inputs: Vec<(String, Option<ProtoUserId>)>,
+    outputs: Vec<String>,
+    owner: ProtoUserId,
+}
+
+impl Compute {
+    fn new<U>(context: &OperationContext, f: &Fixture<U>) -> Self {
+        let owner = ProtoUserId::from(&f.owner_id);
+        Compute {
+            values: first_member_shares(context, &[("y", secret(4))]),
+            value_ids: vec![f.values_id.as_bytes().to_vec()],
+            inputs: vec![
+                ("Dealer1".into(), Some(owner.clone())),
+                ("Dealer2".into(), Some(owner.clone())),
+            ],
+            outputs: vec!["Receiver".into()],
+            owner,
+        }
+    }
+
+    fn request(self) -> impl FnMut(Option<SignedReceipt>) -> Request + Send + 'static {
+        move |signed_receipt| {
+            Request::InvokeCompute(InvokeComputeRequest {
+                signed_receipt,
+                value_ids: self.value_ids.clone(),
+                values: self.values.clone(),
+                input_bindings: self
+                    .inputs
+                    .iter()
+                    .map(|(party_name, user)| InputPartyBinding {
+                        party_name: party_name.clone(),
+                        user: user.clone(),
+                    })
+                    .collect(),
+                output_bindings: self
+                    .outputs
+                    .iter()
+                    .map(|party_name| OutputPartyBinding {
+                        party_name: party_name.clone(),
+                        users: vec![self.owner.clone()],
+                    })
+                    .collect(),
+            })
+        }
+    }
+}
+
+fn compute_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
+    use Code::{InvalidArgument, NotFound};
+    let base = Compute::new(context, f);
+    let quote = Some(quote_request::invoke_compute(f.program_id.clone(), 64));
+    let with = |change: &dyn Fn(&mut Compute)| {
+        let mut c = base.clone();
+        change(&mut c);
+        c.request()
+    };
+    let failed = |text: &str| refused(InvalidArgument, &format!("input validation failed: {text}"));
+    vec![
+        probe(
+            "compute: a public Integer for a SecretInteger input",
+            quote.clone(),
+            failed("types don't match: SecretInteger != Integer"),
+            with(&|c| c.values = first_member_shares(context, &[("y", public(4))])),
+        ),
+        probe(
+            "compute: an input missing",
+            quote.clone(),
+            failed(r#"missing values: ["y"]"#),
+            with(&|c| c.values = vec![]),
+        ),
+        probe(
+            "compute: an extra input",
+            quote.clone(),
+            failed(r#"unexpected values found: ["zz"]"#),
+            with(&|c| {
+                c.values = first_member_shares(context, &[("y", secret(4)), ("zz", secret(1))])
+            }),
+        ),
+        probe(
+            "compute: a type mismatch and a missing input",
+            quote.clone(),
+            failed("types don't match: SecretInteger != Integer"),
+            {
+                let stored_only = Compute {
+                    value_ids: vec![],
+                    ..base.clone()
+                };
+                let mut c = stored_only;
+                c.values = first_member_shares(context, &[("x", public(4))]);
+                c.request()
+            },
+        ),
+        probe(
+            "compute: an input party the program does not have",
+            quote.clone(),
+            refused(
+                InvalidArgument,
+                "input party Nobody is not defined in program",
+            ),
+            with(&|c| c.inputs.push(("Nobody".into(), Some(c.owner.clone())))),
+        ),
+        probe(
+            "compute: an input party bound twice",
+            quote.clone(),
+            refused(
+                InvalidArgument,
+                "input party Dealer1 is not defined in program",
+            ),
+            with(&|c| c.inputs.push(("Dealer1".into(), Some(c.owner.clone())))),
+        ),
+        probe(
+            "compute: an input party not bound",
+            quote.clone(),
+            refused(InvalidArgument, r#"input parties {"Dealer2"} not bound"#),
+            with(&|c| c.inputs.truncate(1)),
+        ),
+        probe(
+            "compute: no output binding",
+            quote.clone(),
+            refused(InvalidArgument, r#"output parties {"Receiver"} not bound"#),
+            with(&|c| c.outputs.clear()),
+        ),
+        probe(
+            "compute: an input binding without a user, and no receipt",
+            quote.clone(),
+            refused(
+                InvalidArgument,
+                "protobuf parsing error: 'signed_receipt' not set",
+            ),
+            {
+                let mut build = with(&|c| c.inputs[0].1 = None);
+                move |_| build(None)
+            },
+        ),
+        probe(
+            "compute: an input binding without a user",
+            quote.clone(),
+            refused(InvalidArgument, "protobuf parsing error: 'user' not set"),
+            with(&|c| c.inputs[0].1 = None),
+        ),
+        probe(
+            "compute: a stored values id that is not a UUID",
+            quote.clone(),
+            refused(InvalidArgument, "values_id is not a uuid"),
+            with(&|c| c.value_ids = vec![vec![1, 2, 3]]),
+        ),
+        probe(
+            "compute: unknown stored values",
+            quote.clone(),
+            refused(NotFound, "value not found"),
+            with(&|c| c.value_ids = vec![Uuid::from_u128(7).as_bytes().to_vec()]),
+        ),
+        probe(
+            "compute: stored values without the compute permission",
+            quote.clone(),
+            refused(
+                Code::PermissionDenied,
+                "user does not have permissions for action",
+            ),
+            with(&|_| {}),
+        )
+        .as_stranger(),
+        probe(
+            "compute: a value given twice",
+            quote.clone(),
+            refused(InvalidArgument, "duplicate value key 'x'"),
+            with(&|c| {
+                c.values = first_member_shares(context, &[("x", secret(1)), ("y", secret(4))])
+            }),
+        ),
+        probe(
+            "compute: a receipt for another operation",
+            Some(quote_request::retrieve_values(f.values_id)),
+            refused(
+                InvalidArgument,
+                "receipt is not for a 'invoke compute' operation",
+            ),
+            with(&|_| {}),
+        ),
+    ]
+}
