@@ -33,4 +33,4 @@ pub use network::{
     DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network, NetworkError,
 };
 pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};
-pub use transport::{Transport, sends_token, wall_clock};
+pub use transport::{Transport, wall_clock};

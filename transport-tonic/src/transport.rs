@@ -34,13 +34,6 @@ pub fn wall_clock() -> Timestamp {
     Timestamp::new(seconds, since_epoch.subsec_nanos()).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// Whether a call carries the auth token. Every node call does, except the Membership calls
-/// (`Cluster`, `NodeVersion`), which the nodes serve to anyone; the bootnode channel never
-/// carries one (as the Python SDK).
-pub fn sends_token(method: Method) -> bool {
-    !matches!(method, Method::Cluster | Method::NodeVersion)
-}
-
 /// The call tasks of one operation, by request id, so the driver can abort the calls the
 /// operation stopped waiting for (a timed-out attempt is cancelled on the wire: its HTTP/2
 /// stream is reset, and its late reply cannot reach the operation).
@@ -166,7 +159,7 @@ impl Transport {
         let Target::Node(node) = target else {
             return Ok(None);
         };
-        if !sends_token(method) {
+        if !method.sends_token() {
             return Ok(None);
         }
         let Some(tokens) = &self.inner.tokens else {
