@@ -53,6 +53,7 @@
 mod analysis;
 mod error;
 mod id;
+pub mod mir;
 mod name;
 mod protocol;
 

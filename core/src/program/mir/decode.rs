@@ -13,13 +13,13 @@ use nilvm_proto::nillion::nada::mir::v1 as mir;
 use nilvm_proto::nillion::nada::operations::v1 as ops;
 use ops::operation::Operation as ProtoOp;
 
+use super::error::MirError;
+use super::types::{NadaType, ScalarKind};
+use super::validate;
 use super::{
     BinaryOp, Function, FunctionArg, Graph, Input, Literal, LiteralValue, Node, NodeIndex,
     Operation, Output, Party, Program, TupleIndex, UnaryOp,
 };
-use crate::error::ProgramError;
-use crate::types::{NadaType, ScalarKind};
-use crate::validate;
 
 impl Program {
     /// Decodes and validates `.nada.bin` bytes: raw compiler output or the preprocessed form.
@@ -29,20 +29,20 @@ impl Program {
     ///     env!("CARGO_MANIFEST_DIR"),
     ///     "/../testdata/programs/add_simple.nada.bin"
     /// ))?;
-    /// let program = nilvm_nada::Program::decode(&bytes)?;
+    /// let program = nilvm_core::program::mir::Program::decode(&bytes)?;
     /// assert_eq!(program.inputs().len(), 2);
     /// assert_eq!(program.outputs()[0].name, "total");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn decode(bytes: &[u8]) -> Result<Self, ProgramError> {
-        let mir = mir::ProgramMir::decode(bytes).map_err(|e| ProgramError::Malformed {
+    pub fn decode(bytes: &[u8]) -> Result<Self, MirError> {
+        let mir = mir::ProgramMir::decode(bytes).map_err(|e| MirError::Malformed {
             reason: e.to_string(),
         })?;
         Self::from_mir(&mir)
     }
 
     /// Validates an already decoded MIR message.
-    pub fn from_mir(mir: &mir::ProgramMir) -> Result<Self, ProgramError> {
+    pub fn from_mir(mir: &mir::ProgramMir) -> Result<Self, MirError> {
         // Parties.
         let mut party_index = BTreeMap::new();
         let mut parties = Vec::with_capacity(mir.parties.len());
@@ -51,7 +51,7 @@ impl Program {
                 .insert(party.name.as_str(), parties.len())
                 .is_some()
             {
-                return Err(ProgramError::DuplicateName {
+                return Err(MirError::DuplicateName {
                     kind: "party",
                     name: party.name.clone(),
                 });
@@ -64,7 +64,7 @@ impl Program {
             party_index
                 .get(name)
                 .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
+                .ok_or_else(|| MirError::UnknownName {
                     kind: "party",
                     name: name.to_string(),
                 })
@@ -79,7 +79,7 @@ impl Program {
                 .insert(input.name.as_str(), inputs.len())
                 .is_some()
             {
-                return Err(ProgramError::DuplicateName {
+                return Err(MirError::DuplicateName {
                     kind: "input",
                     name: input.name.clone(),
                 });
@@ -103,7 +103,7 @@ impl Program {
                 .insert(literal.name.as_str(), literals.len())
                 .is_some()
             {
-                return Err(ProgramError::DuplicateName {
+                return Err(MirError::DuplicateName {
                     kind: "literal",
                     name: literal.name.clone(),
                 });
@@ -121,7 +121,7 @@ impl Program {
         let mut function_index = BTreeMap::new();
         for (i, function) in mir.functions.iter().enumerate() {
             if function_index.insert(function.id, i).is_some() {
-                return Err(ProgramError::DuplicateId {
+                return Err(MirError::DuplicateId {
                     kind: "function",
                     id: function.id,
                 });
@@ -151,13 +151,13 @@ impl Program {
         for output in &mir.outputs {
             let context = || format!("output '{}'", output.name);
             if output_names.insert(output.name.as_str(), ()).is_some() {
-                return Err(ProgramError::DuplicateName {
+                return Err(MirError::DuplicateName {
                     kind: "output",
                     name: output.name.clone(),
                 });
             }
             let node = *body_ids.get(&output.operation_id).ok_or_else(|| {
-                ProgramError::DanglingOperand {
+                MirError::DanglingOperand {
                     operand: output.operation_id,
                 }
                 .at(context())
@@ -192,18 +192,15 @@ struct Names<'a> {
 
 fn decode_type(
     ty: Option<&nilvm_proto::nillion::nada::types::v1::NadaType>,
-) -> Result<NadaType, ProgramError> {
-    NadaType::from_proto(ty.ok_or(ProgramError::MissingType)?)
+) -> Result<NadaType, MirError> {
+    NadaType::from_proto(ty.ok_or(MirError::MissingType)?)
 }
 
-fn decode_function(
-    function: &mir::NadaFunction,
-    names: &Names<'_>,
-) -> Result<Function, ProgramError> {
+fn decode_function(function: &mir::NadaFunction, names: &Names<'_>) -> Result<Function, MirError> {
     let mut args = Vec::with_capacity(function.args.len());
     for arg in &function.args {
         if args.iter().any(|a: &FunctionArg| a.name == arg.name) {
-            return Err(ProgramError::DuplicateName {
+            return Err(MirError::DuplicateName {
                 kind: "function argument",
                 name: arg.name.clone(),
             });
@@ -229,7 +226,7 @@ fn decode_function(
     )?;
     let result = *ids
         .get(&function.return_operation_id)
-        .ok_or(ProgramError::DanglingOperand {
+        .ok_or(MirError::DanglingOperand {
             operand: function.return_operation_id,
         })?;
     Ok(Function {
@@ -276,31 +273,31 @@ fn build_graph(
     roots: &[u64],
     names: &Names<'_>,
     scope: Option<&FunctionScope<'_>>,
-) -> Result<(Graph, BTreeMap<u64, NodeIndex>), ProgramError> {
+) -> Result<(Graph, BTreeMap<u64, NodeIndex>), MirError> {
     // Raw position of every id, and the operand positions of every operation.
     let mut position = BTreeMap::new();
     let mut raw = Vec::with_capacity(table.len());
     for entry in table {
         let operation = entry.operation.as_ref().ok_or_else(|| {
-            ProgramError::UnknownOperation {
+            MirError::UnknownOperation {
                 what: String::from("operation missing from its table entry"),
             }
             .at(format!("operation {}", entry.id))
         })?;
         if operation.id != entry.id {
-            return Err(ProgramError::IdMismatch {
+            return Err(MirError::IdMismatch {
                 key: entry.id,
                 id: operation.id,
             });
         }
         let kind = operation.operation.as_ref().ok_or_else(|| {
-            ProgramError::UnknownOperation {
+            MirError::UnknownOperation {
                 what: String::from("operation kind not set"),
             }
             .at(format!("operation {}", operation.id))
         })?;
         if position.insert(operation.id, raw.len()).is_some() {
-            return Err(ProgramError::DuplicateId {
+            return Err(MirError::DuplicateId {
                 kind: "operation",
                 id: operation.id,
             });
@@ -312,8 +309,7 @@ fn build_graph(
         let mut resolved = Vec::new();
         for id in operand_ids(kind) {
             let at = *position.get(&id).ok_or_else(|| {
-                ProgramError::DanglingOperand { operand: id }
-                    .at(format!("operation {}", operation.id))
+                MirError::DanglingOperand { operand: id }.at(format!("operation {}", operation.id))
             })?;
             resolved.push(at);
         }
@@ -356,7 +352,7 @@ fn build_graph(
                         stack.push((child, 0));
                     }
                     ON_STACK => {
-                        return Err(ProgramError::Cycle {
+                        return Err(MirError::Cycle {
                             id: raw[child].0.id,
                         });
                     }
@@ -404,26 +400,24 @@ fn convert(
     at: &dyn Fn(usize) -> NodeIndex,
     names: &Names<'_>,
     scope: Option<&FunctionScope<'_>>,
-) -> Result<Operation, ProgramError> {
+) -> Result<Operation, MirError> {
     let function = |id: u64| {
         names
             .functions
             .get(&id)
             .copied()
-            .ok_or(ProgramError::UnknownFunction { id })
+            .ok_or(MirError::UnknownFunction { id })
     };
     Ok(match kind {
         ProtoOp::Binary(b) => Operation::Binary {
-            op: BinaryOp::from_variant(b.variant).ok_or_else(|| {
-                ProgramError::UnknownOperation {
-                    what: format!("binary operation variant {}", b.variant),
-                }
+            op: BinaryOp::from_variant(b.variant).ok_or_else(|| MirError::UnknownOperation {
+                what: format!("binary operation variant {}", b.variant),
             })?,
             left: at(0),
             right: at(1),
         },
         ProtoOp::Unary(u) => Operation::Unary {
-            op: UnaryOp::from_variant(u.variant).ok_or_else(|| ProgramError::UnknownOperation {
+            op: UnaryOp::from_variant(u.variant).ok_or_else(|| MirError::UnknownOperation {
                 what: format!("unary operation variant {}", u.variant),
             })?,
             operand: at(0),
@@ -439,7 +433,7 @@ fn convert(
                 .inputs
                 .get(r.refers_to.as_str())
                 .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
+                .ok_or_else(|| MirError::UnknownName {
                     kind: "input",
                     name: r.refers_to.clone(),
                 })?,
@@ -449,7 +443,7 @@ fn convert(
                 .literals
                 .get(r.refers_to.as_str())
                 .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
+                .ok_or_else(|| MirError::UnknownName {
                     kind: "literal",
                     name: r.refers_to.clone(),
                 })?,
@@ -458,7 +452,7 @@ fn convert(
             let scope =
                 scope
                     .filter(|s| s.id == r.function_id)
-                    .ok_or(ProgramError::MisplacedArgument {
+                    .ok_or(MirError::MisplacedArgument {
                         function: r.function_id,
                     })?;
             Operation::Argument(
@@ -466,7 +460,7 @@ fn convert(
                     .args
                     .iter()
                     .position(|a| a.name == r.refers_to)
-                    .ok_or_else(|| ProgramError::UnknownName {
+                    .ok_or_else(|| MirError::UnknownName {
                         kind: "function argument",
                         name: r.refers_to.clone(),
                     })?,
@@ -492,24 +486,24 @@ fn convert(
                 Ok(ops::TupleIndex::Left) => TupleIndex::Left,
                 Ok(ops::TupleIndex::Right) => TupleIndex::Right,
                 Err(_) => {
-                    return Err(ProgramError::UnknownOperation {
+                    return Err(MirError::UnknownOperation {
                         what: format!("tuple index {}", t.index),
                     });
                 }
             },
         },
         ProtoOp::NtupleAccessor(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("ntuple_accessor"),
             });
         }
         ProtoOp::ObjectAccessor(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("object_accessor"),
             });
         }
         ProtoOp::Cast(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("cast"),
             });
         }
@@ -518,8 +512,8 @@ fn convert(
 
 /// Parses a literal's text: decimal integers (optionally negative for `Integer`), `True` /
 /// `False` case-insensitively for booleans (the node's parser, docs/nada.md §4).
-fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, ProgramError> {
-    let invalid = || ProgramError::InvalidLiteral {
+fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, MirError> {
+    let invalid = || MirError::InvalidLiteral {
         value: text.to_string(),
         ty: ty.clone(),
     };
@@ -547,7 +541,7 @@ fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, ProgramError
         Some(ScalarKind::UnsignedInteger) if *ty == NadaType::UnsignedInteger => Ok(
             LiteralValue::UnsignedInteger(parse_decimal(text).ok_or_else(invalid)?),
         ),
-        _ => Err(ProgramError::TypeMismatch {
+        _ => Err(MirError::TypeMismatch {
             detail: format!("a literal must be Integer, UnsignedInteger or Boolean, not {ty}"),
         }),
     }

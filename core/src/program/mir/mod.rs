@@ -13,9 +13,16 @@ use alloc::vec::Vec;
 
 use crypto_bigint::U256;
 
-use crate::types::NadaType;
-
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 mod decode;
+mod error;
+pub mod types;
+mod validate;
+
+pub use error::MirError;
+pub use types::{MAX_TYPE_DEPTH, NadaType, ScalarKind};
+pub use validate::MAX_VALUE_LEAVES;
 
 /// Index of an operation in its [`Graph`]. Operands always have smaller indices than their
 /// users.
@@ -152,7 +159,6 @@ pub struct Node {
 
 /// An operation with its operands resolved to [`NodeIndex`]es of the same graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Operation {
     /// The value of an input (index into [`Program::inputs`]).
     Input(usize),
