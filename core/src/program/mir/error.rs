@@ -2,6 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use core::fmt;
 
 use super::types::NadaType;
 
@@ -21,7 +22,7 @@ pub enum MirError {
     #[error("{context}: {source}")]
     In {
         /// Where: "operation 7", "input 'a'", "function 'f' (id 3)", …
-        context: String,
+        context: Place,
         /// What.
         #[source]
         source: Box<MirError>,
@@ -35,6 +36,14 @@ pub enum MirError {
         /// The bound.
         max: usize,
     },
+    /// A declared input that no operation refers to (checked by
+    /// [`Program::from_mir_unvalidated`](super::Program::from_mir_unvalidated): the nodes'
+    /// bytecode planner needs one reference per input).
+    #[error("input '{name}' is not referenced by any operation")]
+    UnreferencedInput {
+        /// The input's name.
+        name: String,
+    },
     /// A value of this type would have more leaves than the runtime accepts.
     #[error("type {ty} has more than {max} elements")]
     TypeTooLarge {
@@ -46,8 +55,8 @@ pub enum MirError {
     /// An operation without a kind, or with a variant number this runtime does not know.
     #[error("unknown operation: {what}")]
     UnknownOperation {
-        /// The offending variant.
-        what: String,
+        /// What is missing or unknown.
+        what: Unknown,
     },
     /// A construct the nodes cannot execute (NTuple, Object, cast).
     #[error("unsupported: {what}")]
@@ -135,9 +144,9 @@ pub enum MirError {
 
 impl MirError {
     /// Wraps `self` with where it happened.
-    pub(crate) fn at(self, context: impl Into<String>) -> MirError {
+    pub(crate) fn at(self, context: Place) -> MirError {
         MirError::In {
-            context: context.into(),
+            context,
             source: Box::new(self),
         }
     }
@@ -147,6 +156,91 @@ impl MirError {
         match self {
             MirError::In { source, .. } => source.root(),
             other => other,
+        }
+    }
+}
+
+/// Where in a program an error was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// An operation, by MIR id.
+    Operation(u64),
+    /// An operation, by MIR id, with its MIR name.
+    NamedOperation {
+        /// The MIR id.
+        id: u64,
+        /// The MIR name (`addition`, `map`, ...).
+        name: &'static str,
+    },
+    /// An input, by name.
+    Input(String),
+    /// A literal, by name.
+    Literal(String),
+    /// An output, by name.
+    Output(String),
+    /// A function, by name and id.
+    Function {
+        /// The Python name.
+        name: String,
+        /// The MIR id.
+        id: u64,
+    },
+    /// A function parameter, by name.
+    Argument(String),
+    /// A function's return type.
+    ReturnType,
+}
+
+impl Place {
+    /// The MIR id, when the place is an operation.
+    pub fn operation(&self) -> Option<u64> {
+        match self {
+            Place::Operation(id) | Place::NamedOperation { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Operation(id) => write!(f, "operation {id}"),
+            Place::NamedOperation { id, name } => write!(f, "operation {id} ({name})"),
+            Place::Input(name) => write!(f, "input '{name}'"),
+            Place::Literal(name) => write!(f, "literal '{name}'"),
+            Place::Output(name) => write!(f, "output '{name}'"),
+            Place::Function { name, id } => write!(f, "function '{name}' (id {id})"),
+            Place::Argument(name) => write!(f, "argument '{name}'"),
+            Place::ReturnType => f.write_str("return type"),
+        }
+    }
+}
+
+/// What [`MirError::UnknownOperation`] found missing or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unknown {
+    /// A table entry without its operation.
+    MissingOperation,
+    /// An operation without its kind.
+    MissingKind,
+    /// A `BinaryOperationVariant` number this schema does not know.
+    BinaryVariant(i32),
+    /// A `UnaryOperationVariant` number this schema does not know.
+    UnaryVariant(i32),
+    /// A `TupleIndex` number this schema does not know.
+    TupleIndex(i32),
+}
+
+impl fmt::Display for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unknown::MissingOperation => f.write_str("operation missing from its table entry"),
+            Unknown::MissingKind => f.write_str("operation kind not set"),
+            Unknown::BinaryVariant(v) => write!(f, "binary operation variant {v}"),
+            Unknown::UnaryVariant(v) => write!(f, "unary operation variant {v}"),
+            Unknown::TupleIndex(v) => write!(f, "tuple index {v}"),
         }
     }
 }

@@ -20,7 +20,7 @@ mod error;
 pub mod types;
 mod validate;
 
-pub use error::MirError;
+pub use error::{MirError, Place, Unknown};
 pub use types::{MAX_TYPE_DEPTH, NadaType, ScalarKind};
 pub use validate::MAX_VALUE_LEAVES;
 

@@ -9,7 +9,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::error::MirError;
+use super::error::{MirError, Place};
 use super::types::{self, NadaType, ScalarKind};
 use super::{BinaryOp, Function, Graph, Node, Operation, Program, TupleIndex, UnaryOp};
 
@@ -29,7 +29,10 @@ pub(crate) fn check_size(ty: &NadaType) -> Result<(), MirError> {
 pub(crate) fn check_program(program: &Program) -> Result<(), MirError> {
     check_recursion(program)?;
     for function in &program.functions {
-        let context = || format!("function '{}' (id {})", function.name, function.id);
+        let context = || Place::Function {
+            name: function.name.clone(),
+            id: function.id,
+        };
         check_graph(program, &function.body, Some(function)).map_err(|e| e.at(context()))?;
         let result = node(&function.body, function.result).map_err(|e| e.at(context()))?;
         if result.ty != function.return_type {
@@ -48,7 +51,7 @@ pub(crate) fn check_program(program: &Program) -> Result<(), MirError> {
                 "operation {} is {} but the output is declared {}",
                 n.id, n.ty, output.ty
             ))
-            .at(format!("output '{}'", output.name)));
+            .at(Place::Output(output.name.clone())));
         }
     }
     Ok(())
@@ -120,16 +123,23 @@ fn check_graph(
     function: Option<&Function>,
 ) -> Result<(), MirError> {
     for n in &graph.nodes {
-        check_size(&n.ty).map_err(|e| e.at(format!("operation {}", n.id)))?;
-        let expected = result_type(program, graph, function, n)
-            .map_err(|e| e.at(format!("operation {} ({})", n.id, n.op.name())))?;
+        check_size(&n.ty).map_err(|e| e.at(Place::Operation(n.id)))?;
+        let expected = result_type(program, graph, function, n).map_err(|e| {
+            e.at(Place::NamedOperation {
+                id: n.id,
+                name: n.op.name(),
+            })
+        })?;
         if let Some(expected) = expected {
             if expected != n.ty {
                 return Err(mismatch(format!(
                     "result is {expected} but the operation is declared {}",
                     n.ty
                 ))
-                .at(format!("operation {} ({})", n.id, n.op.name())));
+                .at(Place::NamedOperation {
+                    id: n.id,
+                    name: n.op.name(),
+                }));
             }
         }
     }
