@@ -102,7 +102,8 @@ impl ProgramMetadata {
 
     /// Measures an already decoded MIR whose encoding is `program_size` bytes long.
     pub fn from_mir(mir: &ProgramMir, program_size: u64) -> Result<Self, ProgramError> {
-        let counts = analysis::analyse(mir)?;
+        let program = mir::Program::from_mir_unvalidated(mir)?;
+        let counts = analysis::analyse(&program)?;
         Ok(Self {
             program_size,
             memory_size: counts.memory,

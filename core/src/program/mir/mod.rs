@@ -17,10 +17,12 @@ use crypto_bigint::U256;
 pub mod arbitrary;
 mod decode;
 mod error;
+mod raw;
 pub mod types;
 mod validate;
 
 pub use error::{MirError, Place, Unknown};
+pub use raw::RawOperation;
 pub use types::{MAX_TYPE_DEPTH, NadaType, ScalarKind};
 pub use validate::MAX_VALUE_LEAVES;
 
@@ -300,24 +302,6 @@ pub enum TupleIndex {
     Right,
 }
 
-impl BinaryOp {
-    /// Whether the nodes refuse this operation in stored programs: it exists only in raw
-    /// compiler output and must be lowered by the preprocessor (docs/nada.md §5).
-    pub fn is_raw_only(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::LessEq
-                | BinaryOp::GreaterThan
-                | BinaryOp::GreaterEq
-                | BinaryOp::NotEquals
-                | BinaryOp::BoolAnd
-                | BinaryOp::BoolOr
-                | BinaryOp::BoolXor
-                | BinaryOp::Zip
-        )
-    }
-}
-
 impl Operation {
     /// The operands, in order.
     pub fn operands(&self) -> Vec<NodeIndex> {
@@ -386,17 +370,6 @@ impl Operation {
             Operation::New(_) => "new",
             Operation::ArrayAccess { .. } => "array_accessor",
             Operation::TupleAccess { .. } => "tuple_accessor",
-        }
-    }
-
-    /// Whether the nodes refuse this operation in stored programs (raw compiler output only,
-    /// docs/nada.md §5).
-    pub fn is_raw_only(&self) -> bool {
-        match self {
-            Operation::Binary { op, .. } => op.is_raw_only(),
-            Operation::Unary { op, .. } => *op == UnaryOp::Unzip,
-            Operation::Map { .. } | Operation::Reduce { .. } | Operation::Argument(_) => true,
-            _ => false,
         }
     }
 }
