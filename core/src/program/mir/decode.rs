@@ -496,14 +496,14 @@ fn convert(
     };
     Ok(match kind {
         ProtoOp::Binary(b) => Operation::Binary {
-            op: BinaryOp::from_variant(b.variant).ok_or_else(|| MirError::UnknownOperation {
+            op: BinaryOp::from_variant(b.variant).ok_or(MirError::UnknownOperation {
                 what: Unknown::BinaryVariant(b.variant),
             })?,
             left: at(0),
             right: at(1),
         },
         ProtoOp::Unary(u) => Operation::Unary {
-            op: UnaryOp::from_variant(u.variant).ok_or_else(|| MirError::UnknownOperation {
+            op: UnaryOp::from_variant(u.variant).ok_or(MirError::UnknownOperation {
                 what: Unknown::UnaryVariant(u.variant),
             })?,
             operand: at(0),

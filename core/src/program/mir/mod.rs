@@ -1,4 +1,7 @@
-//! The typed, validated program model.
+//! The typed, validated program model: the one reader of compiled `.nada.bin` programs.
+//! `nilvm_nada` re-exports it (its lowering, evaluator and users see it as
+//! `nilvm_nada::Program`), and the quote's metadata analysis ([`crate::program`]) walks it. The
+//! list of raw-only operations is in the `raw` child module, the type checks in `validate`.
 //!
 //! A [`Program`] is built from MIR bytes by [`Program::decode`] (or from an already decoded
 //! message by [`Program::from_mir`]), both in the `decode` child module: every check happens
