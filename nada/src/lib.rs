@@ -22,16 +22,15 @@ pub mod program;
 #[cfg(feature = "proptest")]
 pub mod proptest;
 pub mod types;
-mod validate;
 
 pub use error::{EvalError, ProgramError};
 pub use lower::{LowerError, Lowered, lower, lower_bytes};
+pub use nilvm_core::program::mir::MAX_VALUE_LEAVES;
 pub use program::{
     BinaryOp, Function, FunctionArg, Graph, Input, Literal, LiteralValue, Node, NodeIndex,
     Operation, Output, Party, Program, TupleIndex, UnaryOp,
 };
 pub use types::{NadaType, ScalarKind};
-pub use validate::MAX_VALUE_LEAVES;
 pub mod eval;
 pub use eval::{
     EvalConfig, Limits, OutputValue, Outputs, TruncPrMode, evaluate, evaluate_by_party,

@@ -1,66 +1,10 @@
 //! Errors of the program analysis.
 
-use alloc::string::String;
-use core::fmt;
+use alloc::format;
+use alloc::string::{String, ToString};
 
-/// An operation of raw (not preprocessed) MIR that the nodes reject at StoreProgram.
-///
-/// `python -m nada_dsl.compile` emits these; `nada build` (nilvm's `pynadac`) lowers them with
-/// the MIR preprocessor. The node's validator or bytecode compiler refuses them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum RawOperation {
-    /// `a > b`.
-    GreaterThan,
-    /// `a >= b`.
-    GreaterOrEqual,
-    /// `a <= b`.
-    LessOrEqual,
-    /// `a != b`.
-    NotEquals,
-    /// `a & b` on booleans.
-    BooleanAnd,
-    /// `a | b` on booleans.
-    BooleanOr,
-    /// `a ^ b` on booleans.
-    BooleanXor,
-    /// `xs.zip(ys)`.
-    Zip,
-    /// `unzip(zs)`.
-    Unzip,
-    /// `xs.map(f)`.
-    Map,
-    /// `xs.reduce(f, initial)`.
-    Reduce,
-    /// A reference to a function argument outside a function body.
-    FunctionArgument,
-}
-
-impl RawOperation {
-    /// A short human-readable name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::GreaterThan => "greater than",
-            Self::GreaterOrEqual => "greater or equal than",
-            Self::LessOrEqual => "less or equal than",
-            Self::NotEquals => "not equals",
-            Self::BooleanAnd => "boolean and",
-            Self::BooleanOr => "boolean or",
-            Self::BooleanXor => "boolean xor",
-            Self::Zip => "zip",
-            Self::Unzip => "unzip",
-            Self::Map => "map",
-            Self::Reduce => "reduce",
-            Self::FunctionArgument => "nada function argument reference",
-        }
-    }
-}
-
-impl fmt::Display for RawOperation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use super::mir::RawOperation;
+use super::mir::{MirError, Place, Unknown};
 
 /// Why a program cannot be analysed (or, for [`ProgramError::RequiresPreprocessing`] and
 /// [`ProgramError::NoProtocols`], would be refused by the nodes).
@@ -173,4 +117,91 @@ pub enum ProgramError {
         "the program contains raw MIR ({0}) that the nodes reject; lower it first with `nilvm build --mir` (or `nada build`)"
     )]
     RequiresPreprocessing(RawOperation),
+    /// Another reason the program's structure cannot be read (an invalid literal, a duplicate
+    /// name, types nested too deeply, ...).
+    #[error(transparent)]
+    Invalid(MirError),
+}
+
+impl From<MirError> for ProgramError {
+    /// The structural errors of [`Program::from_mir_unvalidated`](super::mir::Program) under
+    /// the names this error has always given them; the others as [`ProgramError::Invalid`].
+    fn from(error: MirError) -> Self {
+        let (place, root) = innermost(error);
+        let operation = place
+            .as_ref()
+            .and_then(|p| p.operation())
+            .unwrap_or_default();
+        let at = || place.as_ref().map(|p| p.to_string()).unwrap_or_default();
+        match root {
+            MirError::Malformed { reason } => ProgramError::Malformed(reason),
+            MirError::MissingType => ProgramError::MissingType(at()),
+            MirError::TypeTooDeep { .. } => ProgramError::TooLarge("types nested too deeply"),
+            MirError::UnknownOperation { what } => match what {
+                Unknown::BinaryVariant(value) => variant(operation, "binary variant", value),
+                Unknown::UnaryVariant(value) => variant(operation, "unary variant", value),
+                Unknown::TupleIndex(value) => variant(operation, "tuple index", value),
+                _ => ProgramError::MissingOperation(operation),
+            },
+            MirError::Unsupported { what } => {
+                ProgramError::Unsupported(format!("{} ({what})", at()))
+            }
+            MirError::DuplicateName {
+                kind: "input",
+                name,
+            } => ProgramError::DuplicateInput(name),
+            MirError::DuplicateId { id, .. } => ProgramError::DuplicateId(id),
+            MirError::IdMismatch { key, id } => ProgramError::MismatchedOperationId {
+                entry: key,
+                operation: id,
+            },
+            MirError::UnknownName {
+                kind: "input",
+                name,
+            } => ProgramError::UnknownInput {
+                operation,
+                input: name,
+            },
+            MirError::UnknownName {
+                kind: "literal",
+                name,
+            } => ProgramError::UnknownLiteral {
+                operation,
+                literal: name,
+            },
+            MirError::UnknownFunction { id } => ProgramError::UnknownFunction {
+                operation,
+                function: id,
+            },
+            MirError::DanglingOperand { operand } => ProgramError::DanglingOperand {
+                referrer: at(),
+                operand,
+            },
+            MirError::Cycle { id } => ProgramError::Cycle(id),
+            MirError::UnreferencedInput { name } => ProgramError::InputNotReferenced(name),
+            other => ProgramError::Invalid(match place {
+                Some(place) => other.at(place),
+                None => other,
+            }),
+        }
+    }
+}
+
+/// The innermost place and the root error.
+fn innermost(error: MirError) -> (Option<Place>, MirError) {
+    let mut place = None;
+    let mut error = error;
+    while let MirError::In { context, source } = error {
+        place = Some(context);
+        error = *source;
+    }
+    (place, error)
+}
+
+fn variant(operation: u64, field: &'static str, value: i32) -> ProgramError {
+    ProgramError::UnknownVariant {
+        operation,
+        field,
+        value,
+    }
 }

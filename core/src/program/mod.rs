@@ -43,16 +43,26 @@
 //! the nodes would reject the program after payment; `nilvm_nada::lower_bytes` lowers them
 //! (the tonic client's `store_program` does so itself).
 //!
+//! # One reader
+//!
+//! The bytes are read once, by the program model in [`mir`] (the model, its decoder, the raw-only
+//! list in `mir/raw.rs`); `nilvm_nada` re-exports that model for its lowering, evaluator and
+//! users. The metadata walks [`mir::Program`] as [`mir::Program::from_mir_unvalidated`] reads it:
+//! the structure only, without the runtime's type and size checks, so a quote measures what the
+//! nodes would measure. Its structural errors keep their [`ProgramError`] names (`From<MirError>`).
+//!
 //! # Bounded work
 //!
-//! Hostile bytes give errors, never panics: the walk and the type conversion use explicit
-//! stacks (no recursion over the input), every step counts against
-//! [`MAX_ANALYSIS_STEPS`], and map/reduce inlining is limited to [`MAX_FUNCTION_DEPTH`] levels.
-//! Protobuf decoding itself is limited to prost's nesting depth of 100.
+//! Hostile bytes give errors, never panics: the decoder orders operations with explicit stacks
+//! and bounds type nesting ([`mir::MAX_TYPE_DEPTH`]), the walk is one forward pass per graph,
+//! every step counts against [`MAX_ANALYSIS_STEPS`], and map/reduce inlining (the only
+//! recursion) is limited to [`MAX_FUNCTION_DEPTH`] levels. Protobuf decoding itself is limited
+//! to prost's nesting depth of 100.
 
 mod analysis;
 mod error;
 mod id;
+pub mod mir;
 mod name;
 mod protocol;
 
@@ -101,7 +111,8 @@ impl ProgramMetadata {
 
     /// Measures an already decoded MIR whose encoding is `program_size` bytes long.
     pub fn from_mir(mir: &ProgramMir, program_size: u64) -> Result<Self, ProgramError> {
-        let counts = analysis::analyse(mir)?;
+        let program = mir::Program::from_mir_unvalidated(mir)?;
+        let counts = analysis::analyse(&program)?;
         Ok(Self {
             program_size,
             memory_size: counts.memory,

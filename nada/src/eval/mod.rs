@@ -195,7 +195,7 @@ pub fn evaluate_by_party<R: CryptoRng + ?Sized>(
         for (name, value) in values {
             if let Some(input) = program.input(name) {
                 let expected = program
-                    .parties
+                    .parties()
                     .get(input.party)
                     .map(|p| p.name.as_str())
                     .unwrap_or_default();
@@ -225,7 +225,7 @@ fn run<F: PrimeField, R: CryptoRng + ?Sized>(
 ) -> Result<Outputs, EvalError> {
     let party_name = |i: usize| {
         program
-            .parties
+            .parties()
             .get(i)
             .map(|p| p.name.clone())
             .unwrap_or_default()
@@ -239,8 +239,8 @@ fn run<F: PrimeField, R: CryptoRng + ?Sized>(
             });
         }
     }
-    let mut inputs = Vec::with_capacity(program.inputs.len());
-    for input in &program.inputs {
+    let mut inputs = Vec::with_capacity(program.inputs().len());
+    for input in program.inputs() {
         let value = named
             .get(input.name.as_str())
             .ok_or_else(|| EvalError::MissingInput {
@@ -265,8 +265,8 @@ fn run<F: PrimeField, R: CryptoRng + ?Sized>(
     }
 
     // Literals in this field.
-    let mut literals = Vec::with_capacity(program.literals.len());
-    for literal in &program.literals {
+    let mut literals = Vec::with_capacity(program.literals().len());
+    for literal in program.literals() {
         let overflow = || EvalError::LiteralOverflow {
             name: literal.name.clone(),
         };
@@ -295,9 +295,9 @@ fn run<F: PrimeField, R: CryptoRng + ?Sized>(
         inputs,
         steps: 0,
     };
-    let slots = engine.run_graph(&program.body, &[], 0)?;
-    let mut values = Vec::with_capacity(program.outputs.len());
-    for output in &program.outputs {
+    let slots = engine.run_graph(program.body(), &[], 0)?;
+    let mut values = Vec::with_capacity(program.outputs().len());
+    for output in program.outputs() {
         let value = slots.get(output.node).ok_or(EvalError::Internal {
             operation: 0,
             detail: "output operation not evaluated",
@@ -377,7 +377,7 @@ impl<F: PrimeField, R: CryptoRng + ?Sized> Engine<'_, F, R> {
         depth: usize,
     ) -> Result<Value<F>, EvalError> {
         let program = self.program;
-        let function = program.functions.get(index).ok_or(EvalError::Internal {
+        let function = program.functions().get(index).ok_or(EvalError::Internal {
             operation: 0,
             detail: "unknown function",
         })?;

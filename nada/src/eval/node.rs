@@ -39,7 +39,7 @@ impl<F: PrimeField> Operands<'_, F> {
     }
 
     fn ty(&self, i: NodeIndex) -> Option<&NadaType> {
-        self.graph.nodes.get(i).map(|n| &n.ty)
+        self.graph.nodes().get(i).map(|n| &n.ty)
     }
 
     fn secret(&self, i: NodeIndex) -> bool {

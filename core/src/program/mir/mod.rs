@@ -1,4 +1,7 @@
-//! The typed, validated program model.
+//! The typed, validated program model: the one reader of compiled `.nada.bin` programs.
+//! `nilvm_nada` re-exports it (its lowering, evaluator and users see it as
+//! `nilvm_nada::Program`), and the quote's metadata analysis ([`crate::program`]) walks it. The
+//! list of raw-only operations is in the `raw` child module, the type checks in `validate`.
 //!
 //! A [`Program`] is built from MIR bytes by [`Program::decode`] (or from an already decoded
 //! message by [`Program::from_mir`]), both in the `decode` child module: every check happens
@@ -13,9 +16,18 @@ use alloc::vec::Vec;
 
 use crypto_bigint::U256;
 
-use crate::types::NadaType;
-
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 mod decode;
+mod error;
+mod raw;
+pub mod types;
+mod validate;
+
+pub use error::{MirError, Place, Unknown};
+pub use raw::RawOperation;
+pub use types::{MAX_TYPE_DEPTH, NadaType, ScalarKind};
+pub use validate::MAX_VALUE_LEAVES;
 
 /// Index of an operation in its [`Graph`]. Operands always have smaller indices than their
 /// users.
@@ -152,7 +164,6 @@ pub struct Node {
 
 /// An operation with its operands resolved to [`NodeIndex`]es of the same graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Operation {
     /// The value of an input (index into [`Program::inputs`]).
     Input(usize),
@@ -294,24 +305,6 @@ pub enum TupleIndex {
     Right,
 }
 
-impl BinaryOp {
-    /// Whether the nodes refuse this operation in stored programs: it exists only in raw
-    /// compiler output and must be lowered by the preprocessor (docs/nada.md §5).
-    pub fn is_raw_only(self) -> bool {
-        matches!(
-            self,
-            BinaryOp::LessEq
-                | BinaryOp::GreaterThan
-                | BinaryOp::GreaterEq
-                | BinaryOp::NotEquals
-                | BinaryOp::BoolAnd
-                | BinaryOp::BoolOr
-                | BinaryOp::BoolXor
-                | BinaryOp::Zip
-        )
-    }
-}
-
 impl Operation {
     /// The operands, in order.
     pub fn operands(&self) -> Vec<NodeIndex> {
@@ -380,17 +373,6 @@ impl Operation {
             Operation::New(_) => "new",
             Operation::ArrayAccess { .. } => "array_accessor",
             Operation::TupleAccess { .. } => "tuple_accessor",
-        }
-    }
-
-    /// Whether the nodes refuse this operation in stored programs (raw compiler output only,
-    /// docs/nada.md §5).
-    pub fn is_raw_only(&self) -> bool {
-        match self {
-            Operation::Binary { op, .. } => op.is_raw_only(),
-            Operation::Unary { op, .. } => *op == UnaryOp::Unzip,
-            Operation::Map { .. } | Operation::Reduce { .. } | Operation::Argument(_) => true,
-            _ => false,
         }
     }
 }

@@ -9,16 +9,16 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::error::ProgramError;
-use crate::program::{BinaryOp, Function, Graph, Node, Operation, Program, TupleIndex, UnaryOp};
-use crate::types::{self, NadaType, ScalarKind};
+use super::error::{MirError, Place};
+use super::types::{self, NadaType, ScalarKind};
+use super::{BinaryOp, Function, Graph, Node, Operation, Program, TupleIndex, UnaryOp};
 
 /// The most leaves a value of any type may have.
 pub const MAX_VALUE_LEAVES: u64 = 1 << 20;
 
-pub(crate) fn check_size(ty: &NadaType) -> Result<(), ProgramError> {
+pub(crate) fn check_size(ty: &NadaType) -> Result<(), MirError> {
     if ty.leaf_count() > MAX_VALUE_LEAVES {
-        return Err(ProgramError::TypeTooLarge {
+        return Err(MirError::TypeTooLarge {
             ty: ty.clone(),
             max: MAX_VALUE_LEAVES,
         });
@@ -26,10 +26,13 @@ pub(crate) fn check_size(ty: &NadaType) -> Result<(), ProgramError> {
     Ok(())
 }
 
-pub(crate) fn check_program(program: &Program) -> Result<(), ProgramError> {
+pub(crate) fn check_program(program: &Program) -> Result<(), MirError> {
     check_recursion(program)?;
     for function in &program.functions {
-        let context = || format!("function '{}' (id {})", function.name, function.id);
+        let context = || Place::Function {
+            name: function.name.clone(),
+            id: function.id,
+        };
         check_graph(program, &function.body, Some(function)).map_err(|e| e.at(context()))?;
         let result = node(&function.body, function.result).map_err(|e| e.at(context()))?;
         if result.ty != function.return_type {
@@ -48,14 +51,14 @@ pub(crate) fn check_program(program: &Program) -> Result<(), ProgramError> {
                 "operation {} is {} but the output is declared {}",
                 n.id, n.ty, output.ty
             ))
-            .at(format!("output '{}'", output.name)));
+            .at(Place::Output(output.name.clone())));
         }
     }
     Ok(())
 }
 
 /// Functions call other functions through map/reduce; a loop would never end.
-fn check_recursion(program: &Program) -> Result<(), ProgramError> {
+fn check_recursion(program: &Program) -> Result<(), MirError> {
     let calls: Vec<Vec<usize>> = program
         .functions
         .iter()
@@ -89,7 +92,7 @@ fn check_recursion(program: &Program) -> Result<(), ProgramError> {
                         stack.push((callee, 0));
                     }
                     Some(1) => {
-                        return Err(ProgramError::RecursiveFunction {
+                        return Err(MirError::RecursiveFunction {
                             id: program.functions[callee].id,
                         });
                     }
@@ -104,55 +107,58 @@ fn check_recursion(program: &Program) -> Result<(), ProgramError> {
     Ok(())
 }
 
-fn node(graph: &Graph, index: usize) -> Result<&Node, ProgramError> {
-    graph.nodes.get(index).ok_or(ProgramError::DanglingOperand {
+fn node(graph: &Graph, index: usize) -> Result<&Node, MirError> {
+    graph.nodes.get(index).ok_or(MirError::DanglingOperand {
         operand: index as u64,
     })
 }
 
-fn mismatch(detail: String) -> ProgramError {
-    ProgramError::TypeMismatch { detail }
+fn mismatch(detail: String) -> MirError {
+    MirError::TypeMismatch { detail }
 }
 
 fn check_graph(
     program: &Program,
     graph: &Graph,
     function: Option<&Function>,
-) -> Result<(), ProgramError> {
+) -> Result<(), MirError> {
     for n in &graph.nodes {
-        check_size(&n.ty).map_err(|e| e.at(format!("operation {}", n.id)))?;
-        let expected = result_type(program, graph, function, n)
-            .map_err(|e| e.at(format!("operation {} ({})", n.id, n.op.name())))?;
+        check_size(&n.ty).map_err(|e| e.at(Place::Operation(n.id)))?;
+        let expected = result_type(program, graph, function, n).map_err(|e| {
+            e.at(Place::NamedOperation {
+                id: n.id,
+                name: n.op.name(),
+            })
+        })?;
         if let Some(expected) = expected {
             if expected != n.ty {
                 return Err(mismatch(format!(
                     "result is {expected} but the operation is declared {}",
                     n.ty
                 ))
-                .at(format!("operation {} ({})", n.id, n.op.name())));
+                .at(Place::NamedOperation {
+                    id: n.id,
+                    name: n.op.name(),
+                }));
             }
         }
     }
     Ok(())
 }
 
-fn scalar(ty: &NadaType, what: &str) -> Result<ScalarKind, ProgramError> {
+fn scalar(ty: &NadaType, what: &str) -> Result<ScalarKind, MirError> {
     ty.scalar_kind()
         .ok_or_else(|| mismatch(format!("{what} must be an integer or boolean, not {ty}")))
 }
 
-fn numeric(ty: &NadaType, what: &str) -> Result<ScalarKind, ProgramError> {
+fn numeric(ty: &NadaType, what: &str) -> Result<ScalarKind, MirError> {
     match ty.scalar_kind() {
         Some(kind @ (ScalarKind::Integer | ScalarKind::UnsignedInteger)) => Ok(kind),
         _ => Err(mismatch(format!("{what} must be an integer, not {ty}"))),
     }
 }
 
-fn same_kind(
-    left: &NadaType,
-    right: &NadaType,
-    allow_bool: bool,
-) -> Result<ScalarKind, ProgramError> {
+fn same_kind(left: &NadaType, right: &NadaType, allow_bool: bool) -> Result<ScalarKind, MirError> {
     let l = if allow_bool {
         scalar(left, "left operand")?
     } else {
@@ -178,23 +184,23 @@ fn result_type(
     graph: &Graph,
     function: Option<&Function>,
     n: &Node,
-) -> Result<Option<NadaType>, ProgramError> {
+) -> Result<Option<NadaType>, MirError> {
     let ty = |i: usize| node(graph, i).map(|n| &n.ty);
     Ok(Some(match &n.op {
         Operation::Input(i) => program
             .inputs
             .get(*i)
             .map(|input| input.ty.clone())
-            .ok_or(ProgramError::MissingType)?,
+            .ok_or(MirError::MissingType)?,
         Operation::Literal(i) => program
             .literals
             .get(*i)
             .map(|literal| literal.ty.clone())
-            .ok_or(ProgramError::MissingType)?,
+            .ok_or(MirError::MissingType)?,
         Operation::Argument(i) => function
             .and_then(|f| f.args.get(*i))
             .map(|arg| arg.ty.clone())
-            .ok_or(ProgramError::MissingType)?,
+            .ok_or(MirError::MissingType)?,
         Operation::Random => {
             if !matches!(
                 n.ty,
@@ -365,7 +371,7 @@ fn result_type(
             NadaType::scalar(kind, c.is_secret() || a.is_secret() || b.is_secret())
         }
         Operation::Map { function: f, array } => {
-            let f = program.functions.get(*f).ok_or(ProgramError::MissingType)?;
+            let f = program.functions.get(*f).ok_or(MirError::MissingType)?;
             let t = ty(*array)?;
             let NadaType::Array { element, size } = t else {
                 return Err(mismatch(format!("map needs an array, not {t}")));
@@ -388,7 +394,7 @@ fn result_type(
             array,
             initial,
         } => {
-            let f = program.functions.get(*f).ok_or(ProgramError::MissingType)?;
+            let f = program.functions.get(*f).ok_or(MirError::MissingType)?;
             let t = ty(*array)?;
             let init = ty(*initial)?;
             let NadaType::Array { element, .. } = t else {

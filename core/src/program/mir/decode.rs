@@ -1,7 +1,7 @@
 //! The MIR decoder: builds a validated [`Program`] from `.nada.bin` bytes or a decoded MIR
 //! message, resolving names, ordering operations topologically and checking types.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -13,13 +13,13 @@ use nilvm_proto::nillion::nada::mir::v1 as mir;
 use nilvm_proto::nillion::nada::operations::v1 as ops;
 use ops::operation::Operation as ProtoOp;
 
+use super::error::{MirError, Place, Unknown};
+use super::types::{NadaType, ScalarKind};
+use super::validate;
 use super::{
     BinaryOp, Function, FunctionArg, Graph, Input, Literal, LiteralValue, Node, NodeIndex,
     Operation, Output, Party, Program, TupleIndex, UnaryOp,
 };
-use crate::error::ProgramError;
-use crate::types::{NadaType, ScalarKind};
-use crate::validate;
 
 impl Program {
     /// Decodes and validates `.nada.bin` bytes: raw compiler output or the preprocessed form.
@@ -29,159 +29,245 @@ impl Program {
     ///     env!("CARGO_MANIFEST_DIR"),
     ///     "/../testdata/programs/add_simple.nada.bin"
     /// ))?;
-    /// let program = nilvm_nada::Program::decode(&bytes)?;
+    /// let program = nilvm_core::program::mir::Program::decode(&bytes)?;
     /// assert_eq!(program.inputs().len(), 2);
     /// assert_eq!(program.outputs()[0].name, "total");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn decode(bytes: &[u8]) -> Result<Self, ProgramError> {
-        let mir = mir::ProgramMir::decode(bytes).map_err(|e| ProgramError::Malformed {
+    pub fn decode(bytes: &[u8]) -> Result<Self, MirError> {
+        let mir = mir::ProgramMir::decode(bytes).map_err(|e| MirError::Malformed {
             reason: e.to_string(),
         })?;
         Self::from_mir(&mir)
     }
 
     /// Validates an already decoded MIR message.
-    pub fn from_mir(mir: &mir::ProgramMir) -> Result<Self, ProgramError> {
-        // Parties.
-        let mut party_index = BTreeMap::new();
-        let mut parties = Vec::with_capacity(mir.parties.len());
-        for party in &mir.parties {
-            if party_index
-                .insert(party.name.as_str(), parties.len())
-                .is_some()
-            {
-                return Err(ProgramError::DuplicateName {
+    pub fn from_mir(mir: &mir::ProgramMir) -> Result<Self, MirError> {
+        let program = build(mir, Checks::Runtime)?;
+        validate::check_program(&program)?;
+        Ok(program)
+    }
+
+    /// The structure of a MIR message without the runtime's checks, for measuring what the
+    /// nodes would run (the quote's metadata, [`crate::program::ProgramMetadata`]).
+    ///
+    /// Ids, operands, names of inputs, literals, functions and arguments resolve, there is no
+    /// cycle, and every declared input is referenced ([`MirError::UnreferencedInput`]). Not
+    /// checked: operation types against their operands, value sizes ([`MAX_VALUE_LEAVES`]),
+    /// recursion between functions; parties named by inputs or outputs but not declared are
+    /// added to [`Program::parties`].
+    ///
+    /// [`MAX_VALUE_LEAVES`]: super::MAX_VALUE_LEAVES
+    pub fn from_mir_unvalidated(mir: &mir::ProgramMir) -> Result<Self, MirError> {
+        build(mir, Checks::Structure)
+    }
+}
+
+/// How much [`build`] checks beyond the structure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// The runtime's: declared parties, bounded input sizes (types follow in `validate`).
+    Runtime,
+    /// Structure only, plus one reference per input (see `from_mir_unvalidated`).
+    Structure,
+}
+
+fn build(mir: &mir::ProgramMir, checks: Checks) -> Result<Program, MirError> {
+    let mut parties = Parties::declared(&mir.parties, checks)?;
+    let (inputs, input_index) = decode_inputs(mir, &mut parties, checks)?;
+    let (literals, literal_index) = decode_literals(&mir.literals)?;
+    // Function signatures first: bodies may map other functions.
+    let mut function_index = BTreeMap::new();
+    for (i, function) in mir.functions.iter().enumerate() {
+        if function_index.insert(function.id, i).is_some() {
+            return Err(MirError::DuplicateId {
+                kind: "function",
+                id: function.id,
+            });
+        }
+    }
+    let names = Names {
+        inputs: &input_index,
+        literals: &literal_index,
+        functions: &function_index,
+    };
+    let mut functions = Vec::with_capacity(mir.functions.len());
+    for function in &mir.functions {
+        let context = || Place::Function {
+            name: function.name.clone(),
+            id: function.id,
+        };
+        functions.push(decode_function(function, &names).map_err(|e| e.at(context()))?);
+    }
+    // Program body, rooted at the outputs.
+    let roots: Vec<u64> = mir.outputs.iter().map(|o| o.operation_id).collect();
+    let (body, body_ids) = build_graph(&mir.operations, &roots, &names, None)?;
+    let outputs = decode_outputs(&mir.outputs, &body_ids, &mut parties)?;
+    Ok(Program {
+        parties: parties.list,
+        inputs,
+        literals,
+        outputs,
+        body,
+        functions,
+    })
+}
+
+/// The parties, and how names that are not declared are treated.
+struct Parties {
+    list: Vec<Party>,
+    index: BTreeMap<String, usize>,
+    checks: Checks,
+}
+
+impl Parties {
+    fn declared(declared: &[mir::Party], checks: Checks) -> Result<Self, MirError> {
+        let mut parties = Parties {
+            list: Vec::with_capacity(declared.len()),
+            index: BTreeMap::new(),
+            checks,
+        };
+        for party in declared {
+            if parties.index.contains_key(&party.name) {
+                return Err(MirError::DuplicateName {
                     kind: "party",
                     name: party.name.clone(),
                 });
             }
-            parties.push(Party {
-                name: party.name.clone(),
-            });
+            parties.add(&party.name);
         }
-        let find_party = |name: &str| {
-            party_index
-                .get(name)
-                .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
-                    kind: "party",
-                    name: name.to_string(),
-                })
-        };
-
-        // Inputs.
-        let mut input_index = BTreeMap::new();
-        let mut inputs = Vec::with_capacity(mir.inputs.len());
-        for input in &mir.inputs {
-            let context = || format!("input '{}'", input.name);
-            if input_index
-                .insert(input.name.as_str(), inputs.len())
-                .is_some()
-            {
-                return Err(ProgramError::DuplicateName {
-                    kind: "input",
-                    name: input.name.clone(),
-                });
-            }
-            let ty = decode_type(input.r#type.as_ref()).map_err(|e| e.at(context()))?;
-            validate::check_size(&ty).map_err(|e| e.at(context()))?;
-            inputs.push(Input {
-                name: input.name.clone(),
-                party: find_party(&input.party).map_err(|e| e.at(context()))?,
-                ty,
-                doc: input.doc.clone(),
-            });
-        }
-
-        // Literals.
-        let mut literal_index = BTreeMap::new();
-        let mut literals = Vec::with_capacity(mir.literals.len());
-        for literal in &mir.literals {
-            let context = || format!("literal '{}'", literal.name);
-            if literal_index
-                .insert(literal.name.as_str(), literals.len())
-                .is_some()
-            {
-                return Err(ProgramError::DuplicateName {
-                    kind: "literal",
-                    name: literal.name.clone(),
-                });
-            }
-            let ty = decode_type(literal.r#type.as_ref()).map_err(|e| e.at(context()))?;
-            let value = parse_literal(&literal.value, &ty).map_err(|e| e.at(context()))?;
-            literals.push(Literal {
-                name: literal.name.clone(),
-                ty,
-                value,
-            });
-        }
-
-        // Function signatures first: bodies may map other functions.
-        let mut function_index = BTreeMap::new();
-        for (i, function) in mir.functions.iter().enumerate() {
-            if function_index.insert(function.id, i).is_some() {
-                return Err(ProgramError::DuplicateId {
-                    kind: "function",
-                    id: function.id,
-                });
-            }
-        }
-        let names = Names {
-            inputs: &input_index,
-            literals: &literal_index,
-            functions: &function_index,
-        };
-        let mut functions = Vec::with_capacity(mir.functions.len());
-        for function in &mir.functions {
-            let context = || format!("function '{}' (id {})", function.name, function.id);
-            functions.push(decode_function(function, &names).map_err(|e| e.at(context()))?);
-        }
-
-        // Program body, rooted at the outputs.
-        let mut roots = Vec::with_capacity(mir.outputs.len());
-        for output in &mir.outputs {
-            roots.push(output.operation_id);
-        }
-        let (body, body_ids) = build_graph(&mir.operations, &roots, &names, None)?;
-
-        // Outputs.
-        let mut output_names = BTreeMap::new();
-        let mut outputs = Vec::with_capacity(mir.outputs.len());
-        for output in &mir.outputs {
-            let context = || format!("output '{}'", output.name);
-            if output_names.insert(output.name.as_str(), ()).is_some() {
-                return Err(ProgramError::DuplicateName {
-                    kind: "output",
-                    name: output.name.clone(),
-                });
-            }
-            let node = *body_ids.get(&output.operation_id).ok_or_else(|| {
-                ProgramError::DanglingOperand {
-                    operand: output.operation_id,
-                }
-                .at(context())
-            })?;
-            let ty = decode_type(output.r#type.as_ref()).map_err(|e| e.at(context()))?;
-            outputs.push(Output {
-                name: output.name.clone(),
-                party: find_party(&output.party).map_err(|e| e.at(context()))?,
-                node,
-                ty,
-            });
-        }
-
-        let program = Program {
-            parties,
-            inputs,
-            literals,
-            outputs,
-            body,
-            functions,
-        };
-        validate::check_program(&program)?;
-        Ok(program)
+        Ok(parties)
     }
+
+    fn add(&mut self, name: &str) -> usize {
+        self.index.insert(name.to_string(), self.list.len());
+        self.list.push(Party {
+            name: name.to_string(),
+        });
+        self.list.len() - 1
+    }
+
+    /// The party's index; an undeclared name is an error, or added when only the structure
+    /// is checked.
+    fn find(&mut self, name: &str) -> Result<usize, MirError> {
+        match self.index.get(name) {
+            Some(index) => Ok(*index),
+            None if self.checks == Checks::Structure => Ok(self.add(name)),
+            None => Err(MirError::UnknownName {
+                kind: "party",
+                name: name.to_string(),
+            }),
+        }
+    }
+}
+
+fn decode_inputs<'m>(
+    mir: &'m mir::ProgramMir,
+    parties: &mut Parties,
+    checks: Checks,
+) -> Result<(Vec<Input>, BTreeMap<&'m str, usize>), MirError> {
+    let mut index = BTreeMap::new();
+    let mut inputs = Vec::with_capacity(mir.inputs.len());
+    let referenced = referenced_inputs(mir);
+    for input in &mir.inputs {
+        let context = || Place::Input(input.name.clone());
+        if index.insert(input.name.as_str(), inputs.len()).is_some() {
+            return Err(MirError::DuplicateName {
+                kind: "input",
+                name: input.name.clone(),
+            });
+        }
+        if checks == Checks::Structure && !referenced.contains(input.name.as_str()) {
+            return Err(MirError::UnreferencedInput {
+                name: input.name.clone(),
+            });
+        }
+        let ty = decode_type(input.r#type.as_ref()).map_err(|e| e.at(context()))?;
+        if checks == Checks::Runtime {
+            validate::check_size(&ty).map_err(|e| e.at(context()))?;
+        }
+        inputs.push(Input {
+            name: input.name.clone(),
+            party: parties.find(&input.party).map_err(|e| e.at(context()))?,
+            ty,
+            doc: input.doc.clone(),
+        });
+    }
+    Ok((inputs, index))
+}
+
+/// The input names that an input reference of the body or of a function names.
+fn referenced_inputs(mir: &mir::ProgramMir) -> BTreeSet<&str> {
+    let tables =
+        core::iter::once(&mir.operations).chain(mir.functions.iter().map(|f| &f.operations));
+    tables
+        .flatten()
+        .filter_map(
+            |entry| match entry.operation.as_ref()?.operation.as_ref()? {
+                ProtoOp::InputRef(r) => Some(r.refers_to.as_str()),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+fn decode_literals(
+    declared: &[mir::Literal],
+) -> Result<(Vec<Literal>, BTreeMap<&str, usize>), MirError> {
+    let mut index = BTreeMap::new();
+    let mut literals = Vec::with_capacity(declared.len());
+    for literal in declared {
+        let context = || Place::Literal(literal.name.clone());
+        if index
+            .insert(literal.name.as_str(), literals.len())
+            .is_some()
+        {
+            return Err(MirError::DuplicateName {
+                kind: "literal",
+                name: literal.name.clone(),
+            });
+        }
+        let ty = decode_type(literal.r#type.as_ref()).map_err(|e| e.at(context()))?;
+        let value = parse_literal(&literal.value, &ty).map_err(|e| e.at(context()))?;
+        literals.push(Literal {
+            name: literal.name.clone(),
+            ty,
+            value,
+        });
+    }
+    Ok((literals, index))
+}
+
+fn decode_outputs(
+    declared: &[mir::Output],
+    body_ids: &BTreeMap<u64, NodeIndex>,
+    parties: &mut Parties,
+) -> Result<Vec<Output>, MirError> {
+    let mut names = BTreeSet::new();
+    let mut outputs = Vec::with_capacity(declared.len());
+    for output in declared {
+        let context = || Place::Output(output.name.clone());
+        if !names.insert(output.name.as_str()) {
+            return Err(MirError::DuplicateName {
+                kind: "output",
+                name: output.name.clone(),
+            });
+        }
+        let node = *body_ids.get(&output.operation_id).ok_or_else(|| {
+            MirError::DanglingOperand {
+                operand: output.operation_id,
+            }
+            .at(context())
+        })?;
+        let ty = decode_type(output.r#type.as_ref()).map_err(|e| e.at(context()))?;
+        outputs.push(Output {
+            name: output.name.clone(),
+            party: parties.find(&output.party).map_err(|e| e.at(context()))?,
+            node,
+            ty,
+        });
+    }
+    Ok(outputs)
 }
 
 struct Names<'a> {
@@ -192,31 +278,28 @@ struct Names<'a> {
 
 fn decode_type(
     ty: Option<&nilvm_proto::nillion::nada::types::v1::NadaType>,
-) -> Result<NadaType, ProgramError> {
-    NadaType::from_proto(ty.ok_or(ProgramError::MissingType)?)
+) -> Result<NadaType, MirError> {
+    NadaType::from_proto(ty.ok_or(MirError::MissingType)?)
 }
 
-fn decode_function(
-    function: &mir::NadaFunction,
-    names: &Names<'_>,
-) -> Result<Function, ProgramError> {
+fn decode_function(function: &mir::NadaFunction, names: &Names<'_>) -> Result<Function, MirError> {
     let mut args = Vec::with_capacity(function.args.len());
     for arg in &function.args {
         if args.iter().any(|a: &FunctionArg| a.name == arg.name) {
-            return Err(ProgramError::DuplicateName {
+            return Err(MirError::DuplicateName {
                 kind: "function argument",
                 name: arg.name.clone(),
             });
         }
         let ty = decode_type(arg.r#type.as_ref())
-            .map_err(|e| e.at(format!("argument '{}'", arg.name)))?;
+            .map_err(|e| e.at(Place::Argument(arg.name.clone())))?;
         args.push(FunctionArg {
             name: arg.name.clone(),
             ty,
         });
     }
     let return_type =
-        decode_type(function.return_type.as_ref()).map_err(|e| e.at("return type"))?;
+        decode_type(function.return_type.as_ref()).map_err(|e| e.at(Place::ReturnType))?;
     let scope = FunctionScope {
         id: function.id,
         args: &args,
@@ -229,7 +312,7 @@ fn decode_function(
     )?;
     let result = *ids
         .get(&function.return_operation_id)
-        .ok_or(ProgramError::DanglingOperand {
+        .ok_or(MirError::DanglingOperand {
             operand: function.return_operation_id,
         })?;
     Ok(Function {
@@ -276,31 +359,31 @@ fn build_graph(
     roots: &[u64],
     names: &Names<'_>,
     scope: Option<&FunctionScope<'_>>,
-) -> Result<(Graph, BTreeMap<u64, NodeIndex>), ProgramError> {
+) -> Result<(Graph, BTreeMap<u64, NodeIndex>), MirError> {
     // Raw position of every id, and the operand positions of every operation.
     let mut position = BTreeMap::new();
     let mut raw = Vec::with_capacity(table.len());
     for entry in table {
         let operation = entry.operation.as_ref().ok_or_else(|| {
-            ProgramError::UnknownOperation {
-                what: String::from("operation missing from its table entry"),
+            MirError::UnknownOperation {
+                what: Unknown::MissingOperation,
             }
-            .at(format!("operation {}", entry.id))
+            .at(Place::Operation(entry.id))
         })?;
         if operation.id != entry.id {
-            return Err(ProgramError::IdMismatch {
+            return Err(MirError::IdMismatch {
                 key: entry.id,
                 id: operation.id,
             });
         }
         let kind = operation.operation.as_ref().ok_or_else(|| {
-            ProgramError::UnknownOperation {
-                what: String::from("operation kind not set"),
+            MirError::UnknownOperation {
+                what: Unknown::MissingKind,
             }
-            .at(format!("operation {}", operation.id))
+            .at(Place::Operation(operation.id))
         })?;
         if position.insert(operation.id, raw.len()).is_some() {
-            return Err(ProgramError::DuplicateId {
+            return Err(MirError::DuplicateId {
                 kind: "operation",
                 id: operation.id,
             });
@@ -312,8 +395,7 @@ fn build_graph(
         let mut resolved = Vec::new();
         for id in operand_ids(kind) {
             let at = *position.get(&id).ok_or_else(|| {
-                ProgramError::DanglingOperand { operand: id }
-                    .at(format!("operation {}", operation.id))
+                MirError::DanglingOperand { operand: id }.at(Place::Operation(operation.id))
             })?;
             resolved.push(at);
         }
@@ -356,7 +438,7 @@ fn build_graph(
                         stack.push((child, 0));
                     }
                     ON_STACK => {
-                        return Err(ProgramError::Cycle {
+                        return Err(MirError::Cycle {
                             id: raw[child].0.id,
                         });
                     }
@@ -381,7 +463,7 @@ fn build_graph(
     let mut nodes = Vec::with_capacity(raw.len());
     for &old in &order {
         let (operation, kind) = raw[old];
-        let context = || format!("operation {}", operation.id);
+        let context = || Place::Operation(operation.id);
         let ty = decode_type(operation.r#type.as_ref()).map_err(|e| e.at(context()))?;
         let at = |k: usize| new_index[operands[old][k]];
         let op = convert(kind, &operands[old], &at, names, scope).map_err(|e| e.at(context()))?;
@@ -404,27 +486,25 @@ fn convert(
     at: &dyn Fn(usize) -> NodeIndex,
     names: &Names<'_>,
     scope: Option<&FunctionScope<'_>>,
-) -> Result<Operation, ProgramError> {
+) -> Result<Operation, MirError> {
     let function = |id: u64| {
         names
             .functions
             .get(&id)
             .copied()
-            .ok_or(ProgramError::UnknownFunction { id })
+            .ok_or(MirError::UnknownFunction { id })
     };
     Ok(match kind {
         ProtoOp::Binary(b) => Operation::Binary {
-            op: BinaryOp::from_variant(b.variant).ok_or_else(|| {
-                ProgramError::UnknownOperation {
-                    what: format!("binary operation variant {}", b.variant),
-                }
+            op: BinaryOp::from_variant(b.variant).ok_or(MirError::UnknownOperation {
+                what: Unknown::BinaryVariant(b.variant),
             })?,
             left: at(0),
             right: at(1),
         },
         ProtoOp::Unary(u) => Operation::Unary {
-            op: UnaryOp::from_variant(u.variant).ok_or_else(|| ProgramError::UnknownOperation {
-                what: format!("unary operation variant {}", u.variant),
+            op: UnaryOp::from_variant(u.variant).ok_or(MirError::UnknownOperation {
+                what: Unknown::UnaryVariant(u.variant),
             })?,
             operand: at(0),
         },
@@ -439,7 +519,7 @@ fn convert(
                 .inputs
                 .get(r.refers_to.as_str())
                 .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
+                .ok_or_else(|| MirError::UnknownName {
                     kind: "input",
                     name: r.refers_to.clone(),
                 })?,
@@ -449,7 +529,7 @@ fn convert(
                 .literals
                 .get(r.refers_to.as_str())
                 .copied()
-                .ok_or_else(|| ProgramError::UnknownName {
+                .ok_or_else(|| MirError::UnknownName {
                     kind: "literal",
                     name: r.refers_to.clone(),
                 })?,
@@ -458,7 +538,7 @@ fn convert(
             let scope =
                 scope
                     .filter(|s| s.id == r.function_id)
-                    .ok_or(ProgramError::MisplacedArgument {
+                    .ok_or(MirError::MisplacedArgument {
                         function: r.function_id,
                     })?;
             Operation::Argument(
@@ -466,7 +546,7 @@ fn convert(
                     .args
                     .iter()
                     .position(|a| a.name == r.refers_to)
-                    .ok_or_else(|| ProgramError::UnknownName {
+                    .ok_or_else(|| MirError::UnknownName {
                         kind: "function argument",
                         name: r.refers_to.clone(),
                     })?,
@@ -492,24 +572,24 @@ fn convert(
                 Ok(ops::TupleIndex::Left) => TupleIndex::Left,
                 Ok(ops::TupleIndex::Right) => TupleIndex::Right,
                 Err(_) => {
-                    return Err(ProgramError::UnknownOperation {
-                        what: format!("tuple index {}", t.index),
+                    return Err(MirError::UnknownOperation {
+                        what: Unknown::TupleIndex(t.index),
                     });
                 }
             },
         },
         ProtoOp::NtupleAccessor(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("ntuple_accessor"),
             });
         }
         ProtoOp::ObjectAccessor(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("object_accessor"),
             });
         }
         ProtoOp::Cast(_) => {
-            return Err(ProgramError::Unsupported {
+            return Err(MirError::Unsupported {
                 what: String::from("cast"),
             });
         }
@@ -518,8 +598,8 @@ fn convert(
 
 /// Parses a literal's text: decimal integers (optionally negative for `Integer`), `True` /
 /// `False` case-insensitively for booleans (the node's parser, docs/nada.md §4).
-fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, ProgramError> {
-    let invalid = || ProgramError::InvalidLiteral {
+fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, MirError> {
+    let invalid = || MirError::InvalidLiteral {
         value: text.to_string(),
         ty: ty.clone(),
     };
@@ -547,7 +627,7 @@ fn parse_literal(text: &str, ty: &NadaType) -> Result<LiteralValue, ProgramError
         Some(ScalarKind::UnsignedInteger) if *ty == NadaType::UnsignedInteger => Ok(
             LiteralValue::UnsignedInteger(parse_decimal(text).ok_or_else(invalid)?),
         ),
-        _ => Err(ProgramError::TypeMismatch {
+        _ => Err(MirError::TypeMismatch {
             detail: format!("a literal must be Integer, UnsignedInteger or Boolean, not {ty}"),
         }),
     }
