@@ -175,7 +175,7 @@ pub async fn run_probes<H: Harness>(h: &mut H) -> Vec<Outcome> {
     let fixture = fixture(h).await;
     let mut outcomes = Vec::new();
     for probe in probes(h, &fixture) {
-        let user = if probe.as_stranger {
+        let user = if probe.by_stranger {
             &fixture.stranger
         } else {
             &fixture.owner
@@ -290,7 +290,7 @@ struct Probe {
     name: &'static str,
     quote: Option<PriceQuoteRequest>,
     build: Build,
-    as_stranger: bool,
+    by_stranger: bool,
     expected: Answer,
 }
 
@@ -304,14 +304,14 @@ fn probe(
         name,
         quote,
         build: Box::new(build),
-        as_stranger: false,
+        by_stranger: false,
         expected,
     }
 }
 
 impl Probe {
-    fn as_stranger(mut self) -> Self {
-        self.as_stranger = true;
+    fn by_stranger(mut self) -> Self {
+        self.by_stranger = true;
         self
     }
 }
@@ -422,7 +422,7 @@ fn values_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
             ),
             store_request(x.clone(), None, id.clone()),
         )
-        .as_stranger(),
+        .by_stranger(),
         probe(
             "retrieve: unknown values",
             Some(quote_request::retrieve_values(Uuid::from_u128(7))),
@@ -438,7 +438,7 @@ fn values_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
             ),
             |signed_receipt| Request::RetrieveValues(RetrieveValuesRequest { signed_receipt }),
         )
-        .as_stranger(),
+        .by_stranger(),
         probe(
             "delete: an id that is not a UUID",
             None,
@@ -472,7 +472,7 @@ fn values_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
                 })
             },
         )
-        .as_stranger(),
+        .by_stranger(),
     ]
 }
 
@@ -512,7 +512,7 @@ fn permissions_probes<U>(f: &Fixture<U>) -> Vec<Probe> {
                 })
             },
         )
-        .as_stranger(),
+        .by_stranger(),
         probe(
             "update permissions: a user id of 3 bytes",
             Some(quote_request::update_permissions(id)),
@@ -544,6 +544,13 @@ fn permissions_probes<U>(f: &Fixture<U>) -> Vec<Probe> {
         ),
     ]
 }
+
+/// `compare_select` as nada-dsl compiles it, before the preprocessor lowers its comparisons.
+const RAW_COMPARE_SELECT: &[u8] = include_bytes!("../../testdata/programs/compare_select.nada.bin");
+
+/// What the nodes' audit answers a program that still needs the preprocessor.
+const RAW_PROGRAM_REFUSAL: &str =
+    "invalid program: operation greater_than needs preprocessing (use nada build)";
 
 fn program_quote(name: &str, contents: &[u8]) -> PriceQuoteRequest {
     let metadata = ProgramMetadata::from_program(MULTI_PARTY_SUM)
@@ -597,6 +604,12 @@ fn program_probes() -> Vec<Probe> {
             Some(program_quote("p", &garbage)),
             refused(InvalidArgument, "malformed program (invalid sdk version?)"),
             store_program(garbage),
+        ),
+        probe(
+            "store program: raw compiler output (comparisons not lowered)",
+            Some(program_quote("raw", RAW_COMPARE_SELECT)),
+            refused(InvalidArgument, RAW_PROGRAM_REFUSAL),
+            store_program(RAW_COMPARE_SELECT.to_vec()),
         ),
     ]
 }
@@ -768,7 +781,7 @@ fn compute_probes<U>(context: &OperationContext, f: &Fixture<U>) -> Vec<Probe> {
             ),
             with(&|_| {}),
         )
-        .as_stranger(),
+        .by_stranger(),
         probe(
             "compute: a value given twice",
             quote.clone(),

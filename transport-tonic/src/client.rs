@@ -373,6 +373,11 @@ impl VmClient {
     }
 
     /// Replaces the values stored under `values_id` (permissions are kept unless given).
+    ///
+    /// Given `permissions` replace the record's whole permissions, **owner included**: the
+    /// nodes let anyone with the update permission do so (docs/node-checks.md §2). Pass `None`
+    /// unless you mean to set every permission, and read the current ones first
+    /// ([`VmClient::retrieve_permissions`]) to change only some.
     pub async fn update_values(
         &self,
         values_id: Uuid,

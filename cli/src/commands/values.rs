@@ -19,7 +19,8 @@ pub struct StoreValuesArgs {
     /// How long the nodes keep the values, in days (default: the cluster's).
     #[arg(short, long)]
     ttl_days: Option<u32>,
-    /// Replace the values stored under this id instead of storing new ones.
+    /// Replace the values stored under this id instead of storing new ones (permission flags
+    /// then add to the current permissions; the owner stays).
     #[arg(long, visible_alias = "update-identifier", value_name = "VALUES_ID")]
     update_values_id: Option<Uuid>,
     /// The program `--authorize-user-execution` users may run with these values.

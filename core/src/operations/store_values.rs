@@ -44,7 +44,8 @@ pub struct StoreValuesInput {
     pub values: BTreeMap<String, ClearValue>,
     /// How many days the nodes keep them; `None` leaves it to the nodes.
     pub ttl_days: Option<u32>,
-    /// Who may do what; required for a new store, optional for an update.
+    /// Who may do what; required for a new store, optional for an update. On an update they
+    /// replace the record's whole permissions, owner included (docs/node-checks.md §2).
     pub permissions: Option<Permissions>,
     /// Overwrite these stored values instead of storing new ones.
     pub update: Option<Uuid>,
