@@ -105,7 +105,7 @@ impl rand_core::TryRng for SeededRng {
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Infallible> {
         for chunk in dst.chunks_mut(8) {
             let word = self.try_next_u64()?.to_le_bytes();
-            chunk.copy_from_slice(&word[..chunk.len()]);
+            chunk.iter_mut().zip(word).for_each(|(d, s)| *d = s);
         }
         Ok(())
     }

@@ -44,6 +44,15 @@
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
+// No panic on what comes in (ARCHITECTURE.md, "Invariants"): library code neither indexes
+// nor unwraps. Set here rather than in a `[lints]` table, which cannot add to
+// `lints.workspace = true`; tests are exempt through clippy.toml.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic
+)]
 #![deny(missing_docs)]
 
 extern crate alloc;

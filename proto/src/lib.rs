@@ -17,6 +17,15 @@
 //! `nillion.values.v1.value.Value`.
 #![cfg_attr(not(any(feature = "grpc", feature = "arbitrary")), no_std)]
 #![forbid(unsafe_code)]
+// No panic on what comes in (ARCHITECTURE.md, "Invariants"): library code neither indexes
+// nor unwraps. Set here rather than in a `[lints]` table, which cannot add to
+// `lints.workspace = true`; tests are exempt through clippy.toml.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic
+)]
 
 #[allow(
     missing_docs,

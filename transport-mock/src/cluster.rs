@@ -123,11 +123,11 @@ impl Cluster {
         let keys = (0..config.node_count)
             .map(|i| node_key(&config.key_seed, i))
             .collect::<Result<Vec<_>, _>>()?;
-        let leader_index = keys
+        let (leader_index, leader_user_key) = keys
             .iter()
             .enumerate()
             .min_by_key(|(_, k)| k.public_key().to_bytes())
-            .map(|(i, _)| i)
+            .map(|(i, k)| (i, k.clone()))
             .ok_or_else(|| BuildError("no nodes".into()))?;
         let members: Vec<ClusterMember> = keys
             .iter()
@@ -140,7 +140,10 @@ impl Cluster {
                 )
             })
             .collect();
-        let leader = members[leader_index].clone();
+        let leader = members
+            .get(leader_index)
+            .cloned()
+            .ok_or_else(|| BuildError("no nodes".into()))?;
         let info = ClusterInfo::new(members, leader, config.prime, config.polynomial_degree, 0)
             .map_err(|e| BuildError(e.to_string()))?;
         let prime: FieldPrime = config.prime;
@@ -150,7 +153,7 @@ impl Cluster {
             keys.iter().map(|k| PartyId::new(k.node_id().to_vec())),
         )
         .map_err(|e| BuildError(e.to_string()))?;
-        let leader_key = keys[leader_index].public_key();
+        let leader_key = leader_user_key.public_key();
         let nodes = keys
             .iter()
             .enumerate()
@@ -165,7 +168,7 @@ impl Cluster {
             })
             .collect();
         Ok(Self {
-            leader: Mutex::new(Leader::new(keys[leader_index].clone(), config.clone())),
+            leader: Mutex::new(Leader::new(leader_user_key, config.clone())),
             chain: Mutex::new(Chain::new(config.chain_id.clone())),
             skews: vec![ClockSkew::default(); config.node_count],
             ids: keys.iter().map(UserKey::node_id).collect(),
@@ -192,7 +195,10 @@ impl Cluster {
             .zip(endpoints)
             .map(|(key, url)| ClusterMember::new(key.node_id(), url.clone(), key.public_key()))
             .collect();
-        let leader = members[self.leader_index].clone();
+        let leader = members
+            .get(self.leader_index)
+            .cloned()
+            .ok_or_else(|| BuildError("no leader".into()))?;
         self.info = ClusterInfo::new(
             members,
             leader,
@@ -225,18 +231,20 @@ impl Cluster {
     }
 
     /// The bootnode (node 0).
+    // `new` refuses a cluster without nodes, and `ids` has one entry per node.
+    #[allow(clippy::indexing_slicing)]
     pub fn bootnode(&self) -> &NodeId {
         &self.ids[0]
     }
 
     /// The leader's node id.
     pub fn leader_id(&self) -> &NodeId {
-        &self.ids[self.leader_index]
+        self.info.leader().node_id()
     }
 
     /// The key the leader signs quotes and receipts with.
     pub fn leader_key(&self) -> PublicKey {
-        self.keys[self.leader_index].public_key()
+        *self.info.leader().public_key()
     }
 
     /// A node's signing key (the devnet publishes the derivation, so this is no secret).
@@ -481,14 +489,17 @@ impl Cluster {
 
     /// Advances a results stream at true time `now`. `next_poll` comes back in true time.
     pub fn poll_results(&self, now: Timestamp, stream: &mut ResultsStream) -> StreamPoll {
-        let Some(index) = self.index_of(&stream.node) else {
+        let found = self
+            .index_of(&stream.node)
+            .and_then(|i| Some((i, self.nodes.get(i)?)));
+        let Some((index, node)) = found else {
             return StreamPoll {
                 end: Some(Err(status(Code::Unavailable, "node gone"))),
                 ..StreamPoll::default()
             };
         };
         let local = self.local_now(index, now);
-        let mut node = lock(&self.nodes[index]);
+        let mut node = lock(node);
         let mut poll = node.poll_results(local, stream);
         if let Err(status) = self.persist_node(index, &mut node) {
             poll.end = Some(Err(status));

@@ -23,6 +23,15 @@
 //!   runtime needed).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// No panic on what comes in (ARCHITECTURE.md, "Invariants"): library code neither indexes
+// nor unwraps. Set here rather than in a `[lints]` table, which cannot add to
+// `lints.workspace = true`; tests are exempt through clippy.toml.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic
+)]
 
 pub mod chain;
 pub mod cluster;

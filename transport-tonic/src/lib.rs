@@ -13,6 +13,15 @@
 //! tokens) never appear in `Debug` output or logs.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// No panic on what comes in (ARCHITECTURE.md, "Invariants"): library code neither indexes
+// nor unwraps. Set here rather than in a `[lints]` table, which cannot add to
+// `lints.workspace = true`; tests are exempt through clippy.toml.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic
+)]
 
 mod channel;
 mod client;

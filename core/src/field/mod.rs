@@ -155,6 +155,8 @@ pub trait PrimeField:
     }
 
     /// A uniformly random element (rejection sampling on fixed-width bytes).
+    // `share_bytes` is 8, 16 or 32: the prefix of the 32-byte buffer always exists.
+    #[allow(clippy::indexing_slicing)]
     fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut bytes = [0u8; 32];
         let width = Self::PRIME.share_bytes();
@@ -385,7 +387,7 @@ impl FieldElement {
         let mut limbs = [0u64; 4];
         for (limb, chunk) in limbs.iter_mut().zip(bytes.as_slice().chunks(8)) {
             let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
+            b.iter_mut().zip(chunk).for_each(|(d, s)| *d = *s);
             *limb = u64::from_le_bytes(b);
         }
         match self {

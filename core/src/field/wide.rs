@@ -33,9 +33,9 @@ fn mul_small_add_words<const N: usize>(
 ) -> [u64; N] {
     let mut out = [0u64; N];
     let mut carry = 0u64;
-    for i in 0..N {
-        let t = a[i] as u128 * k as u128 + b[i] as u128 + carry as u128;
-        out[i] = t as u64;
+    for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
+        let t = *a as u128 * k as u128 + *b as u128 + carry as u128;
+        *o = t as u64;
         carry = (t >> 64) as u64;
     }
     // a·k + b < 2^(64N + 32): the top word is below 2^32, and 2^(64N) ≡ c.
@@ -45,15 +45,15 @@ fn mul_small_add_words<const N: usize>(
     // out < 2^(64N) < 2p: subtract p once unless that borrows.
     let mut reduced = [0u64; N];
     let mut borrow = 0u64;
-    for i in 0..N {
-        let (d, b1) = out[i].overflowing_sub(modulus[i]);
+    for ((r, o), m) in reduced.iter_mut().zip(&out).zip(modulus) {
+        let (d, b1) = o.overflowing_sub(*m);
         let (d, b2) = d.overflowing_sub(borrow);
-        reduced[i] = d;
+        *r = d;
         borrow = u64::from(b1 | b2);
     }
     let keep = 0u64.wrapping_sub(borrow);
-    for i in 0..N {
-        out[i] = (out[i] & keep) | (reduced[i] & !keep);
+    for (o, r) in out.iter_mut().zip(&reduced) {
+        *o = (*o & keep) | (*r & !keep);
     }
     out
 }

@@ -163,7 +163,7 @@ impl PublicKey {
     pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, IdentityError> {
         // Only the compressed tags: other 33-byte forms (the SEC1 "compact" tag 0x05) would
         // re-encode to different bytes and so to a different user id.
-        if bytes.len() != PUBLIC_KEY_LENGTH || !matches!(bytes[0], 0x02 | 0x03) {
+        if bytes.len() != PUBLIC_KEY_LENGTH || !matches!(bytes.first(), Some(0x02 | 0x03)) {
             return Err(IdentityError::InvalidPublicKey);
         }
         let inner =

@@ -13,9 +13,11 @@ pub(crate) fn chunks<F: PrimeField>(bytes: &[u8]) -> Vec<F> {
         .chunks(c)
         .map(|chunk| {
             buf = [0u8; 32];
-            buf[..chunk.len()].copy_from_slice(chunk);
+            buf.iter_mut().zip(chunk).for_each(|(d, s)| *d = *s);
             // < 256^c < p: always canonical.
-            F::from_le_bytes_canonical(&buf[..width]).unwrap_or(F::ZERO)
+            buf.get(..width)
+                .and_then(F::from_le_bytes_canonical)
+                .unwrap_or(F::ZERO)
         })
         .collect()
 }
@@ -32,6 +34,9 @@ pub(crate) fn push_chunk<F: PrimeField>(out: &mut Vec<u8>, chunk: &F, keep: usiz
     let mut buf = [0u8; 32];
     chunk.write_le_bytes(&mut buf);
     let width = F::PRIME.share_bytes();
-    out.extend_from_slice(&buf[..keep]);
-    buf[keep..width].iter().all(|b| *b == 0)
+    let Some((kept, dropped)) = buf.get(..width).and_then(|b| b.split_at_checked(keep)) else {
+        return false;
+    };
+    out.extend_from_slice(kept);
+    dropped.iter().all(|b| *b == 0)
 }

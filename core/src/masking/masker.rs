@@ -47,8 +47,12 @@ impl SecretMasker {
     ) -> Result<Self, MaskerError> {
         let mut parties: Vec<PartyId> = parties.into_iter().collect();
         parties.sort();
-        if let Some(w) = parties.windows(2).find(|w| w[0] == w[1]) {
-            return Err(MaskerError::DuplicateParty(w[0].clone()));
+        let duplicate = parties.windows(2).find_map(|w| match w {
+            [a, b] if a == b => Some(a),
+            _ => None,
+        });
+        if let Some(party) = duplicate {
+            return Err(MaskerError::DuplicateParty(party.clone()));
         }
         if parties.len() > MAX_PARTIES {
             return Err(MaskerError::TooManyParties(parties.len()));
@@ -269,6 +273,8 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
 
     /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
     /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
+    // batch.len() ≤ BLOB_BATCH and i < batch.len(): every range lies in the BLOB_BATCH·t buffer.
+    #[allow(clippy::indexing_slicing)]
     fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
         let chunks = blob::chunks::<F>(bytes);
         let n = self.n();

@@ -51,17 +51,21 @@ impl<R: CryptoRng + ?Sized> RandomnessSource for RngSource<'_, R> {
         let mut rest = out;
         while !rest.is_empty() {
             let count = rest.len().min(BUFFER / width);
+            // count · width ≤ BUFFER.
+            #[allow(clippy::indexing_slicing)]
             let bytes = &mut buffer[..count * width];
             self.0.fill_bytes(bytes);
-            let mut filled = 0;
+            // At most `count` ≤ rest.len() candidates: there is always a slot.
+            let mut slots = core::mem::take(&mut rest).iter_mut();
             for candidate in bytes.chunks_exact(width) {
                 // p is within 2^-30 of 2^bits: a rejection is rare.
                 if let Some(v) = F::from_le_bytes_canonical(candidate) {
-                    rest[filled] = v;
-                    filled += 1;
+                    if let Some(slot) = slots.next() {
+                        *slot = v;
+                    }
                 }
             }
-            rest = &mut core::mem::take(&mut rest)[filled..];
+            rest = slots.into_slice();
         }
     }
 

@@ -333,10 +333,10 @@ pub(crate) fn all_equal<T: PartialEq + core::fmt::Debug>(
     what: &str,
     replies: &[(Target, T)],
 ) -> Result<(), OperationError> {
-    let Some((first_node, first)) = replies.first() else {
+    let Some(((first_node, first), rest)) = replies.split_first() else {
         return Ok(());
     };
-    for (node, value) in &replies[1..] {
+    for (node, value) in rest {
         if value != first {
             return Err(OperationError::Inconsistent(alloc::format!(
                 "{first_node} returned {what} {first:?} but {node} returned {value:?}"

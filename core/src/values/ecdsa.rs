@@ -20,8 +20,8 @@ pub(crate) fn scalar_from_le(bytes: &[u8]) -> Option<Scalar> {
         return None;
     }
     let mut be = [0u8; 32];
-    for (i, b) in bytes.iter().enumerate() {
-        be[31 - i] = *b;
+    for (d, b) in be.iter_mut().rev().zip(bytes) {
+        *d = *b;
     }
     scalar_from_be(&be)
 }

@@ -141,7 +141,7 @@ fn exponent_limbs(value: &U256) -> [u64; 4] {
     let mut limbs = [0u64; 4];
     for (limb, chunk) in limbs.iter_mut().zip(bytes.as_slice().chunks(8)) {
         let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
+        b.iter_mut().zip(chunk).for_each(|(d, s)| *d = *s);
         *limb = u64::from_le_bytes(b);
     }
     limbs

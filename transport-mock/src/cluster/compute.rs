@@ -120,12 +120,12 @@ impl Cluster {
                 .masker
                 .mask(&values, &mut *rng)
                 .map_err(|e| format!("masking outputs failed: {e}"))?;
-            for (index, node) in nodes.iter().enumerate() {
+            for (out, node) in per_node.iter_mut().zip(nodes) {
                 let shares = masked
                     .remove(&PartyId::new(node.id().to_vec()))
                     .unwrap_or_default();
                 let named = to_named_values(&shares).map_err(|e| e.to_string())?;
-                per_node[index].insert(party.clone(), named);
+                out.insert(party.clone(), named);
             }
         }
         Ok(per_node)

@@ -130,12 +130,12 @@ impl Cluster {
         for (key, value) in store.scan(Table::Values)? {
             let (index, id) = node(Table::Values, &key)?;
             let values = records::decode_values(&value)?;
-            self.node_mut(index)
+            self.node_mut(Table::Values, index)?
                 .restore_values(uuid(Table::Values, &id)?, values);
         }
         for (key, _) in store.scan(Table::Receipts)? {
             let (index, id) = node(Table::Receipts, &key)?;
-            self.node_mut(index)
+            self.node_mut(Table::Receipts, index)?
                 .restore_receipt(uuid(Table::Receipts, &id)?);
         }
         for (key, value) in store.scan(Table::Programs)? {
@@ -144,7 +144,7 @@ impl Cluster {
                 table: Table::Programs.name(),
                 reason: e.to_string(),
             })?;
-            self.node_mut(index)
+            self.node_mut(Table::Programs, index)?
                 .restore_program(id, &value)
                 .map_err(|reason| StoreError::Corrupt {
                     table: Table::Programs.name(),
@@ -154,7 +154,7 @@ impl Cluster {
         for (key, value) in store.scan(Table::Computations)? {
             let (index, id) = node(Table::Computations, &key)?;
             let computation = records::decode_computation(&value)?;
-            self.node_mut(index)
+            self.node_mut(Table::Computations, index)?
                 .restore_computation(uuid(Table::Computations, &id)?, computation);
         }
         self.load_payments(store)
@@ -204,8 +204,16 @@ impl Cluster {
         Ok(())
     }
 
-    fn node_mut(&mut self, index: usize) -> &mut Node {
-        super::get_mut(&mut self.nodes[index])
+    fn node_mut(&mut self, table: Table, index: usize) -> Result<&mut Node, StoreError> {
+        let node_count = self.nodes.len();
+        let node = self
+            .nodes
+            .get_mut(index)
+            .ok_or_else(|| StoreError::Corrupt {
+                table: table.name(),
+                reason: format!("node {index} of {node_count}"),
+            })?;
+        Ok(super::get_mut(node))
     }
 
     fn commit(&self, batch: Batch) -> Result<(), Status> {

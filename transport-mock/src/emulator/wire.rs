@@ -137,7 +137,9 @@ impl Emulator {
             return Ok(reply);
         }
         let bit = self.rng.random_range(0..bytes.len() * 8);
-        bytes[bit / 8] ^= 1 << (bit % 8);
+        if let Some(byte) = bytes.get_mut(bit / 8) {
+            *byte ^= 1 << (bit % 8);
+        }
         let line = format!("{} corrupt op{op} #{} bit {bit}", ms_since(self.now), id.0);
         self.trace.record(line);
         Reply::decode(method, &bytes)

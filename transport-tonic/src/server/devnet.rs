@@ -245,7 +245,7 @@ fn saved_ports(store: &dyn StateStore) -> Option<Vec<u16>> {
     Some(
         bytes
             .chunks_exact(2)
-            .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+            .filter_map(|pair| <[u8; 2]>::try_from(pair).ok().map(u16::from_be_bytes))
             .collect(),
     )
 }
@@ -289,7 +289,7 @@ fn cluster_id(seed: &str) -> Uuid {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(format!("{seed}:cluster-id").as_bytes());
     let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
+    bytes.iter_mut().zip(digest).for_each(|(d, s)| *d = s);
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
@@ -305,6 +305,7 @@ impl Devnet {
             None => None,
         };
         // A restart binds the ports the state's first run bound.
+        // A port for each node and the chain's four: the lookups below never miss.
         let saved = store
             .as_deref()
             .and_then(saved_ports)
@@ -315,14 +316,14 @@ impl Devnet {
         let mut listeners = Vec::with_capacity(config.node_count);
         for i in 0..config.node_count {
             let port = match (&saved, official_ports) {
-                (Some(ports), _) => ports[i],
+                (Some(ports), _) => ports.get(i).copied().unwrap_or(0),
                 (None, true) => DEFAULT_NODE_PORTS.get(i).copied().unwrap_or(0),
                 (None, false) => 0,
             };
             listeners.push(bind(config.bind, port).await?);
         }
         let chain_port = match (&saved, config.free_ports) {
-            (Some(ports), _) => ports[config.node_count],
+            (Some(ports), _) => ports.get(config.node_count).copied().unwrap_or(0),
             (None, true) => 0,
             (None, false) => CHAIN_GRPC_PORT,
         };
@@ -333,7 +334,7 @@ impl Devnet {
             .enumerate()
         {
             let port = match (&saved, config.free_ports) {
-                (Some(ports), _) => ports[config.node_count + 1 + i],
+                (Some(ports), _) => ports.get(config.node_count + 1 + i).copied().unwrap_or(0),
                 (None, true) => 0,
                 (None, false) => official,
             };

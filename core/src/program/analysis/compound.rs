@@ -30,7 +30,7 @@ impl<'m> Analyser<'m> {
         if index >= len {
             return Err(out_of_bounds());
         }
-        if let Some(elements) = &self.values[value].elements {
+        if let Some(elements) = &self.value(value).elements {
             let i = usize::try_from(index).map_err(|_| out_of_bounds())?;
             return elements.get(i).copied().ok_or_else(out_of_bounds);
         }

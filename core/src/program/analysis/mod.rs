@@ -109,8 +109,15 @@ impl<'m> Analyser<'m> {
         Ok(())
     }
 
+    // A `ValueId` is only ever made by `new_value`, as the index of the value it pushes, and
+    // values are never removed.
+    #[allow(clippy::indexing_slicing)]
+    fn value(&self, value: ValueId) -> &Value<'m> {
+        &self.values[value]
+    }
+
     fn ty(&self, value: ValueId) -> &'m NadaType {
-        self.values[value].ty
+        self.value(value).ty
     }
 
     fn is_share(&self, value: ValueId) -> bool {
@@ -266,7 +273,7 @@ impl<'m> Analyser<'m> {
                 continue;
             }
             self.emit(protocol, select::slots(ty));
-            if let Some(elements) = &self.values[value].elements {
+            if let Some(elements) = &self.value(value).elements {
                 let compound = elements
                     .iter()
                     .copied()

@@ -73,14 +73,23 @@ impl Body {
         id
     }
 
+    /// Whether the operation at `index` is secret.
+    fn is_secret(&self, index: usize) -> bool {
+        self.types.get(index).is_some_and(NadaType::is_secret)
+    }
+
     fn id(&self, index: usize) -> u64 {
         index as u64 * 3 + 1
     }
 
     /// An earlier operation of scalar kind `kind`, if there is one.
     fn pick(&self, u: &mut Unstructured<'_>, kind: ScalarKind) -> Result<Option<usize>> {
-        let found: Vec<usize> = (0..self.types.len())
-            .filter(|i| self.types[*i].scalar_kind() == Some(kind))
+        let found: Vec<usize> = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, ty)| ty.scalar_kind() == Some(kind))
+            .map(|(i, _)| i)
             .collect();
         if found.is_empty() {
             return Ok(None);
@@ -114,7 +123,7 @@ fn operation(u: &mut Unstructured<'_>, body: &mut Body) -> Result<()> {
         return Ok(());
     };
     let right = body.pick(u, ScalarKind::Integer)?.unwrap_or(left);
-    let secret = body.types[left].is_secret() || body.types[right].is_secret();
+    let secret = body.is_secret(left) || body.is_secret(right);
     let (l, r) = (body.id(left), body.id(right));
     match u.int_in_range(0u8..=4)? {
         0 => body.push(
@@ -137,7 +146,7 @@ fn operation(u: &mut Unstructured<'_>, body: &mut Body) -> Result<()> {
             let Some(cond) = body.pick(u, ScalarKind::Boolean)? else {
                 return Ok(());
             };
-            let secret = secret || body.types[cond].is_secret();
+            let secret = secret || body.is_secret(cond);
             let operation = ops::operation::Operation::Ifelse(ops::IfElseOperation {
                 cond: body.id(cond),
                 first: l,
@@ -204,12 +213,13 @@ impl<'a> Arbitrary<'a> for ProgramCase {
         }
         // At least one operation: the nodes refuse a program that runs no protocol.
         if body.types.len() == references {
-            let ty = body.types[0].clone();
-            let first = body.id(0);
-            body.push(
-                ty,
-                binary(ops::BinaryOperationVariant::Addition, first, first),
-            );
+            if let Some(ty) = body.types.first().cloned() {
+                let first = body.id(0);
+                body.push(
+                    ty,
+                    binary(ops::BinaryOperationVariant::Addition, first, first),
+                );
+            }
         }
         let mut outputs = Vec::new();
         let last = body.types.len() - 1;
@@ -223,7 +233,7 @@ impl<'a> Arbitrary<'a> for ProgramCase {
                 name: format!("out{i}"),
                 operation_id: body.id(index),
                 party: u.choose(&parties)?.name.clone(),
-                r#type: Some(body.types[index].to_proto()),
+                r#type: body.types.get(index).map(NadaType::to_proto),
                 source_ref_index: 0,
             });
         }

@@ -406,7 +406,8 @@ fn build_graph(
     const UNSEEN: u8 = 0;
     const ON_STACK: u8 = 1;
     const DONE: u8 = 2;
-    let mut state = vec![UNSEEN; raw.len()];
+    // Each operation's state and id.
+    let mut state: Vec<(u8, u64)> = raw.iter().map(|(op, _)| (UNSEEN, op.id)).collect();
     let mut order = Vec::with_capacity(raw.len());
     let mut live = 0;
     let mut starts = Vec::with_capacity(roots.len() + raw.len());
@@ -422,30 +423,30 @@ fn build_graph(
         if n == root_count {
             live = order.len();
         }
-        if state[start] != UNSEEN {
-            continue;
+        match state.get_mut(start) {
+            Some((s @ UNSEEN, _)) => *s = ON_STACK,
+            _ => continue,
         }
         // Stack of (node, next operand to visit).
         let mut stack = vec![(start, 0usize)];
-        state[start] = ON_STACK;
         while let Some(top) = stack.last_mut() {
             let (node, next) = *top;
-            if let Some(&child) = operands[node].get(next) {
+            if let Some(&child) = operands.get(node).and_then(|o| o.get(next)) {
                 top.1 += 1;
-                match state[child] {
-                    UNSEEN => {
-                        state[child] = ON_STACK;
+                match state.get_mut(child) {
+                    Some((s @ UNSEEN, _)) => {
+                        *s = ON_STACK;
                         stack.push((child, 0));
                     }
-                    ON_STACK => {
-                        return Err(MirError::Cycle {
-                            id: raw[child].0.id,
-                        });
+                    Some((ON_STACK, id)) => {
+                        return Err(MirError::Cycle { id: *id });
                     }
                     _ => {}
                 }
             } else {
-                state[node] = DONE;
+                if let Some((s, _)) = state.get_mut(node) {
+                    *s = DONE;
+                }
                 order.push(node);
                 stack.pop();
             }
@@ -458,9 +459,15 @@ fn build_graph(
     // Renumber and convert.
     let mut new_index = vec![0usize; raw.len()];
     for (i, &old) in order.iter().enumerate() {
-        new_index[old] = i;
+        if let Some(slot) = new_index.get_mut(old) {
+            *slot = i;
+        }
     }
     let mut nodes = Vec::with_capacity(raw.len());
+    // Positions in `order`, `operands` and `position` are indices of `raw`, made from it above;
+    // `new_index` has one entry per raw operation; `convert` reads only the operands
+    // `operand_ids` listed for the kind.
+    #[allow(clippy::indexing_slicing)]
     for &old in &order {
         let (operation, kind) = raw[old];
         let context = || Place::Operation(operation.id);
@@ -473,6 +480,7 @@ fn build_graph(
             op,
         });
     }
+    #[allow(clippy::indexing_slicing)] // As above: positions index `raw`.
     let ids = position
         .into_iter()
         .map(|(id, old)| (id, new_index[old]))

@@ -75,31 +75,32 @@ fn check_recursion(program: &Program) -> Result<(), MirError> {
                 .collect()
         })
         .collect();
-    let mut state = vec![0u8; calls.len()];
+    // Each function's state (0 unseen, 1 on the stack, 2 done) and id.
+    let mut state: Vec<(u8, u64)> = program.functions.iter().map(|f| (0, f.id)).collect();
     for start in 0..calls.len() {
-        if state[start] != 0 {
-            continue;
+        match state.get_mut(start) {
+            Some((s @ 0, _)) => *s = 1,
+            _ => continue,
         }
         let mut stack = vec![(start, 0usize)];
-        state[start] = 1;
         while let Some(top) = stack.last_mut() {
             let (f, next) = *top;
-            if let Some(&callee) = calls[f].get(next) {
+            if let Some(&callee) = calls.get(f).and_then(|c| c.get(next)) {
                 top.1 += 1;
-                match state.get(callee).copied() {
-                    Some(0) => {
-                        state[callee] = 1;
+                match state.get_mut(callee) {
+                    Some((s @ 0, _)) => {
+                        *s = 1;
                         stack.push((callee, 0));
                     }
-                    Some(1) => {
-                        return Err(MirError::RecursiveFunction {
-                            id: program.functions[callee].id,
-                        });
+                    Some((1, id)) => {
+                        return Err(MirError::RecursiveFunction { id: *id });
                     }
                     _ => {}
                 }
             } else {
-                state[f] = 2;
+                if let Some((s, _)) = state.get_mut(f) {
+                    *s = 2;
+                }
                 stack.pop();
             }
         }
@@ -376,7 +377,7 @@ fn result_type(
             let NadaType::Array { element, size } = t else {
                 return Err(mismatch(format!("map needs an array, not {t}")));
             };
-            if f.args.len() != 1 || f.args[0].ty != **element {
+            if !matches!(f.args.as_slice(), [arg] if arg.ty == **element) {
                 return Err(mismatch(format!(
                     "function '{}' takes ({}), cannot be mapped over elements of {}",
                     f.name,
@@ -400,9 +401,8 @@ fn result_type(
             let NadaType::Array { element, .. } = t else {
                 return Err(mismatch(format!("reduce needs an array, not {t}")));
             };
-            if f.args.len() != 2
-                || f.args[0].ty != f.return_type
-                || f.args[1].ty != **element
+            let takes = |acc: &NadaType, el: &NadaType| acc == &f.return_type && el == &**element;
+            if !matches!(f.args.as_slice(), [acc, el] if takes(&acc.ty, &el.ty))
                 || *init != f.return_type
             {
                 return Err(mismatch(format!(
