@@ -591,12 +591,14 @@ impl Node {
                 "malformed program (invalid sdk version?)",
             )
         })?;
-        // The audit: the nodes only run preprocessed programs.
+        // The audit: the nodes only run preprocessed programs. The reference node follows this
+        // prefix with a dump of the whole program (docs/node-checks.md §5); we name the cause.
         if let Some((_, operation)) = program.raw_only_operations().first() {
             return Err(status(
                 Code::InvalidArgument,
                 format!(
-                    "invalid program: operation {operation} needs preprocessing (use nada build)"
+                    "invalid program: unexpected: error during MIR validation: MIR operations \
+                     validation:\noperation {operation} needs preprocessing (use nada build)"
                 ),
             ));
         }

@@ -46,11 +46,7 @@ async fn an_external_cluster_refuses_as_the_reference_node_does() {
     let mut harness = GrpcHarness::connect(&bootnode, keys).await;
     let outcomes = run_probes(&mut harness).await;
     for outcome in &outcomes {
-        let mark = if outcome.expected == outcome.got {
-            "same"
-        } else {
-            "DIFF"
-        };
+        let mark = if outcome.agrees() { "same" } else { "DIFF" };
         println!("{mark} | {} | {}", outcome.name, outcome.got);
     }
     let wrong = mismatches(&outcomes);
