@@ -416,6 +416,23 @@ fn errors_are_one_line_with_a_hint_and_a_documented_exit_code() {
     );
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
 
+    // A network file every later command would refuse is not written.
+    let stderr = home.fails(
+        3,
+        &[
+            "networks",
+            "add",
+            "half",
+            "http://127.0.0.1:1",
+            "-r",
+            "http://127.0.0.1:1",
+        ],
+    );
+    assert!(
+        stderr.contains("a network needs --nilchain-grpc-endpoint"),
+        "{stderr}"
+    );
+
     // A network nobody listens on (port 1 is never ours to bind).
     home.json(&[
         "networks",

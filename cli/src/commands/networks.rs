@@ -126,15 +126,28 @@ fn add(args: AddArgs) -> Result<Json, CliError> {
         )
         .hint("give it as http://HOST:PORT or https://HOST:PORT"));
     }
-    let payments = args
-        .nilchain_rpc_endpoint
-        .map(|nilchain_rpc_endpoint| PaymentsFile {
-            nilchain_chain_id: args.nilchain_chain_id,
-            nilchain_rpc_endpoint: Some(nilchain_rpc_endpoint),
-            nilchain_grpc_endpoint: args.nilchain_grpc_endpoint,
-            nilchain_private_key: args.nilchain_private_key,
-            gas_price: args.nilchain_gas_price,
-        });
+    // What loading the file needs (the client pays through the chain's gRPC endpoint): refuse
+    // now rather than write a file every later command refuses.
+    for (flag, given) in [
+        ("--nilchain-grpc-endpoint", &args.nilchain_grpc_endpoint),
+        ("--nilchain-chain-id", &args.nilchain_chain_id),
+    ] {
+        if given.as_deref().is_none_or(str::is_empty) {
+            return Err(
+                CliError::new(Failure::Input, format!("a network needs {flag}")).hint(
+                    "give the nilchain's gRPC endpoint and chain id (a client that pays from \
+                     its balance still needs them to add funds)",
+                ),
+            );
+        }
+    }
+    let payments = Some(PaymentsFile {
+        nilchain_chain_id: args.nilchain_chain_id,
+        nilchain_rpc_endpoint: args.nilchain_rpc_endpoint,
+        nilchain_grpc_endpoint: args.nilchain_grpc_endpoint,
+        nilchain_private_key: args.nilchain_private_key,
+        gas_price: args.nilchain_gas_price,
+    });
     let file = NetworkFile {
         bootnode: args.bootnode,
         payments,
