@@ -23,7 +23,7 @@ use nilvm_core::program::ProgramMetadata;
 use nilvm_core::rpc::{Code, Reply, Request, Status};
 use nilvm_core::time::Duration;
 use nilvm_core::values::proto::to_named_values;
-use nilvm_core::values::{ClearValue, Integer, SecretInteger};
+use nilvm_core::values::{ClearValue, Integer};
 use nilvm_proto::nillion::auth::v1::user::UserId as ProtoUserId;
 use nilvm_proto::nillion::compute::v1::invoke::{
     InputPartyBinding, InvokeComputeRequest, OutputPartyBinding,
@@ -43,7 +43,7 @@ use rand::rngs::StdRng;
 use uuid::Uuid;
 
 use crate::harness::Harness;
-use crate::scenarios::{MULTI_PARTY_SUM, store_program_bytes};
+use crate::scenarios::{MULTI_PARTY_SUM, secret, store_program_bytes, values};
 
 /// What a node answered: accepted, or refused with a code and text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,18 @@ impl Outcome {
             (expected, got) => expected == got,
         }
     }
+}
+
+/// Fails, listing them, if any outcome differs from the reference node's answer.
+pub fn assert_all_agree(outcomes: &[Outcome]) {
+    let wrong = mismatches(outcomes);
+    assert!(
+        wrong.is_empty(),
+        "{} of {} probes differ:\n{}",
+        wrong.len(),
+        outcomes.len(),
+        wrong.join("\n")
+    );
 }
 
 /// The outcomes whose answer differs from the reference node's, one line each.
@@ -249,7 +261,7 @@ async fn fixture<H: Harness>(h: &mut H) -> Fixture<H::User> {
         .await
         .expect("store the probes' program");
     let input = StoreValuesInput {
-        values: named(&[("x", secret(3))]),
+        values: values(&[("x", secret(3))]),
         ttl_days: Some(1),
         permissions: Some(
             Permissions::defaults_for_user(owner_id).allow_compute(owner_id, program_id.clone()),
@@ -270,29 +282,18 @@ async fn fixture<H: Harness>(h: &mut H) -> Fixture<H::User> {
     }
 }
 
-fn secret(v: i64) -> ClearValue {
-    ClearValue::SecretInteger(SecretInteger::from(v))
-}
-
 fn public(v: i64) -> ClearValue {
     ClearValue::Integer(Integer::from(v))
 }
 
-fn named(pairs: &[(&str, ClearValue)]) -> BTreeMap<String, ClearValue> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), v.clone()))
-        .collect()
-}
-
-/// The first member's shares of `values`.
+/// The first member's shares of the values `pairs` name.
 fn first_member_shares(
     context: &OperationContext,
-    values: &[(&str, ClearValue)],
+    pairs: &[(&str, ClearValue)],
 ) -> Vec<NamedValue> {
     let mut masked = context
         .masker
-        .mask(&named(values), &mut StdRng::seed_from_u64(2))
+        .mask(&values(pairs), &mut StdRng::seed_from_u64(2))
         .expect("mask the probe's values");
     let first = context.members.first().expect("a member");
     let mine = masked

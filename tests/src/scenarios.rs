@@ -45,11 +45,13 @@ fn rng(seed: u64) -> StdRng {
     StdRng::seed_from_u64(seed)
 }
 
-fn secret(v: i64) -> ClearValue {
+/// A secret integer.
+pub fn secret(v: i64) -> ClearValue {
     ClearValue::SecretInteger(SecretInteger::from(v))
 }
 
-fn values(pairs: &[(&str, ClearValue)]) -> BTreeMap<String, ClearValue> {
+/// Named values from pairs.
+pub fn values(pairs: &[(&str, ClearValue)]) -> BTreeMap<String, ClearValue> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_string(), v.clone()))

@@ -2,19 +2,12 @@
 //! reference node's code and text.
 
 use nilvm_tests::harness::{BlockingHarness, block_on};
-use nilvm_tests::parity::{mismatches, run_probes};
+use nilvm_tests::parity::{assert_all_agree, run_probes};
 
 #[test]
 fn the_emulated_nodes_refuse_as_the_reference_node_does() {
     let mut harness = BlockingHarness::new(0x9a71);
     let outcomes = block_on(run_probes(&mut harness));
     assert!(outcomes.len() >= 35, "{} probes", outcomes.len());
-    let wrong = mismatches(&outcomes);
-    assert!(
-        wrong.is_empty(),
-        "{} of {} probes differ:\n{}",
-        wrong.len(),
-        outcomes.len(),
-        wrong.join("\n")
-    );
+    assert_all_agree(&outcomes);
 }

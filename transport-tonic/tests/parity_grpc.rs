@@ -9,21 +9,14 @@ mod common;
 
 use common::grpc_harness::GrpcHarness;
 use nilvm_core::identity::UserKey;
-use nilvm_tests::parity::{mismatches, run_probes};
+use nilvm_tests::parity::{assert_all_agree, run_probes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_devnet_refuses_as_the_reference_node_does() {
     let mut harness = GrpcHarness::start().await;
     let outcomes = run_probes(&mut harness).await;
     harness.stop().await;
-    let wrong = mismatches(&outcomes);
-    assert!(
-        wrong.is_empty(),
-        "{} of {} probes differ:\n{}",
-        wrong.len(),
-        outcomes.len(),
-        wrong.join("\n")
-    );
+    assert_all_agree(&outcomes);
 }
 
 fn keys(list: &str) -> Vec<UserKey> {
@@ -49,12 +42,5 @@ async fn an_external_cluster_refuses_as_the_reference_node_does() {
         let mark = if outcome.agrees() { "same" } else { "DIFF" };
         println!("{mark} | {} | {}", outcome.name, outcome.got);
     }
-    let wrong = mismatches(&outcomes);
-    assert!(
-        wrong.is_empty(),
-        "{} of {} probes differ:\n{}",
-        wrong.len(),
-        outcomes.len(),
-        wrong.join("\n")
-    );
+    assert_all_agree(&outcomes);
 }
