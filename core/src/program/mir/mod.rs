@@ -21,6 +21,7 @@ pub mod arbitrary;
 mod decode;
 mod error;
 mod raw;
+mod type_decode;
 pub mod types;
 mod validate;
 
