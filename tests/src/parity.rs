@@ -28,6 +28,7 @@ use nilvm_proto::nillion::auth::v1::user::UserId as ProtoUserId;
 use nilvm_proto::nillion::compute::v1::invoke::{
     InputPartyBinding, InvokeComputeRequest, OutputPartyBinding,
 };
+use nilvm_proto::nillion::leader_queries::v1::pool_status::PoolStatusRequest;
 use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::permissions::v1::overwrite::OverwritePermissionsRequest;
@@ -208,10 +209,11 @@ pub async fn run_probes<H: Harness>(h: &mut H) -> Vec<Outcome> {
         } else {
             &fixture.owner
         };
-        let got = send(h, user, probe.quote, probe.build).await;
+        let (name, expected) = (probe.name, probe.expected.clone());
+        let got = send(h, user, probe).await;
         outcomes.push(Outcome {
-            name: probe.name,
-            expected: probe.expected,
+            name,
+            expected,
             got,
         });
     }
@@ -227,20 +229,21 @@ fn probe_context<H: Harness>(h: &H) -> OperationContext {
     })
 }
 
-async fn send<H: Harness>(
-    h: &mut H,
-    user: &H::User,
-    quote: Option<PriceQuoteRequest>,
-    build: Build,
-) -> Answer {
+async fn send<H: Harness>(h: &mut H, user: &H::User, probe: Probe) -> Answer {
     let context = probe_context(h);
-    let Some(target) = context.member_targets().into_iter().next() else {
-        return Answer::Failed("the cluster has no members".into());
+    let target = context
+        .members
+        .iter()
+        .find(|member| !probe.to_follower || **member != context.leader)
+        .map(|member| Target::Node(member.clone()));
+    let Some(target) = target else {
+        return Answer::Failed("the cluster has no such member".into());
     };
+    let quote = probe.quote;
     let call = RawCall {
         quote: quote.clone().unwrap_or_default(),
         target,
-        build,
+        build: probe.build,
         receipt: None,
     };
     let result = match quote {
@@ -308,6 +311,7 @@ struct Probe {
     quote: Option<PriceQuoteRequest>,
     build: Build,
     by_stranger: bool,
+    to_follower: bool,
     expected: Answer,
 }
 
@@ -322,6 +326,7 @@ fn probe(
         quote,
         build: Box::new(build),
         by_stranger: false,
+        to_follower: false,
         expected,
     }
 }
@@ -329,6 +334,12 @@ fn probe(
 impl Probe {
     fn by_stranger(mut self) -> Self {
         self.by_stranger = true;
+        self
+    }
+
+    /// Sent to a member that is not the leader (the first member otherwise).
+    fn to_follower(mut self) -> Self {
+        self.to_follower = true;
         self
     }
 }
@@ -339,6 +350,15 @@ fn probes<H: Harness>(h: &H, f: &Fixture<H::User>) -> Vec<Probe> {
     all.extend(permissions_probes(f));
     all.extend(program_probes());
     all.extend(compute_probes(&context, f));
+    all.push(
+        probe(
+            "pool status: asked of a member that is not the leader",
+            Some(quote_request::pool_status()),
+            refused(Code::Unimplemented, ""),
+            |signed_receipt| Request::PoolStatus(PoolStatusRequest { signed_receipt }),
+        )
+        .to_follower(),
+    );
     all
 }
 

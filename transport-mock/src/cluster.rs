@@ -392,7 +392,9 @@ impl Cluster {
         request: Request,
     ) -> Result<(Response, Option<Uuid>), Status> {
         let is_leader = index == self.leader_index;
-        let leader_only = || status(Code::Unimplemented, "unimplemented");
+        // A follower does not serve the leader's services: gRPC's own UNIMPLEMENTED, no text
+        // (docs/node-checks.md §6.2).
+        let leader_only = || status(Code::Unimplemented, "");
         let reply = match request {
             Request::Cluster(()) => Reply::Cluster(self.info.to_proto()),
             Request::NodeVersion(()) => Reply::NodeVersion(NodeVersion {
@@ -482,7 +484,7 @@ impl Cluster {
                     .map(|stream| (Response::Results(stream), None));
             }
             Request::PoolStatus(r) => Reply::PoolStatus(node.pool_status(local, &r)?),
-            _ => return Err(status(Code::Unimplemented, "unimplemented")),
+            _ => return Err(status(Code::Unimplemented, "")),
         };
         Ok((Response::Unary(reply), None))
     }

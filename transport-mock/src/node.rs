@@ -828,7 +828,7 @@ impl Node {
         request: &PoolStatusRequest,
     ) -> Result<PoolStatusResponse, Status> {
         if !self.is_leader {
-            return Err(status(Code::Unimplemented, "unimplemented"));
+            return Err(status(Code::Unimplemented, ""));
         }
         self.verify_receipt(
             now,
