@@ -433,6 +433,25 @@ impl Node {
         })
     }
 
+    /// The prologue of the paid requests on stored values: the receipt, the values id it names,
+    /// the live record, and the caller's right to `allowed` (in the nodes' order,
+    /// docs/node-checks.md §2, §3). Returns the record's id.
+    fn paid_record(
+        &mut self,
+        now: Timestamp,
+        signed: Option<&SignedReceipt>,
+        kind: OperationKind,
+        caller: &UserId,
+        allowed: fn(&Permissions, &UserId) -> bool,
+    ) -> Result<Uuid, Status> {
+        let receipt = self.verify_receipt(now, signed, kind)?;
+        let id = Self::receipt_values_id(&receipt)?;
+        if !allowed(&self.live(now, &id)?.permissions, caller) {
+            return Err(denied());
+        }
+        Ok(id)
+    }
+
     fn receipt_values_id(receipt: &Receipt) -> Result<Uuid, Status> {
         receipt
             .values_id()
@@ -447,18 +466,15 @@ impl Node {
         request: &RetrieveValuesRequest,
     ) -> Result<RetrieveValuesResponse, Status> {
         let caller = caller_of(caller)?;
-        let receipt = self.verify_receipt(
+        let id = self.paid_record(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::RetrieveValues,
+            &caller,
+            Permissions::is_retrieve_allowed,
         )?;
-        let id = Self::receipt_values_id(&receipt)?;
-        let record = self.live(now, &id)?;
-        if !record.permissions.is_retrieve_allowed(&caller) {
-            return Err(denied());
-        }
         Ok(RetrieveValuesResponse {
-            values: record.values.clone(),
+            values: self.live(now, &id)?.values.clone(),
         })
     }
 
@@ -489,17 +505,14 @@ impl Node {
         request: &RetrievePermissionsRequest,
     ) -> Result<nilvm_proto::nillion::permissions::v1::permissions::Permissions, Status> {
         let caller = caller_of(caller)?;
-        let receipt = self.verify_receipt(
+        let id = self.paid_record(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::RetrievePermissions,
+            &caller,
+            Permissions::is_retrieve_permissions_allowed,
         )?;
-        let id = Self::receipt_values_id(&receipt)?;
-        let record = self.live(now, &id)?;
-        if !record.permissions.is_retrieve_permissions_allowed(&caller) {
-            return Err(denied());
-        }
-        Ok(record.permissions.to_proto())
+        Ok(self.live(now, &id)?.permissions.to_proto())
     }
 
     /// `Permissions/OverwritePermissions` (owner only).
@@ -523,17 +536,14 @@ impl Node {
             .and_then(|p| {
                 Permissions::from_proto(p).map_err(|e| status(Code::InvalidArgument, e.to_string()))
             })?;
-        let receipt = self.verify_receipt(
+        let id = self.paid_record(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::OverwritePermissions,
+            &caller,
+            Permissions::is_update_permissions_allowed,
         )?;
-        let id = Self::receipt_values_id(&receipt)?;
-        let record = self.live_mut(now, &id)?;
-        if !record.permissions.is_update_permissions_allowed(&caller) {
-            return Err(denied());
-        }
-        record.permissions = permissions;
+        self.live_mut(now, &id)?.permissions = permissions;
         Ok(())
     }
 
@@ -548,17 +558,14 @@ impl Node {
         require_receipt(request.signed_receipt.as_ref())?;
         let delta = PermissionsDelta::from_request(request)
             .map_err(|e| status(Code::InvalidArgument, e.to_string()))?;
-        let receipt = self.verify_receipt(
+        let id = self.paid_record(
             now,
             request.signed_receipt.as_ref(),
             OperationKind::UpdatePermissions,
+            &caller,
+            Permissions::is_update_permissions_allowed,
         )?;
-        let id = Self::receipt_values_id(&receipt)?;
-        let record = self.live_mut(now, &id)?;
-        if !record.permissions.is_update_permissions_allowed(&caller) {
-            return Err(denied());
-        }
-        record.permissions.apply(&delta);
+        self.live_mut(now, &id)?.permissions.apply(&delta);
         Ok(())
     }
 
