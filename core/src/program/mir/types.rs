@@ -1,6 +1,7 @@
 //! Nada types as the MIR declares them (docs/nada.md §3.3).
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use core::fmt;
 
 use nilvm_proto::nillion::nada::types::v1 as proto;
