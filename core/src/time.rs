@@ -129,6 +129,52 @@ impl fmt::Display for Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The UTC calendar date (year, month 1-12, day 1-31), proleptic Gregorian.
+    pub fn utc_date(&self) -> (i64, u32, u32) {
+        civil_from_days(self.seconds.div_euclid(86_400))
+    }
+
+    /// Formats as RFC 3339 in UTC to the second, `YYYY-MM-DDTHH:MM:SSZ` (what the chain's JSON
+    /// APIs and the CLI print).
+    pub fn rfc3339(&self) -> Rfc3339 {
+        Rfc3339(*self)
+    }
+}
+
+/// A [`Timestamp`] displayed as RFC 3339 ([`Timestamp::rfc3339`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Rfc3339(Timestamp);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = self.0.utc_date();
+        let of_day = self.0.seconds.rem_euclid(86_400);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            of_day / 3600,
+            of_day % 3600 / 60,
+            of_day % 60
+        )
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day): Howard Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    // Both stay in 1..=31 and 1..=12 by construction.
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 impl From<Timestamp> for well_known::Timestamp {
     fn from(value: Timestamp) -> Self {
         well_known::Timestamp {
@@ -160,6 +206,25 @@ impl TryFrom<well_known::Timestamp> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn dates_are_gregorian_and_print_as_rfc3339() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        let at = Timestamp::from_unix_seconds;
+        assert_eq!(at(0).rfc3339().to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            at(1_700_000_000).rfc3339().to_string(),
+            "2023-11-14T22:13:20Z"
+        );
+        assert_eq!(
+            at(951_782_400).rfc3339().to_string(),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(at(-1).rfc3339().to_string(), "1969-12-31T23:59:59Z");
+    }
 
     #[test]
     fn add_and_sub_carry_nanos() {

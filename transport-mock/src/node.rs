@@ -938,3 +938,22 @@ fn parse_value_ids(raw: &[Vec<u8>]) -> Result<Vec<Uuid>, Status> {
         .collect::<Result<_, _>>()
         .map_err(|_| status(Code::InvalidArgument, "values_id is not a uuid"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiries_end_with_the_nodes_calendar() {
+        let last = Timestamp::from_unix_seconds(LAST_EXPIRY_DAY * 86_400);
+        assert_eq!(last.utc_date(), (262_142, 12, 31));
+        let now = Timestamp::from_unix_seconds(1_796_137_200); // 2026-12-01T15:00:00Z
+        let days_left = u32::try_from(LAST_EXPIRY_DAY - now.seconds() / 86_400).unwrap();
+        assert_eq!(
+            expiry(now, days_left).map(|t| t.utc_date()),
+            Some((262_142, 12, 31))
+        );
+        assert_eq!(expiry(now, days_left + 1), None);
+        assert_eq!(expiry(now, 0), Some(now));
+    }
+}

@@ -2,7 +2,6 @@
 
 use clap::{Args, Subcommand};
 use nilvm_core::identity::UserId;
-use nilvm_core::time::Timestamp;
 use serde_json::{Value as Json, json};
 
 use crate::config::{ConnectionArgs, client_error};
@@ -53,51 +52,7 @@ pub async fn run(connection: &ConnectionArgs, args: BalanceArgs) -> Result<Json,
     let balance = client.balance().await.map_err(client_error)?;
     Ok(json!({
         "balance": balance.balance,
-        "last_updated_at": rfc3339(balance.last_updated),
-        "expires_at": rfc3339(balance.expires_at),
+        "last_updated_at": balance.last_updated.rfc3339().to_string(),
+        "expires_at": balance.expires_at.rfc3339().to_string(),
     }))
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` (UTC), without a date library.
-fn rfc3339(time: Timestamp) -> String {
-    let seconds = time.seconds();
-    let days = seconds.div_euclid(86_400);
-    let of_day = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_print_as_rfc3339() {
-        assert_eq!(
-            rfc3339(Timestamp::from_unix_seconds(0)),
-            "1970-01-01T00:00:00Z"
-        );
-        assert_eq!(
-            rfc3339(Timestamp::from_unix_seconds(1_700_000_000)),
-            "2023-11-14T22:13:20Z"
-        );
-        assert_eq!(
-            rfc3339(Timestamp::from_unix_seconds(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
-    }
 }
