@@ -1,44 +1,23 @@
 //! Every fixture decodes and validates, in both forms.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
 use nilvm_nada::{NadaType, Program};
 
-fn programs_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/programs")
-}
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(programs_dir())
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".json").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn every_fixture_decodes_with_its_interface() {
-    let names = fixture_names();
+    let names = common::fixture_names();
     assert!(names.len() >= 15, "{names:?}");
     for name in names {
-        let json: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(programs_dir().join(format!("{name}.json"))).unwrap(),
-        )
-        .unwrap();
-        let mut files = vec![format!("{name}.nada.bin")];
-        if programs_dir()
-            .join(format!("{name}.preprocessed.nada.bin"))
-            .exists()
-        {
-            files.push(format!("{name}.preprocessed.nada.bin"));
-        }
-        for file in files {
-            let bytes = std::fs::read(programs_dir().join(&file)).unwrap();
+        let json = common::load_json(&name);
+        let files = common::binaries(&name);
+        assert_eq!(
+            files.first().map(|(file, _)| file.clone()),
+            Some(format!("{name}.nada.bin")),
+            "{name}: the compiler output is missing"
+        );
+        for (file, bytes) in files {
             let program = Program::decode(&bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
             let parties: Vec<&str> = program.parties().iter().map(|p| p.name.as_str()).collect();
             let expected: Vec<&str> = json["parties"]
