@@ -7,23 +7,17 @@ use std::path::PathBuf;
 use nilvm_core::identity::{UserId, UserKey};
 use nilvm_core::program::{ProgramName, store_program_quote};
 use nilvm_core::rpc::{Reply, Request, Status};
-use nilvm_core::time::Timestamp;
 use nilvm_proto::nillion::payments::v1::quote::{PriceQuoteRequest, price_quote_request};
-use nilvm_proto::nillion::payments::v1::receipt::{PaymentReceiptRequest, SignedReceipt};
+use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
-use nilvm_transport_mock::{Cluster, ClusterConfig, Response};
+use nilvm_transport_mock::{Cluster, ClusterConfig};
 
-const NOW: Timestamp = Timestamp::from_unix_seconds(1_735_689_600);
+mod common;
+
+use common::{NOW, unary};
 
 fn user() -> UserId {
     UserKey::from_bytes(&[9; 32]).expect("key").user_id()
-}
-
-fn unary(response: Result<Response, Status>) -> Result<Reply, Status> {
-    match response? {
-        Response::Unary(reply) => Ok(reply),
-        Response::Results(_) => panic!("unexpected stream"),
-    }
 }
 
 fn programs_dir() -> PathBuf {
@@ -45,8 +39,6 @@ fn fixtures() -> Vec<String> {
 /// A paid receipt for storing `program` under `name`. The quote is built from the raw
 /// program's metadata for the raw case (the nodes must then refuse the bytes themselves).
 fn receipt(cluster: &mut Cluster, name: &str, program: &[u8]) -> SignedReceipt {
-    let leader = cluster.index_of(cluster.leader_id()).expect("leader");
-    cluster.leader_mut().set_balance(NOW, user(), 10_000);
     let quote = match store_program_quote(&ProgramName::new(name).unwrap(), program) {
         Ok(quote) => quote,
         // Raw MIR: quote what the lowered program would cost, with the raw bytes' hash.
@@ -61,19 +53,7 @@ fn receipt(cluster: &mut Cluster, name: &str, program: &[u8]) -> SignedReceipt {
     let request = PriceQuoteRequest {
         operation: Some(price_quote_request::Operation::StoreProgram(quote)),
     };
-    let Ok(Reply::PriceQuote(quote)) =
-        unary(cluster.handle_as(leader, NOW, None, Request::PriceQuote(request)))
-    else {
-        panic!("quote")
-    };
-    let request = PaymentReceiptRequest {
-        signed_quote: Some(quote),
-        tx_hash: String::new(),
-    };
-    match unary(cluster.handle_as(leader, NOW, Some(user()), Request::PaymentReceipt(request))) {
-        Ok(Reply::PaymentReceipt(receipt)) => receipt,
-        other => panic!("receipt: {other:?}"),
-    }
+    common::paid_receipt(cluster, user(), request)
 }
 
 fn store(cluster: &mut Cluster, name: &str, program: &[u8]) -> Vec<Result<String, Status>> {

@@ -6,7 +6,7 @@ use nilvm_core::identity::{UserId, UserKey};
 use nilvm_core::payments::quote_request;
 use nilvm_core::permissions::Permissions;
 use nilvm_core::rpc::{Code, Reply, Request, Status};
-use nilvm_core::time::{Duration, Timestamp};
+use nilvm_core::time::Duration;
 use nilvm_proto::Message;
 use nilvm_proto::nillion::compute::v1::retrieve::{
     RetrieveResultsRequest, retrieve_results_response::State,
@@ -19,7 +19,9 @@ use nilvm_proto::nillion::values::v1::value::{NamedValue, PublicInteger, Value, 
 use nilvm_transport_mock::{Cluster, ClusterConfig, Response};
 use uuid::Uuid;
 
-const NOW: Timestamp = Timestamp::from_unix_seconds(1_735_689_600);
+mod common;
+
+use common::{NOW, unary};
 
 fn cluster() -> Cluster {
     Cluster::new(ClusterConfig::default(), 1).expect("cluster")
@@ -33,30 +35,9 @@ fn leader_index(cluster: &Cluster) -> usize {
     cluster.index_of(cluster.leader_id()).expect("leader")
 }
 
-fn unary(response: Result<Response, Status>) -> Result<Reply, Status> {
-    match response? {
-        Response::Unary(reply) => Ok(reply),
-        Response::Results(_) => panic!("unexpected stream"),
-    }
-}
-
 /// A receipt for `request`, paid from a balance.
 fn receipt(cluster: &mut Cluster, request: PriceQuoteRequest) -> SignedReceipt {
-    let leader = leader_index(cluster);
-    cluster.leader_mut().set_balance(NOW, user(), 10_000);
-    let Ok(Reply::PriceQuote(quote)) =
-        unary(cluster.handle_as(leader, NOW, None, Request::PriceQuote(request)))
-    else {
-        panic!("quote")
-    };
-    let request = PaymentReceiptRequest {
-        signed_quote: Some(quote),
-        tx_hash: String::new(),
-    };
-    match unary(cluster.handle_as(leader, NOW, Some(user()), Request::PaymentReceipt(request))) {
-        Ok(Reply::PaymentReceipt(receipt)) => receipt,
-        other => panic!("receipt: {other:?}"),
-    }
+    common::paid_receipt(cluster, user(), request)
 }
 
 fn public_value(name: &str, v: u8) -> NamedValue {
