@@ -10,7 +10,8 @@
 //! - [`cluster`], [`permissions`]: the cluster definition and the permissions model;
 //! - [`rpc`]: one request and one reply enum for every nilVM RPC, and a transport-neutral status;
 //! - [`program`]: program names, ids, and the store-program metadata computed from the MIR;
-//! - [`operations`]: one state machine per operation, and the paid pipeline.
+//! - [`operations`]: one state machine per operation, and the paid pipeline;
+//! - [`drive`]: the one loop that runs any operation over any runtime's [`drive::Driver`].
 //!
 //! # Driving an operation
 //!
@@ -61,6 +62,7 @@ extern crate alloc;
 pub mod arbitrary;
 pub mod auth;
 pub mod cluster;
+pub mod drive;
 pub mod field;
 pub mod identity;
 pub mod masking;

@@ -16,6 +16,7 @@ use nilvm_core::auth::TokenCache;
 use nilvm_core::field::Prime;
 use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::operations::{
+    PayerError,
     Operation, OperationContext, OperationError, Output, PaymentRequest, RequestId, Target,
     account_balance::account_balance,
     add_funds::add_funds,
@@ -538,8 +539,8 @@ impl Harness {
             }
             Event::Payment { ok } => {
                 let result = match (self.payment.take(), ok) {
-                    (Some(payment), true) => self.pay(&payment),
-                    _ => Err("payment failed".to_string()),
+                    (Some(payment), true) => self.pay(&payment).map_err(PayerError::message),
+                    _ => Err(PayerError::message("payment failed")),
                 };
                 op.handle_payment(self.now, result);
             }
@@ -577,7 +578,7 @@ impl Harness {
         // Nobody answers any more; payments fail.
         for _ in 0..FINISH_STEPS {
             if self.payment.take().is_some() {
-                op.handle_payment(self.now, Err("payment failed".to_string()));
+                op.handle_payment(self.now, Err(PayerError::message("payment failed")));
             } else {
                 let deadline = op
                     .poll_timeout()
@@ -603,7 +604,7 @@ impl Harness {
                 break;
             }
             if let Some(payment) = self.payment.take() {
-                let paid = self.pay(&payment);
+                let paid = self.pay(&payment).map_err(PayerError::message);
                 op.handle_payment(self.now, paid);
             } else if !self.pending.is_empty() {
                 let reply = self.honest(0);

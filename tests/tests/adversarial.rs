@@ -80,7 +80,10 @@ impl Setup {
                     tamper(&t, &mut reply);
                     op.handle_reply(self.now, t.id, reply);
                 }
-                Some(Output::Pay(_)) => op.handle_payment(self.now, Err("no payer".into())),
+                Some(Output::Pay(_)) => op.handle_payment(
+                    self.now,
+                    Err(nilvm_core::operations::PayerError::message("no payer")),
+                ),
                 Some(Output::Done(result)) => return result,
                 None => {
                     self.now = op.poll_timeout().expect("not stalled");

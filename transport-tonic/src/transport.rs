@@ -194,7 +194,7 @@ impl Transport {
                         let result = payer
                             .pay(payment.amount_unil, &payment.resource)
                             .await
-                            .map_err(|e| e.to_string());
+                            .map_err(nilvm_core::operations::PayerError::new);
                         if let Err(error) = &result {
                             tracing::debug!(%error, "payment failed");
                         }

@@ -18,13 +18,13 @@ use rand_core::CryptoRng;
 
 use crate::identity::{NodeId, PublicKey, UserId};
 use crate::payments::add_funds::{AddFundsPayload, check_amount};
-use crate::rpc::{Reply, Request, Status};
+use crate::rpc::{Method, Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
 use super::{
-    Operation, OperationContext, OperationError, OperationReport, Output, PaymentRequest,
-    RequestId, Target,
+    Operation, OperationContext, OperationError, OperationReport, Output, PayerError,
+    PaymentFailure, PaymentRequest, RequestId, Target, UndecodableReply,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,11 +112,19 @@ impl AddFunds {
                     ..
                 },
             ) => self.finish(Ok(())),
-            (_, Settled::Replied { target, .. }) => {
-                self.finish(Err(OperationError::misbehaving(
+            (_, Settled::Replied { target, reply, .. }) => {
+                let expected = match self.stage {
+                    Stage::Config => Method::PaymentsConfig,
+                    _ => Method::AddFunds,
+                };
+                self.finish(Err(OperationError::unexpected_reply(
                     &target,
-                    "unexpected reply while adding funds",
+                    expected,
+                    reply.method(),
                 )));
+            }
+            (_, Settled::Misbehaved { target, reason }) => {
+                self.finish(Err(OperationError::misbehaving(&target, reason)));
             }
             // Only this operation knows the payload the transfer paid for, so a transfer the
             // leader credited before was credited by an earlier attempt of this request.
@@ -149,11 +157,17 @@ impl Operation for AddFunds {
         }
     }
 
+    fn handle_undecodable(&mut self, _now: Timestamp, id: RequestId, error: UndecodableReply) {
+        if let Some(settled) = self.calls.handle_undecodable(id, error) {
+            self.settle(settled);
+        }
+    }
+
     fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
         self.calls.count_stray();
     }
 
-    fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
+    fn handle_payment(&mut self, now: Timestamp, result: Result<String, PayerError>) {
         if self.stage != Stage::Paying || self.outbox.is_some() {
             self.finish(Err(OperationError::ApiMisuse(
                 "a payment outcome arrived before it was asked for",
@@ -168,9 +182,9 @@ impl Operation for AddFunds {
                     .send(now, (), Target::Node(self.leader.clone()), request);
             }
             Ok(_) => self.finish(Err(OperationError::Payment(
-                "the payer returned an empty transaction hash".into(),
+                PaymentFailure::EmptyTransactionHash,
             ))),
-            Err(reason) => self.finish(Err(OperationError::Payment(reason))),
+            Err(error) => self.finish(Err(OperationError::Payment(error.into()))),
         }
     }
 

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use crate::rpc::{Code, Reply, Request, Status};
 use crate::time::{Duration, Timestamp};
 
-use super::{OperationReport, RequestId, Target, Transmit};
+use super::{Misbehaviour, OperationReport, RequestId, Target, Transmit, UndecodableReply};
 
 /// When and how often failed requests are sent again.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +97,11 @@ pub(crate) enum Settled<K> {
         key: K,
         target: Target,
         reply: Reply,
+    },
+    /// The node answered something that is no reply to the request.
+    Misbehaved {
+        target: Target,
+        reason: Misbehaviour,
     },
     /// The node refused, or a transient failure outlasted the retries.
     Failed {
@@ -219,20 +224,14 @@ impl<K: Clone> Calls<K> {
             Ok(reply) => {
                 let call = self.in_flight.get_mut(&id)?;
                 if reply.method() != call.request.method() {
-                    let status = Status::new(
-                        Code::Internal,
-                        alloc::format!(
-                            "reply for {:?} to a {:?} request",
-                            reply.method(),
-                            call.request.method()
-                        ),
-                    );
+                    let reason = Misbehaviour::UnexpectedReply {
+                        expected: call.request.method(),
+                        got: reply.method(),
+                    };
                     let call = self.in_flight.remove(&id)?;
-                    return Some(Settled::Failed {
-                        key: call.key,
+                    return Some(Settled::Misbehaved {
                         target: call.target,
-                        status,
-                        retries: call.retries,
+                        reason,
                     });
                 }
                 if call.streaming {
@@ -265,6 +264,23 @@ impl<K: Clone> Calls<K> {
                 self.fail_or_retry(now, id, call, status)
             }
         }
+    }
+
+    /// Takes a reply whose bytes did not decode: the call ends, its node misbehaves. Not
+    /// retried: a node that sends garbage once is not trusted with the repeat.
+    pub(crate) fn handle_undecodable(
+        &mut self,
+        id: RequestId,
+        error: UndecodableReply,
+    ) -> Option<Settled<K>> {
+        let Some(call) = self.in_flight.remove(&id) else {
+            self.count_stray();
+            return None;
+        };
+        Some(Settled::Misbehaved {
+            target: call.target,
+            reason: Misbehaviour::Undecodable(error),
+        })
     }
 
     /// The in-flight id a reply to `id` settles: `id` itself, or for a success, the current
@@ -537,14 +553,47 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_of_the_wrong_kind_fails_the_call() {
+    fn a_reply_of_the_wrong_kind_is_misbehaviour() {
         let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
         calls.send(start(), 0usize, Target::Bootnode, version_request());
         let sent = calls.poll_transmit().unwrap();
         let settled = calls.handle_reply(start(), sent.id, Ok(Reply::Cluster(Default::default())));
-        assert!(
-            matches!(settled, Some(Settled::Failed { status, .. }) if status.code == Code::Internal)
-        );
+        assert!(matches!(
+            settled,
+            Some(Settled::Misbehaved {
+                target: Target::Bootnode,
+                reason: Misbehaviour::UnexpectedReply {
+                    expected: crate::rpc::Method::NodeVersion,
+                    got: crate::rpc::Method::Cluster,
+                },
+            })
+        ));
+        assert!(!calls.is_awaiting(sent.id), "the call is over");
+    }
+
+    #[test]
+    fn undecodable_bytes_are_misbehaviour_and_are_not_retried() {
+        let mut calls = Calls::starting_at(RetryPolicy::default(), RequestId(0));
+        calls.send(start(), 0usize, Target::Bootnode, version_request());
+        let sent = calls.poll_transmit().unwrap();
+        let error = Reply::decode(crate::rpc::Method::NodeVersion, &[0xff, 0xff]).unwrap_err();
+        let undecodable = UndecodableReply {
+            method: crate::rpc::Method::NodeVersion,
+            error,
+        };
+        let settled = calls.handle_undecodable(sent.id, undecodable.clone());
+        assert!(matches!(
+            settled,
+            Some(Settled::Misbehaved {
+                reason: Misbehaviour::Undecodable(ref u),
+                ..
+            }) if *u == undecodable
+        ));
+        assert!(calls.poll_transmit().is_none(), "no retry");
+        assert!(calls.is_idle());
+        // A second copy is stray.
+        assert!(calls.handle_undecodable(sent.id, undecodable).is_none());
+        assert_eq!(calls.report().stray_replies, 1);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use nilvm_proto::nillion::values::v1::delete::DeleteValuesRequest;
 use uuid::Uuid;
 
 use crate::identity::NodeId;
-use crate::rpc::{Code, Reply, Request, Status};
+use crate::rpc::{Code, Method, Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall, members};
@@ -84,9 +84,10 @@ impl NodeCall for DeleteValuesCall {
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Deleted>, OperationError> {
         match reply {
             Reply::DeleteValues(()) => Ok(Some(Deleted::Here)),
-            other => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                alloc::format!("unexpected {:?} reply", other.method()),
+                Method::DeleteValues,
+                other.method(),
             )),
         }
     }

@@ -7,11 +7,11 @@
 use nilvm_proto::nillion::membership::v1::cluster::Cluster as ClusterReply;
 
 use crate::cluster::Cluster;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall};
-use super::{OperationError, RetryPolicy, Target};
+use super::{Misbehaviour, OperationError, RetryPolicy, Target};
 
 /// Asks the bootnode for the cluster.
 #[derive(Debug)]
@@ -32,9 +32,10 @@ impl NodeCall for DiscoverClusterCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Cluster>, OperationError> {
         let Reply::Cluster(reply) = reply else {
-            return Err(OperationError::misbehaving(
+            return Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to a cluster request",
+                Method::Cluster,
+                reply.method(),
             ));
         };
         validate(node, &reply).map(Some)
@@ -53,7 +54,7 @@ impl NodeCall for DiscoverClusterCall {
 
 fn validate(node: &Target, reply: &ClusterReply) -> Result<Cluster, OperationError> {
     Cluster::from_proto(reply)
-        .map_err(|e| OperationError::misbehaving(node, alloc::format!("invalid cluster: {e}")))
+        .map_err(|e| OperationError::misbehaving(node, Misbehaviour::InvalidCluster(e)))
 }
 
 #[cfg(test)]

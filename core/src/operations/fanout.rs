@@ -13,7 +13,8 @@ use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
 use super::{
-    Operation, OperationError, OperationReport, Output, RequestId, RetryPolicy, Target, Transmit,
+    Misbehaviour, Operation, OperationError, OperationReport, Output, PayerError, RequestId,
+    RetryPolicy, Target, Transmit, UndecodableReply,
 };
 
 /// One node's part of an operation.
@@ -119,8 +120,23 @@ impl<C: NodeCall> Fanout<C> {
                     Err(error) => self.fail(error),
                 }
             }
+            Some(Settled::Misbehaved { target, reason }) => {
+                self.fail(OperationError::misbehaving(&target, reason));
+            }
             Some(failed @ Settled::Failed { .. }) => self.settle_failure(failed),
             None => {}
+        }
+    }
+
+    pub(crate) fn handle_undecodable(&mut self, id: RequestId, error: UndecodableReply) {
+        if self.result.is_some() || self.call.is_none() {
+            self.calls.count_stray();
+            return;
+        }
+        if let Some(Settled::Misbehaved { target, reason }) =
+            self.calls.handle_undecodable(id, error)
+        {
+            self.fail(OperationError::misbehaving(&target, reason));
         }
     }
 
@@ -157,7 +173,7 @@ impl<C: NodeCall> Fanout<C> {
         match self.calls.target_of(id) {
             Some(target) => self.fail(OperationError::misbehaving(
                 &target,
-                "server closed results channel",
+                Misbehaviour::ResultsStreamClosed,
             )),
             None => self.calls.count_stray(),
         }
@@ -277,6 +293,10 @@ impl<C: NodeCall> Operation for Free<C> {
         self.fanout.handle_reply(now, id, reply);
     }
 
+    fn handle_undecodable(&mut self, _now: Timestamp, id: RequestId, error: UndecodableReply) {
+        self.fanout.handle_undecodable(id, error);
+    }
+
     fn handle_stream_end(&mut self, _now: Timestamp, id: RequestId) {
         self.fanout.handle_stream_end(id);
     }
@@ -284,7 +304,7 @@ impl<C: NodeCall> Operation for Free<C> {
     fn handle_payment(
         &mut self,
         _now: Timestamp,
-        _result: Result<alloc::string::String, alloc::string::String>,
+        _result: Result<alloc::string::String, PayerError>,
     ) {
         self.misuse = Some(OperationError::ApiMisuse(
             "a payment was fed to an operation that never asked for one",

@@ -32,13 +32,13 @@ use uuid::Uuid;
 
 use crate::identity::UserId;
 use crate::payments::quote_request;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 use crate::values::ClearValue;
 
 use super::fanout::{NodeCall, all_equal};
 use super::shares::{MemberShares, mask_for_members};
-use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+use super::{Misbehaviour, OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// What to compute.
 #[derive(Clone, Debug, Default)]
@@ -188,17 +188,24 @@ impl NodeCall for InvokeComputeCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Uuid>, OperationError> {
         let Reply::InvokeCompute(reply) = reply else {
-            return Err(OperationError::misbehaving(
+            return Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to invoke compute",
+                Method::InvokeCompute,
+                reply.method(),
             ));
         };
-        let id = Uuid::from_slice(&reply.compute_id)
-            .map_err(|_| OperationError::misbehaving(node, "malformed compute_id returned"))?;
+        let id = Uuid::from_slice(&reply.compute_id).map_err(|_| {
+            OperationError::misbehaving(
+                node,
+                Misbehaviour::MalformedId {
+                    field: "compute_id",
+                },
+            )
+        })?;
         if self.receipt_id.is_some_and(|receipt_id| receipt_id != id) {
             return Err(OperationError::misbehaving(
                 node,
-                "the compute id is not the receipt's identifier",
+                Misbehaviour::ComputeIdNotReceipts,
             ));
         }
         Ok(Some(id))

@@ -50,7 +50,7 @@ pub mod update_permissions;
 
 pub use calls::RetryPolicy;
 pub use context::OperationContext;
-pub use error::OperationError;
+pub use error::{Misbehaviour, OperationError, PayerError, PaymentFailure, UndecodableReply};
 pub use fanout::{Free, NodeCall};
 pub use paid::{Paid, PaidCall, invoke_with_receipt};
 pub use single::SingleCall;
@@ -147,15 +147,15 @@ pub trait Operation {
     /// A node answered request `id` (or the transport failed to deliver it, as a status).
     fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>);
 
+    /// A node answered request `id` with bytes that are not a reply of its method: the node
+    /// misbehaves ([`crate::drive`] decides this for every transport).
+    fn handle_undecodable(&mut self, now: Timestamp, id: RequestId, error: UndecodableReply);
+
     /// A reply stream of request `id` closed without an error status.
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId);
 
     /// The payment asked for with [`Output::Pay`] went through (`Ok(tx_hash)`) or failed.
-    fn handle_payment(
-        &mut self,
-        now: Timestamp,
-        result: Result<alloc::string::String, alloc::string::String>,
-    );
+    fn handle_payment(&mut self, now: Timestamp, result: Result<alloc::string::String, PayerError>);
 
     /// Time passed [`Operation::poll_timeout`].
     fn handle_timeout(&mut self, now: Timestamp);

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::payments::quote_request;
 use crate::permissions::Permissions;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::NodeCall;
@@ -93,9 +93,10 @@ impl NodeCall for OverwritePermissionsCall {
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
         match reply {
             Reply::OverwritePermissions(()) => Ok(Some(())),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to overwrite permissions",
+                Method::OverwritePermissions,
+                other.method(),
             )),
         }
     }

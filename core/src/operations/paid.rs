@@ -16,7 +16,9 @@ use crate::time::Timestamp;
 use super::fanout::{Free, NodeCall};
 use super::payment_receipt::{PaymentReceipt, payment_receipt_at};
 use super::request_quote::{RequestQuoteCall, request_quote};
-use super::{Operation, OperationContext, OperationReport, Output, RequestId};
+use super::{
+    Operation, OperationContext, OperationReport, Output, PayerError, RequestId, UndecodableReply,
+};
 
 /// The per-node calls of a paid operation.
 pub trait PaidCall: NodeCall {
@@ -118,6 +120,16 @@ impl<C: PaidCall> Operation for Paid<C> {
         }
     }
 
+    fn handle_undecodable(&mut self, now: Timestamp, id: RequestId, error: UndecodableReply) {
+        self.now = now;
+        match &mut self.stage {
+            Stage::Quoting(op, _) => op.handle_undecodable(now, id, error),
+            Stage::Receipting(op, _) => op.handle_undecodable(now, id, error),
+            Stage::Invoking(op) => op.handle_undecodable(now, id, error),
+            Stage::Done => self.earlier.stray_replies += 1,
+        }
+    }
+
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId) {
         self.now = now;
         match &mut self.stage {
@@ -127,7 +139,7 @@ impl<C: PaidCall> Operation for Paid<C> {
         }
     }
 
-    fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
+    fn handle_payment(&mut self, now: Timestamp, result: Result<String, PayerError>) {
         self.now = now;
         if core::mem::take(&mut self.paying) && !matches!(self.stage, Stage::Receipting(..)) {
             // The receipt came from a copy of the balance request while the chain payment was

@@ -27,14 +27,22 @@ use crate::identity::{NodeId, PublicKey};
 use crate::payments::mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 use crate::payments::quote::Quote;
 use crate::payments::receipt::validate_receipt;
-use crate::rpc::{Reply, Request, Status};
+use crate::rpc::{Method, Reply, Request, Status};
 use crate::time::Timestamp;
 
 use super::calls::{Calls, Settled};
 use super::{
-    Operation, OperationError, OperationReport, Output, PaymentRequest, RequestId, RetryPolicy,
-    Target,
+    Operation, OperationError, OperationReport, Output, PayerError, PaymentFailure, PaymentRequest,
+    RequestId, RetryPolicy, Target, UndecodableReply,
 };
+
+/// A receipt the leader sent that the payment could not use.
+fn receipt_failure(node: Target, error: PaymentError) -> PaymentFailure {
+    match error {
+        PaymentError::Receipt(error) => PaymentFailure::Receipt { node, error },
+        other => PaymentFailure::Mode(other),
+    }
+}
 
 /// Obtains a receipt for a quote. See the [module docs](self).
 #[derive(Debug)]
@@ -145,16 +153,18 @@ impl PaymentReceipt {
                     .payment
                     .handle_receipt(&signed, &self.leader_key, now)
                     .map(|_| signed)
-                    .map_err(|e| {
-                        OperationError::Payment(alloc::format!("{target} sent a bad receipt: {e}"))
-                    });
+                    .map_err(|e| OperationError::Payment(receipt_failure(target, e)));
                 self.finish(result);
             }
-            Settled::Replied { target, .. } => {
-                self.finish(Err(OperationError::misbehaving(
+            Settled::Replied { target, reply, .. } => {
+                self.finish(Err(OperationError::unexpected_reply(
                     &target,
-                    "unexpected reply to a receipt request",
+                    Method::PaymentReceipt,
+                    reply.method(),
                 )));
+            }
+            Settled::Misbehaved { target, reason } => {
+                self.finish(Err(OperationError::misbehaving(&target, reason)));
             }
             Settled::Failed {
                 target,
@@ -170,10 +180,9 @@ impl PaymentReceipt {
                     if status.is_insufficient_balance() =>
                 {
                     let credits = self.payment.quote().fees().credits;
-                    self.finish(Err(OperationError::Payment(alloc::format!(
-                        "the balance cannot pay {credits} credits: {}",
-                        status.message
-                    ))));
+                    self.finish(Err(OperationError::Payment(
+                        PaymentFailure::InsufficientBalance { credits, status },
+                    )));
                 }
                 Err(_) => self.finish(Err(OperationError::from_failed_call(
                     target, status, retries,
@@ -204,12 +213,22 @@ impl Operation for PaymentReceipt {
         self.settling = None;
     }
 
+    fn handle_undecodable(&mut self, now: Timestamp, id: RequestId, error: UndecodableReply) {
+        if self.done || matches!(self.outbox, Some(Output::Done(_))) {
+            self.calls.count_stray();
+            return;
+        }
+        if let Some(settled) = self.calls.handle_undecodable(id, error) {
+            self.settle(now, settled);
+        }
+    }
+
     fn handle_stream_end(&mut self, _now: Timestamp, _id: RequestId) {
         // No receipt request is a stream: any stream end is stray.
         self.calls.count_stray();
     }
 
-    fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
+    fn handle_payment(&mut self, now: Timestamp, result: Result<String, PayerError>) {
         if !core::mem::take(&mut self.paying) {
             self.finish(Err(OperationError::ApiMisuse(
                 "a payment outcome arrived before it was asked for",
@@ -219,12 +238,12 @@ impl Operation for PaymentReceipt {
         match result {
             Ok(tx_hash) if !tx_hash.is_empty() => match self.payment.handle_paid(tx_hash) {
                 Ok(()) => self.next(now),
-                Err(e) => self.finish(Err(OperationError::Payment(alloc::format!("{e}")))),
+                Err(e) => self.finish(Err(OperationError::Payment(e.into()))),
             },
             Ok(_) => self.finish(Err(OperationError::Payment(
-                "the payer returned an empty transaction hash".into(),
+                PaymentFailure::EmptyTransactionHash,
             ))),
-            Err(reason) => self.finish(Err(OperationError::Payment(reason))),
+            Err(error) => self.finish(Err(OperationError::Payment(error.into()))),
         }
     }
 

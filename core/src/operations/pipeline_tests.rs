@@ -21,8 +21,11 @@ use super::store_values::{StoreValuesInput, store_values};
 use super::testing::cluster::{ScriptedCluster, chain_payer};
 use super::testing::{drive_with_payer, start};
 use super::{OperationError, Transmit};
+use super::{PayerError, PaymentFailure};
 use crate::payments::mode::PaymentMode;
 use crate::payments::quote::MaxFee;
+use crate::payments::quote::QuoteError;
+use crate::payments::receipt::ReceiptError;
 
 fn values() -> BTreeMap<String, ClearValue> {
     let mut values = BTreeMap::new();
@@ -93,7 +96,10 @@ fn balance_only_refuses_to_pay_on_chain() {
     let mut paid = Vec::new();
     let error = store(&mut cluster, &mut paid).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("balance")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::InsufficientBalance { credits: 100, .. })
+        ),
         "{error:?}"
     );
     assert!(paid.is_empty());
@@ -115,9 +121,16 @@ fn a_failed_payment_fails_the_operation() {
     cluster.context.payment_mode = PaymentMode::PayPerOperation;
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let op = store_values(start(), &cluster.context.clone(), input(), &mut rng).unwrap();
-    let error =
-        drive_with_payer(op, |t| cluster.respond(t), |_| Err("chain is down".into())).unwrap_err();
-    assert_eq!(error, OperationError::Payment("chain is down".into()));
+    let error = drive_with_payer(
+        op,
+        |t| cluster.respond(t),
+        |_| Err(PayerError::message("chain is down")),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        OperationError::Payment(PaymentFailure::Payer(PayerError::message("chain is down")))
+    );
 }
 
 #[test]
@@ -129,7 +142,13 @@ fn a_quote_above_the_maximum_is_refused() {
     });
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("maximum")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::Quote {
+                error: QuoteError::OverMaxFee { .. },
+                ..
+            })
+        ),
         "{error:?}"
     );
 }
@@ -154,7 +173,13 @@ fn a_quote_for_another_request_is_refused() {
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("different request")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::Quote {
+                error: QuoteError::RequestMismatch { .. },
+                ..
+            })
+        ),
         "{error:?}"
     );
 }
@@ -174,7 +199,13 @@ fn an_expired_quote_is_refused() {
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("expired")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::Quote {
+                error: QuoteError::Expired { .. },
+                ..
+            })
+        ),
         "{error:?}"
     );
 }
@@ -193,7 +224,13 @@ fn a_quote_not_signed_by_the_leader_is_refused() {
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("signature")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::Quote {
+                error: QuoteError::InvalidSignature(_),
+                ..
+            })
+        ),
         "{error:?}"
     );
 }
@@ -214,7 +251,13 @@ fn a_receipt_for_another_operation_is_refused() {
     };
     let error = store(&mut cluster, &mut Vec::new()).unwrap_err();
     assert!(
-        matches!(&error, OperationError::Payment(m) if m.contains("another operation")),
+        matches!(
+            &error,
+            OperationError::Payment(PaymentFailure::Receipt {
+                error: ReceiptError::OperationMismatch { .. },
+                ..
+            })
+        ),
         "{error:?}"
     );
 }

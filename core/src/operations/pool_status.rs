@@ -17,7 +17,7 @@ use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 
 use crate::identity::NodeId;
 use crate::payments::quote_request;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::NodeCall;
@@ -75,9 +75,10 @@ impl NodeCall for PoolStatusCall {
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<PoolStatus>, OperationError> {
         match reply {
             Reply::PoolStatus(status) => Ok(Some(status)),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to pool status",
+                Method::PoolStatus,
+                other.method(),
             )),
         }
     }

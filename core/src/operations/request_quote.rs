@@ -15,11 +15,11 @@ use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 
 use crate::identity::{NodeId, PublicKey};
 use crate::payments::quote::{MaxFee, Quote, validate_quote};
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::{Free, NodeCall};
-use super::{OperationError, RetryPolicy, Target};
+use super::{OperationError, PaymentFailure, RetryPolicy, Target};
 
 /// A quote request, checking the reply.
 #[derive(Debug)]
@@ -63,9 +63,10 @@ impl NodeCall for RequestQuoteCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Quote>, OperationError> {
         let Reply::PriceQuote(signed) = reply else {
-            return Err(OperationError::misbehaving(
+            return Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to a quote request",
+                Method::PriceQuote,
+                reply.method(),
             ));
         };
         validate_quote(
@@ -76,8 +77,11 @@ impl NodeCall for RequestQuoteCall {
             self.max_fee.as_ref(),
         )
         .map(Some)
-        .map_err(|reason| {
-            OperationError::Payment(alloc::format!("{node} sent a bad quote: {reason}"))
+        .map_err(|error| {
+            OperationError::Payment(PaymentFailure::Quote {
+                node: node.clone(),
+                error,
+            })
         })
     }
 

@@ -19,11 +19,11 @@ use uuid::Uuid;
 
 use crate::payments::quote_request;
 use crate::permissions::Permissions;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::{NodeCall, all_equal};
-use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+use super::{Misbehaviour, OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// Retrieves the permissions of one set of values from every member.
 #[derive(Debug)]
@@ -91,11 +91,12 @@ impl NodeCall for RetrievePermissionsCall {
             Reply::RetrievePermissions(permissions) => Permissions::from_proto(&permissions)
                 .map(Some)
                 .map_err(|e| {
-                    OperationError::misbehaving(node, alloc::format!("invalid permissions: {e}"))
+                    OperationError::misbehaving(node, Misbehaviour::InvalidPermissions(e))
                 }),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to retrieve permissions",
+                Method::RetrievePermissions,
+                other.method(),
             )),
         }
     }

@@ -20,7 +20,7 @@ use nilvm_proto::nillion::values::v1::value::NamedValue;
 use uuid::Uuid;
 
 use crate::masking::SecretMasker;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 use crate::values::ClearValue;
 
@@ -71,9 +71,10 @@ impl NodeCall for RetrieveResultsCall {
         reply: Reply,
     ) -> Result<Option<Vec<NamedValue>>, OperationError> {
         let Reply::RetrieveResults(message) = reply else {
-            return Err(OperationError::misbehaving(
+            return Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to retrieve results",
+                Method::RetrieveResults,
+                reply.method(),
             ));
         };
         match message.state {

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::masking::SecretMasker;
 use crate::payments::quote_request;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 use crate::values::ClearValue;
 
@@ -93,9 +93,10 @@ impl NodeCall for RetrieveValuesCall {
     ) -> Result<Option<Vec<NamedValue>>, OperationError> {
         match reply {
             Reply::RetrieveValues(reply) => Ok(Some(reply.values)),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to retrieve values",
+                Method::RetrieveValues,
+                other.method(),
             )),
         }
     }

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 
 use super::fanout::NodeCall;
 use super::{OperationError, Target};
@@ -11,6 +11,7 @@ use super::{OperationError, Target};
 #[derive(Debug)]
 pub struct SingleCall<T> {
     target: Target,
+    method: Method,
     request: Option<Request>,
     extract: fn(Reply) -> Option<T>,
 }
@@ -19,6 +20,7 @@ impl<T> SingleCall<T> {
     pub(crate) fn new(target: Target, request: Request, extract: fn(Reply) -> Option<T>) -> Self {
         Self {
             target,
+            method: request.method(),
             request: Some(request),
             extract,
         }
@@ -39,9 +41,9 @@ impl<T> NodeCall for SingleCall<T> {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<T>, OperationError> {
         let method = reply.method();
-        (self.extract)(reply).map(Some).ok_or_else(|| {
-            OperationError::misbehaving(node, alloc::format!("unexpected {method:?} reply"))
-        })
+        (self.extract)(reply)
+            .map(Some)
+            .ok_or_else(|| OperationError::unexpected_reply(node, self.method, method))
     }
 
     fn finish(self, mut replies: Vec<(Target, T)>) -> Result<T, OperationError> {

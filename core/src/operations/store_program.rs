@@ -25,11 +25,11 @@ use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
 
 use crate::program::{ProgramName, store_program_quote};
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::{NodeCall, all_equal};
-use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+use super::{Misbehaviour, OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// Stores one program on every member.
 #[derive(Debug)]
@@ -116,11 +116,12 @@ impl NodeCall for StoreProgramCall {
             }
             Reply::StoreProgram(_) => Err(OperationError::misbehaving(
                 node,
-                "empty program id returned",
+                Misbehaviour::EmptyProgramId,
             )),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to store program",
+                Method::StoreProgram,
+                other.method(),
             )),
         }
     }

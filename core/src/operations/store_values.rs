@@ -29,13 +29,13 @@ use uuid::Uuid;
 
 use crate::payments::quote_request::{self, StoreValuesCounts};
 use crate::permissions::Permissions;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 use crate::values::{ClearValue, classify};
 
 use super::fanout::{NodeCall, all_equal};
 use super::shares::{MemberShares, mask_for_members};
-use super::{OperationContext, OperationError, Paid, PaidCall, Target};
+use super::{Misbehaviour, OperationContext, OperationError, Paid, PaidCall, Target};
 
 /// What to store.
 #[derive(Clone, Debug, Default)]
@@ -152,14 +152,15 @@ impl NodeCall for StoreValuesCall {
 
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<Uuid>, OperationError> {
         let Reply::StoreValues(reply) = reply else {
-            return Err(OperationError::misbehaving(
+            return Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to store values",
+                Method::StoreValues,
+                reply.method(),
             ));
         };
-        Uuid::from_slice(&reply.values_id)
-            .map(Some)
-            .map_err(|_| OperationError::misbehaving(node, "malformed values_id returned"))
+        Uuid::from_slice(&reply.values_id).map(Some).map_err(|_| {
+            OperationError::misbehaving(node, Misbehaviour::MalformedId { field: "values_id" })
+        })
     }
 
     fn finish(self, replies: Vec<(Target, Uuid)>) -> Result<Uuid, OperationError> {

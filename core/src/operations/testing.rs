@@ -24,14 +24,14 @@ pub(crate) fn drive<O: Operation>(
     op: O,
     respond: impl FnMut(&Transmit) -> Result<Reply, Status>,
 ) -> Result<O::Output, OperationError> {
-    drive_with_payer(op, respond, |_| Err("no payer".into()))
+    drive_with_payer(op, respond, |_| Err(super::PayerError::message("no payer")))
 }
 
 /// Like [`drive`], with `pay` answering payment requests.
 pub(crate) fn drive_with_payer<O: Operation>(
     mut op: O,
     mut respond: impl FnMut(&Transmit) -> Result<Reply, Status>,
-    mut pay: impl FnMut(&super::PaymentRequest) -> Result<alloc::string::String, alloc::string::String>,
+    mut pay: impl FnMut(&super::PaymentRequest) -> Result<alloc::string::String, super::PayerError>,
 ) -> Result<O::Output, OperationError> {
     let mut now = start();
     for _ in 0..10_000 {
@@ -314,7 +314,10 @@ pub(crate) mod cluster {
     /// A payer that records what it paid and returns a fake hash.
     pub(crate) fn chain_payer(
         paid: &mut Vec<(u64, Vec<u8>)>,
-    ) -> impl FnMut(&crate::operations::PaymentRequest) -> Result<String, String> + '_ {
+    ) -> impl FnMut(
+        &crate::operations::PaymentRequest,
+    ) -> Result<String, crate::operations::PayerError>
+    + '_ {
         move |payment| {
             paid.push((payment.amount_unil, payment.resource.clone()));
             Ok("ABCDEF".into())

@@ -10,7 +10,7 @@ use crate::masking::{PartyId, PartyJar, SecretMasker};
 use crate::values::ClearValue;
 use crate::values::proto::from_named_values;
 
-use super::{OperationError, Target};
+use super::{Misbehaviour, OperationError, Target};
 
 /// Decodes each member's values and unmasks them together. A member whose values do not
 /// decode is named; disagreements between members are reported by the unmasker.
@@ -26,12 +26,10 @@ pub(crate) fn unmask_replies(
             ));
         };
         let decoded = from_named_values(&values, masker.prime()).map_err(|e| {
-            OperationError::misbehaving(&target, alloc::format!("undecodable values: {e}"))
+            OperationError::misbehaving(&target, Misbehaviour::UndecodableValues(e))
         })?;
         jar.add(PartyId::new(node.as_bytes()), decoded)
-            .map_err(|e| OperationError::misbehaving(&target, alloc::format!("{e}")))?;
+            .map_err(|e| OperationError::misbehaving(&target, Misbehaviour::Shares(e)))?;
     }
-    masker
-        .unmask(&jar)
-        .map_err(|e| OperationError::Unmask(alloc::format!("{e}")))
+    masker.unmask(&jar).map_err(OperationError::Unmask)
 }

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::payments::quote_request;
 use crate::permissions::PermissionsDelta;
-use crate::rpc::{Reply, Request};
+use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
 use super::fanout::NodeCall;
@@ -90,9 +90,10 @@ impl NodeCall for UpdatePermissionsCall {
     fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<()>, OperationError> {
         match reply {
             Reply::UpdatePermissions(()) => Ok(Some(())),
-            _ => Err(OperationError::misbehaving(
+            other => Err(OperationError::unexpected_reply(
                 node,
-                "unexpected reply to update permissions",
+                Method::UpdatePermissions,
+                other.method(),
             )),
         }
     }

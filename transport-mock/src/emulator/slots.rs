@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use nilvm_core::operations::{
     Operation, OperationError, OperationReport, Output, PaymentRequest, RequestId, Transmit,
+    UndecodableReply,
 };
 use nilvm_core::rpc::{Reply, Status};
 use nilvm_core::time::Timestamp;
@@ -27,6 +28,7 @@ pub struct OpReport {
 pub(super) trait ErasedOp: Send {
     fn handle_reply(&mut self, now: Timestamp, id: RequestId, reply: Result<Reply, Status>);
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId);
+    fn handle_undecodable(&mut self, now: Timestamp, id: RequestId, error: UndecodableReply);
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>);
     fn handle_timeout(&mut self, now: Timestamp);
     /// `Some(Ok(transmit))`, `Some(Err(payment))`, or `None`; a result is kept inside.
@@ -54,7 +56,11 @@ where
     fn handle_stream_end(&mut self, now: Timestamp, id: RequestId) {
         self.op.handle_stream_end(now, id);
     }
+    fn handle_undecodable(&mut self, now: Timestamp, id: RequestId, error: UndecodableReply) {
+        self.op.handle_undecodable(now, id, error);
+    }
     fn handle_payment(&mut self, now: Timestamp, result: Result<String, String>) {
+        let result = result.map_err(nilvm_core::operations::PayerError::message);
         self.op.handle_payment(now, result);
     }
     fn handle_timeout(&mut self, now: Timestamp) {

@@ -1,0 +1,256 @@
+//! The one driving loop: any [`Operation`] over any [`Driver`].
+//!
+//! A driver is what a runtime gives the protocol: it sends a request's bytes to a node and
+//! streams back the reply's bytes (or the transport's failure), pays on chain, sleeps until an
+//! instant, reads its clock and draws random bytes. Everything else is decided here, once, for
+//! every transport: which calls carry the user's token ([`Method::sends_token`]), how reply
+//! bytes are decoded and what an undecodable reply means (the node misbehaves:
+//! [`Operation::handle_undecodable`]), which calls are cancelled (those the operation stopped
+//! awaiting: dropping a call's stream is its cancellation), and when the operation is stuck.
+//!
+//! The tonic driver (`nilvm-transport-tonic`) uses the wall clock and tokio's timers; the
+//! emulated cluster's driver (`nilvm-transport-mock`) uses virtual time, so the same app code
+//! runs deterministically under simulation.
+//!
+//! [`drive`] polls every call of the operation itself: it needs no executor, no task spawning,
+//! and works under any runtime that can poll a future.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::future::{Future, poll_fn};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+
+use crate::auth::AuthError;
+use crate::identity::NodeId;
+use crate::operations::{
+    Operation, OperationError, Output, PayerError, PaymentRequest, RequestId, Target, Transmit,
+    UndecodableReply,
+};
+use crate::rpc::{Code, Method, Reply, Status};
+use crate::time::Timestamp;
+
+/// A future a driver hands out (boxed so that [`Driver`] stays object safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The answer to one request as a transport receives it: each message's bytes (one for a unary
+/// call, any number for a server stream), or the failure that ended the call (the node's status,
+/// or the transport's: unreachable, reset, ...). The stream ends after the last message.
+pub type ReplyStream = Pin<Box<dyn Stream<Item = Result<Bytes, Status>> + Send>>;
+
+/// A request ready for the wire.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OutgoingCall {
+    /// The operation's id for it (for logs and traces).
+    pub id: RequestId,
+    /// Where it goes.
+    pub target: Target,
+    /// Which RPC it is (its gRPC path: [`Method::path`]).
+    pub method: Method,
+    /// The encoded request message.
+    pub body: Bytes,
+    /// The encoded `SignedToken` for the `x-nillion-token-bin` header, when the call carries
+    /// one.
+    pub token: Option<Bytes>,
+}
+
+/// What a runtime provides to run operations: bytes and time, nothing else.
+pub trait Driver: Send + Sync {
+    /// Sends `call` to its target and streams back what comes (see [`ReplyStream`]). Dropping
+    /// the stream cancels the call.
+    fn call(&self, call: OutgoingCall) -> ReplyStream;
+
+    /// Pays `payment` on chain; resolves with the transaction hash (hex) or the payer's error.
+    fn pay(
+        &self,
+        payment: PaymentRequest,
+    ) -> BoxFuture<'_, Result<alloc::string::String, PayerError>>;
+
+    /// Resolves once [`Driver::now`] has reached `at`.
+    fn sleep_until(&self, at: Timestamp) -> BoxFuture<'static, ()>;
+
+    /// The driver's clock: the wall clock, or a simulation's virtual one.
+    fn now(&self) -> Timestamp;
+
+    /// Fills `bytes` with random bytes (OS entropy, or a simulation's seeded generator).
+    fn fill_random(&self, bytes: &mut [u8]);
+}
+
+/// Where [`drive`] gets the auth tokens of the calls that carry one.
+pub trait TokenSource: Send + Sync {
+    /// The encoded `SignedToken` to send to `node` at `now`.
+    fn token_for(&self, now: Timestamp, node: &NodeId) -> Result<Bytes, AuthError>;
+}
+
+/// A call the operation awaits.
+struct InFlight {
+    id: RequestId,
+    method: Method,
+    replies: ReplyStream,
+    /// Whether a unary call's one message came.
+    answered: bool,
+}
+
+/// What woke the loop.
+enum Event {
+    Message(usize, Result<Bytes, Status>),
+    Ended(usize),
+    Paid(Result<alloc::string::String, PayerError>),
+    Timer,
+}
+
+/// Runs `op` to its end over `driver`, attaching tokens from `tokens` to the calls that carry
+/// one. Calls run concurrently; a call the operation no longer awaits is dropped (cancelled).
+pub async fn drive<O: Operation>(
+    driver: &dyn Driver,
+    tokens: Option<&dyn TokenSource>,
+    mut op: O,
+) -> Result<O::Output, OperationError> {
+    let mut calls: Vec<InFlight> = Vec::new();
+    let mut payment: Option<BoxFuture<'_, Result<alloc::string::String, PayerError>>> = None;
+    let mut timer: Option<(Timestamp, BoxFuture<'static, ()>)> = None;
+    loop {
+        while let Some(output) = op.poll_output() {
+            match output {
+                Output::Transmit(transmit) => match start(driver, tokens, transmit) {
+                    Ok(call) => calls.push(call),
+                    Err((id, status)) => op.handle_reply(driver.now(), id, Err(status)),
+                },
+                Output::Pay(request) => payment = Some(driver.pay(request)),
+                Output::Done(result) => return result,
+            }
+        }
+        calls.retain(|call| op.is_awaiting(call.id));
+        let deadline = op.poll_timeout();
+        if timer.as_ref().map(|(at, _)| *at) != deadline {
+            timer = deadline.map(|at| (at, driver.sleep_until(at)));
+        }
+        if calls.is_empty() && payment.is_none() && timer.is_none() {
+            return Err(OperationError::ApiMisuse(
+                "the operation waits for nothing and has not finished",
+            ));
+        }
+        let event = poll_fn(|cx| next_event(cx, &mut calls, &mut payment, &mut timer)).await;
+        let now = driver.now();
+        match event {
+            Event::Message(index, message) => {
+                if let Some(call) = calls.get_mut(index) {
+                    let id = call.id;
+                    let method = call.method;
+                    call.answered = true;
+                    if !method.is_server_stream() {
+                        calls.remove(index);
+                    }
+                    deliver(&mut op, now, id, method, message);
+                }
+            }
+            Event::Ended(index) => {
+                if index < calls.len() {
+                    let call = calls.remove(index);
+                    if call.method.is_server_stream() {
+                        op.handle_stream_end(now, call.id);
+                    } else if !call.answered {
+                        let status = Status::new(Code::Unknown, "the call ended without a reply");
+                        op.handle_reply(now, call.id, Err(status));
+                    }
+                }
+            }
+            Event::Paid(result) => {
+                payment = None;
+                op.handle_payment(now, result);
+            }
+            Event::Timer => {
+                timer = None;
+                op.handle_timeout(now);
+            }
+        }
+    }
+}
+
+/// Encodes a transmit and starts its call, with a token when the method carries one.
+fn start(
+    driver: &dyn Driver,
+    tokens: Option<&dyn TokenSource>,
+    transmit: Transmit,
+) -> Result<InFlight, (RequestId, Status)> {
+    let Transmit {
+        id,
+        target,
+        request,
+    } = transmit;
+    let method = request.method();
+    let token = match (&target, tokens) {
+        (Target::Node(node), Some(tokens)) if method.sends_token() => {
+            let token = tokens.token_for(driver.now(), node).map_err(|error| {
+                let message = alloc::format!("cannot create an auth token: {error}");
+                (id, Status::new(Code::Internal, message))
+            })?;
+            Some(token)
+        }
+        _ => None,
+    };
+    let body = Bytes::from(request.encode_to_vec());
+    let replies = driver.call(OutgoingCall {
+        id,
+        target,
+        method,
+        body,
+        token,
+    });
+    Ok(InFlight {
+        id,
+        method,
+        replies,
+        answered: false,
+    })
+}
+
+/// Decodes a message and hands it to the operation: bytes that are not a reply of the method
+/// mean the node misbehaves.
+fn deliver<O: Operation>(
+    op: &mut O,
+    now: Timestamp,
+    id: RequestId,
+    method: Method,
+    message: Result<Bytes, Status>,
+) {
+    match message {
+        Ok(bytes) => match Reply::decode(method, &bytes) {
+            Ok(reply) => op.handle_reply(now, id, Ok(reply)),
+            Err(error) => op.handle_undecodable(now, id, UndecodableReply { method, error }),
+        },
+        Err(status) => op.handle_reply(now, id, Err(status)),
+    }
+}
+
+/// Polls the payment, every call, then the timer; the first ready one wins. Calls are polled
+/// in the order they were started, so a deterministic driver gives a deterministic order.
+fn next_event(
+    cx: &mut Context<'_>,
+    calls: &mut [InFlight],
+    payment: &mut Option<BoxFuture<'_, Result<alloc::string::String, PayerError>>>,
+    timer: &mut Option<(Timestamp, BoxFuture<'static, ()>)>,
+) -> Poll<Event> {
+    if let Some(paying) = payment.as_mut() {
+        if let Poll::Ready(result) = paying.as_mut().poll(cx) {
+            return Poll::Ready(Event::Paid(result));
+        }
+    }
+    for (index, call) in calls.iter_mut().enumerate() {
+        match call.replies.as_mut().poll_next(cx) {
+            Poll::Ready(Some(message)) => return Poll::Ready(Event::Message(index, message)),
+            Poll::Ready(None) => return Poll::Ready(Event::Ended(index)),
+            Poll::Pending => {}
+        }
+    }
+    if let Some((_, sleeping)) = timer.as_mut() {
+        if sleeping.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Event::Timer);
+        }
+    }
+    Poll::Pending
+}
