@@ -16,6 +16,8 @@
 //! and works under any runtime that can poll a future.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::future::{Future, poll_fn};
 use core::pin::Pin;
@@ -25,6 +27,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 
 use crate::auth::AuthError;
+use crate::cluster::Cluster;
 use crate::identity::NodeId;
 use crate::operations::{
     Operation, OperationError, Output, PayerError, PaymentRequest, RequestId, Target, Transmit,
@@ -49,6 +52,9 @@ pub struct OutgoingCall {
     pub id: RequestId,
     /// Where it goes.
     pub target: Target,
+    /// The node's gRPC endpoint as the cluster announced it (`None` for the bootnode, whose
+    /// address the driver was given, and for nodes the cluster does not list).
+    pub endpoint: Option<Arc<str>>,
     /// Which RPC it is (its gRPC path: [`Method::path`]).
     pub method: Method,
     /// The encoded request message.
@@ -86,6 +92,56 @@ pub trait TokenSource: Send + Sync {
     fn token_for(&self, now: Timestamp, node: &NodeId) -> Result<Bytes, AuthError>;
 }
 
+/// Where the cluster's nodes are: each node's gRPC endpoint, as the cluster announced it.
+#[derive(Clone, Debug, Default)]
+pub struct Endpoints {
+    by_node: BTreeMap<NodeId, Arc<str>>,
+}
+
+impl Endpoints {
+    /// No node known yet: only the bootnode can be called (to discover the cluster).
+    pub fn bootstrap() -> Self {
+        Self::default()
+    }
+
+    /// Every member's and the leader's endpoint.
+    pub fn of(cluster: &Cluster) -> Self {
+        let by_node = cluster
+            .members()
+            .iter()
+            .chain(core::iter::once(cluster.leader()))
+            .map(|member| (member.node_id().clone(), Arc::from(member.grpc_endpoint())))
+            .collect();
+        Self { by_node }
+    }
+
+    /// Where `target` is.
+    pub fn endpoint(&self, target: &Target) -> Option<Arc<str>> {
+        match target {
+            Target::Bootnode => None,
+            Target::Node(node) => self.by_node.get(node).cloned(),
+        }
+    }
+}
+
+/// What [`drive`] needs besides the driver: where the nodes are and whose tokens to send.
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
+    /// The nodes' endpoints.
+    pub endpoints: &'a Endpoints,
+    /// The user's tokens; `None` sends none (only the bootstrap calls, which carry none).
+    pub tokens: Option<&'a dyn TokenSource>,
+}
+
+impl core::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("endpoints", self.endpoints)
+            .field("tokens", &self.tokens.is_some())
+            .finish()
+    }
+}
+
 /// A call the operation awaits.
 struct InFlight {
     id: RequestId,
@@ -103,11 +159,11 @@ enum Event {
     Timer,
 }
 
-/// Runs `op` to its end over `driver`, attaching tokens from `tokens` to the calls that carry
+/// Runs `op` to its end over `driver`, attaching the session's tokens to the calls that carry
 /// one. Calls run concurrently; a call the operation no longer awaits is dropped (cancelled).
 pub async fn drive<O: Operation>(
     driver: &dyn Driver,
-    tokens: Option<&dyn TokenSource>,
+    session: Session<'_>,
     mut op: O,
 ) -> Result<O::Output, OperationError> {
     let mut calls: Vec<InFlight> = Vec::new();
@@ -116,7 +172,7 @@ pub async fn drive<O: Operation>(
     loop {
         while let Some(output) = op.poll_output() {
             match output {
-                Output::Transmit(transmit) => match start(driver, tokens, transmit) {
+                Output::Transmit(transmit) => match start(driver, session, transmit) {
                     Ok(call) => calls.push(call),
                     Err((id, status)) => op.handle_reply(driver.now(), id, Err(status)),
                 },
@@ -174,7 +230,7 @@ pub async fn drive<O: Operation>(
 /// Encodes a transmit and starts its call, with a token when the method carries one.
 fn start(
     driver: &dyn Driver,
-    tokens: Option<&dyn TokenSource>,
+    session: Session<'_>,
     transmit: Transmit,
 ) -> Result<InFlight, (RequestId, Status)> {
     let Transmit {
@@ -183,7 +239,7 @@ fn start(
         request,
     } = transmit;
     let method = request.method();
-    let token = match (&target, tokens) {
+    let token = match (&target, session.tokens) {
         (Target::Node(node), Some(tokens)) if method.sends_token() => {
             let token = tokens.token_for(driver.now(), node).map_err(|error| {
                 let message = alloc::format!("cannot create an auth token: {error}");
@@ -196,6 +252,7 @@ fn start(
     let body = Bytes::from(request.encode_to_vec());
     let replies = driver.call(OutgoingCall {
         id,
+        endpoint: session.endpoints.endpoint(&target),
         target,
         method,
         body,
