@@ -22,7 +22,7 @@ use nilvm_core::auth::verify_token;
 use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
 use nilvm_core::field::Prime as FieldPrime;
 use nilvm_core::identity::{NodeId, PublicKey, UserId, UserKey};
-use nilvm_core::masking::{PartyId, SecretMasker};
+use nilvm_core::masking::SecretMasker;
 use nilvm_core::operations::OperationContext;
 use nilvm_core::payments::PaymentMode;
 use nilvm_core::rpc::{Code, Reply, Request, Status};
@@ -88,7 +88,9 @@ pub struct Cluster {
     leader_index: usize,
     leader: Mutex<Leader>,
     chain: Mutex<Chain>,
-    masker: SecretMasker,
+    /// What operations need to know of this cluster, built once with
+    /// [`OperationContext::new`]; its masker shares values among the members.
+    context: OperationContext,
     rng: Mutex<StdRng>,
     /// Where changes are written through; `None` keeps the state in memory only.
     store: Option<Arc<dyn StateStore>>,
@@ -147,12 +149,7 @@ impl Cluster {
         let info = ClusterInfo::new(members, leader, config.prime, config.polynomial_degree, 0)
             .map_err(|e| BuildError(e.to_string()))?;
         let prime: FieldPrime = config.prime;
-        let masker = SecretMasker::new(
-            prime,
-            u64::from(config.polynomial_degree),
-            keys.iter().map(|k| PartyId::new(k.node_id().to_vec())),
-        )
-        .map_err(|e| BuildError(e.to_string()))?;
+        let context = OperationContext::new(&info).map_err(|e| BuildError(e.to_string()))?;
         let leader_key = leader_user_key.public_key();
         let nodes = keys
             .iter()
@@ -177,7 +174,7 @@ impl Cluster {
             keys,
             nodes,
             leader_index,
-            masker,
+            context,
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             store: None,
             restored: false,
@@ -294,7 +291,7 @@ impl Cluster {
 
     /// The masker of this cluster (members in party order).
     pub fn masker(&self) -> &SecretMasker {
-        &self.masker
+        &self.context.masker
     }
 
     /// Sets a node's clock skew.
@@ -306,20 +303,7 @@ impl Cluster {
 
     /// What a client needs to run operations against this cluster.
     pub fn operation_context(&self, payment_mode: PaymentMode) -> OperationContext {
-        OperationContext {
-            members: self
-                .info
-                .members()
-                .iter()
-                .map(|m| m.node_id().clone())
-                .collect(),
-            leader: self.leader_id().clone(),
-            leader_key: self.leader_key(),
-            masker: self.masker.clone(),
-            payment_mode,
-            max_fee: None,
-            retry: Default::default(),
-        }
+        self.context.clone().with_payment_mode(payment_mode)
     }
 
     /// Node `index`'s clock at true time `now`.

@@ -43,18 +43,27 @@ pub mod leader;
 pub mod node;
 pub mod programs;
 pub mod records;
+mod sim;
 pub mod storage;
 
 pub use chain::Chain;
 pub use cluster::{BuildError, ClockSkew, Cluster};
 pub use config::ClusterConfig;
 pub use driver::{Client, OpHandle, SharedEmulator};
-pub use emulator::{Emulator, NetworkConfig, NodeOutage, OpReport};
+pub use emulator::{ChainPaymentError, NetworkConfig, NodeOutage};
 pub use leader::Leader;
 pub use node::{Node, Response, ResultsStream, StreamPoll};
+pub use sim::{EmulatedDriver, Emulator, OpReport, SimError, Simulation, TaskId};
 pub use storage::{DiskStore, MemoryStore, StateStore, StoreError};
 
 use nilvm_core::rpc::{Code, Status};
+
+/// Locks `mutex`; a panic elsewhere while holding it leaves the state usable for inspection.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 pub(crate) fn status(code: Code, message: impl Into<String>) -> Status {
     Status::new(code, message)

@@ -76,10 +76,7 @@ fn same_seed_same_trace() {
             .cluster()
             .operation_context(PaymentMode::FromBalance);
         let _ = emulator.run(&client, pool_status(emulator.now(), &context));
-        (
-            emulator.trace_hash(),
-            emulator.trace().map(<[String]>::to_vec),
-        )
+        (emulator.trace_hash(), emulator.trace())
     };
     assert_eq!(run(), run());
 }

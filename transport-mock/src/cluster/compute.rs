@@ -94,13 +94,14 @@ impl Cluster {
                 .map_err(|e| e.to_string())?;
         }
         let inputs = self
+            .context
             .masker
             .unmask(&jar)
             .map_err(|e| format!("invalid input shares: {e}"))?;
         let outputs = evaluate(
             &program,
             &inputs,
-            &EvalConfig::new(self.masker.prime()),
+            &EvalConfig::new(self.context.masker.prime()),
             &mut *rng,
         )
         .map_err(|e| e.to_string())?;
@@ -117,6 +118,7 @@ impl Cluster {
         let mut per_node: PerNode = vec![BTreeMap::new(); nodes.len()];
         for (party, values) in per_party {
             let mut masked = self
+                .context
                 .masker
                 .mask(&values, &mut *rng)
                 .map_err(|e| format!("masking outputs failed: {e}"))?;
@@ -172,6 +174,7 @@ impl Cluster {
         let mut key_values = BTreeMap::new();
         key_values.insert(dkg.key_name().to_string(), key);
         let mut key_shares = self
+            .context
             .masker
             .mask(&key_values, &mut *rng)
             .map_err(|e| format!("sharing the key failed: {e}"))?;

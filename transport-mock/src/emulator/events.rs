@@ -2,43 +2,48 @@
 
 use std::collections::BTreeMap;
 
-use nilvm_core::operations::RequestId;
-use nilvm_core::rpc::{Reply, Request, Status};
+use bytes::Bytes;
+use nilvm_core::operations::PaymentRequest;
+use nilvm_core::rpc::{Method, Status};
 use nilvm_core::time::Timestamp;
 
+use crate::driver::Client;
 use crate::node::ResultsStream;
 
-/// One thing due at a time. `op` is the operation it concerns, `node` a node index.
+/// One thing due at a time. `call` is the network's id of a call, `node` a node index.
 #[derive(Debug)]
-pub(super) enum Event {
+pub(crate) enum Event {
     /// A request reaches its node.
     Request {
-        op: u64,
-        id: RequestId,
+        call: u64,
         node: usize,
-        token: Option<Vec<u8>>,
-        request: Request,
+        token: Option<Bytes>,
+        method: Method,
+        body: Bytes,
     },
-    /// A reply, a stream message or a failure reaches the operation.
-    Reply {
-        op: u64,
-        id: RequestId,
-        reply: Result<Reply, Status>,
+    /// A reply's bytes, a stream message or a failure reaches the caller; `last` ends the
+    /// call (a unary reply, a failure).
+    Message {
+        call: u64,
+        message: Result<Bytes, Status>,
+        last: bool,
     },
     /// A results stream ended cleanly.
-    StreamEnd { op: u64, id: RequestId },
+    StreamEnd { call: u64 },
     /// A results stream is due to be polled again on its node.
     StreamPoll {
-        op: u64,
-        id: RequestId,
+        call: u64,
         stream: ResultsStream,
         epoch: u64,
         last_delivery: Timestamp,
     },
-    /// An on-chain payment committed (a transaction hash) or failed.
+    /// A sleeping task's instant came.
+    Timer { timer: u64 },
+    /// A payment commits on the chain stub (after the payment latency).
     Payment {
-        op: u64,
-        result: Result<String, String>,
+        payment: u64,
+        payer: Client,
+        request: PaymentRequest,
     },
     /// A node goes down.
     Crash { node: usize },
@@ -46,29 +51,39 @@ pub(super) enum Event {
     Restart { node: usize },
 }
 
+/// Where an event sits in the queue (to take a timer back out).
+pub(crate) type EventKey = (Timestamp, u64);
+
 /// The events by due time; equal times keep the order they were scheduled in.
 #[derive(Debug, Default)]
-pub(super) struct Queue {
-    events: BTreeMap<(Timestamp, u64), Event>,
+pub(crate) struct Queue {
+    events: BTreeMap<EventKey, Event>,
     seq: u64,
 }
 
 impl Queue {
-    pub(super) fn schedule(&mut self, at: Timestamp, event: Event) {
+    pub(crate) fn schedule(&mut self, at: Timestamp, event: Event) -> EventKey {
         self.seq += 1;
-        self.events.insert((at, self.seq), event);
+        let key = (at, self.seq);
+        self.events.insert(key, event);
+        key
     }
 
     /// When the next event is due.
-    pub(super) fn next_at(&self) -> Option<Timestamp> {
+    pub(crate) fn next_at(&self) -> Option<Timestamp> {
         self.events.keys().next().map(|(at, _)| *at)
     }
 
-    pub(super) fn pop(&mut self) -> Option<Event> {
+    pub(crate) fn pop(&mut self) -> Option<Event> {
         self.events.pop_first().map(|(_, event)| event)
     }
 
-    pub(super) fn len(&self) -> usize {
+    /// Takes back an event that is no longer wanted (a dropped timer).
+    pub(crate) fn cancel(&mut self, key: EventKey) {
+        self.events.remove(&key);
+    }
+
+    pub(crate) fn len(&self) -> usize {
         self.events.len()
     }
 }

@@ -6,10 +6,11 @@ use nilvm_core::time::Duration;
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-use super::Emulator;
+use super::Network;
+use super::START;
 use super::config::{NetworkConfig, NodeOutage};
 use super::events::Event;
-use crate::cluster::ClockSkew;
+use crate::cluster::{ClockSkew, Cluster};
 
 pub(super) fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -73,19 +74,20 @@ impl NetworkConfig {
     }
 }
 
-impl Emulator {
+impl Network {
     /// Skews the nodes' clocks and schedules their crashes and restarts.
-    pub(super) fn schedule_faults(&mut self, count: usize) {
-        let skews = self.network.skews(&mut self.rng, count);
+    pub(crate) fn schedule_faults(&mut self, cluster: &mut Cluster) {
+        let count = self.nodes.len();
+        let skews = self.config.skews(&mut self.rng, count);
         for (node, skew) in skews.into_iter().enumerate() {
-            self.cluster.set_clock_skew(node, skew);
+            cluster.set_clock_skew(node, skew);
         }
-        for outage in self.network.outages(&mut self.rng, count) {
+        for outage in self.config.outages(&mut self.rng, count) {
             if outage.node >= count {
                 continue;
             }
-            let down = self.start.saturating_add(outage.down_at);
-            let up = self.start.saturating_add(outage.up_at.max(outage.down_at));
+            let down = START.saturating_add(outage.down_at);
+            let up = START.saturating_add(outage.up_at.max(outage.down_at));
             self.queue
                 .schedule(down, Event::Crash { node: outage.node });
             self.queue
@@ -95,7 +97,7 @@ impl Emulator {
 
     /// One message's latency.
     pub(super) fn latency(&mut self) -> Duration {
-        self.network.latency(&mut self.rng)
+        self.config.latency(&mut self.rng)
     }
 
     /// Whether an event of probability `p` happens to this message.

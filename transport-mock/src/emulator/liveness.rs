@@ -1,7 +1,7 @@
 //! Which nodes are up, and each node's run (a results stream dies with the run it was opened
 //! in, even when the node is back).
 
-use super::Emulator;
+use super::Network;
 use super::trace::ms_since;
 
 /// Per node: down or up, and how many times it crashed.
@@ -36,7 +36,7 @@ impl Liveness {
     }
 }
 
-impl Emulator {
+impl Network {
     pub(super) fn crash(&mut self, node: usize) {
         self.trace
             .record(format!("{} crash n{node}", ms_since(self.now)));

@@ -6,13 +6,13 @@ use super::START;
 
 /// FNV-1a over the lines, and the lines if kept.
 #[derive(Debug)]
-pub(super) struct Trace {
+pub(crate) struct Trace {
     hash: u64,
     lines: Option<Vec<String>>,
 }
 
 impl Trace {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             hash: 0xcbf2_9ce4_8422_2325,
             lines: None,
@@ -20,20 +20,20 @@ impl Trace {
     }
 
     /// Keeps the lines from now on.
-    pub(super) fn enable(&mut self) {
+    pub(crate) fn enable(&mut self) {
         self.lines = Some(Vec::new());
     }
 
-    pub(super) fn lines(&self) -> Option<&[String]> {
+    pub(crate) fn lines(&self) -> Option<&[String]> {
         self.lines.as_deref()
     }
 
-    pub(super) fn hash(&self) -> u64 {
+    pub(crate) fn hash(&self) -> u64 {
         self.hash
     }
 
     /// Adds one event's line.
-    pub(super) fn record(&mut self, line: String) {
+    pub(crate) fn record(&mut self, line: String) {
         for byte in line.bytes() {
             self.hash ^= u64::from(byte);
             self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
@@ -45,7 +45,7 @@ impl Trace {
 }
 
 /// `now` as the trace writes it: milliseconds since the start.
-pub(super) fn ms_since(now: Timestamp) -> String {
+pub(crate) fn ms_since(now: Timestamp) -> String {
     let d = now.duration_since(START).unwrap_or_default();
     format!("t={}ms", d.as_millis())
 }

@@ -1,148 +1,160 @@
-//! Requests and unary replies on the wire: a request goes to its node after a latency (maybe
-//! lost, maybe twice), the node answers unless it is down, and the answer comes back through
-//! loss and corruption.
+//! Requests and unary replies on the wire: a call's request goes to its node after a latency
+//! (maybe lost, maybe twice), the node decodes and answers it unless it is down, and the
+//! encoded answer comes back through loss and corruption (a flipped bit, which the client's
+//! decoder may or may not notice).
 
-use nilvm_core::operations::{RequestId, Target, Transmit};
-use nilvm_core::rpc::{Code, Reply, Request, Status};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use bytes::Bytes;
+use nilvm_core::drive::OutgoingCall;
+use nilvm_core::operations::Target;
+use nilvm_core::rpc::{Code, Method, Request, Status};
 use rand::RngExt;
 
-use super::Emulator;
+use super::Network;
 use super::events::Event;
 use super::trace::ms_since;
+use crate::cluster::Cluster;
 use crate::node::Response;
 
-impl Emulator {
-    /// Puts an operation's request on the wire, with the user's token if the call carries one.
-    pub(super) fn send(&mut self, op: u64, transmit: Transmit) {
-        let node_id = match &transmit.target {
-            Target::Bootnode => self.cluster.bootnode().clone(),
-            Target::Node(id) => id.clone(),
-        };
+impl Network {
+    /// Puts a driver's call on the wire and returns its id; what comes back is read with
+    /// [`super::calls::Calls::poll`].
+    pub(crate) fn send(&mut self, call: OutgoingCall, strays: Arc<AtomicU64>) -> u64 {
+        let id = self.next_id();
+        self.calls.open(id, strays);
         let now = self.now;
-        let Some(node) = self.cluster.index_of(&node_id) else {
-            let at = now.saturating_add(self.latency());
-            let reply = Err(Status::new(Code::Unavailable, "unknown node"));
-            self.queue.schedule(
-                at,
-                Event::Reply {
-                    op,
-                    id: transmit.id,
-                    reply,
-                },
-            );
-            return;
+        let OutgoingCall {
+            target,
+            method,
+            body,
+            token,
+            ..
+        } = call;
+        let node = match &target {
+            Target::Bootnode => Some(0),
+            Target::Node(node) => self.nodes.iter().position(|n| n == node),
         };
-        let Transmit { id, request, .. } = transmit;
-        let method = request.method();
-        let token = self.token(op, method, &node_id);
-        let line = format!(
-            "{} send op{op} #{} {method:?} -> n{node}",
-            ms_since(now),
-            id.0
-        );
+        let Some(node) = node else {
+            let at = now.saturating_add(self.latency());
+            let message = Err(Status::new(Code::Unavailable, "unknown node"));
+            let last = true;
+            let event = Event::Message {
+                call: id,
+                message,
+                last,
+            };
+            self.queue.schedule(at, event);
+            return id;
+        };
+        let line = format!("{} send c{id} {method:?} -> n{node}", ms_since(now));
         self.trace.record(line);
-        if self.chance(self.network.loss) {
+        if self.chance(self.config.loss) {
             self.trace
-                .record(format!("{} lost request op{op} #{}", ms_since(now), id.0));
-            return;
+                .record(format!("{} lost request c{id}", ms_since(now)));
+            return id;
         }
-        let copies = if self.chance(self.network.duplication) {
+        let copies = if self.chance(self.config.duplication) {
             2
         } else {
             1
         };
         for _ in 0..copies {
             let at = now.saturating_add(self.latency());
-            let (token, request) = (token.clone(), request.clone());
             let event = Event::Request {
-                op,
-                id,
+                call: id,
                 node,
-                token,
-                request,
+                token: token.clone(),
+                method,
+                body: body.clone(),
             };
             self.queue.schedule(at, event);
         }
+        id
     }
 
-    /// A request reaches node `node`: refused if the node is down, else answered.
+    /// A request reaches node `node`: refused if the node is down, else decoded and answered.
     pub(super) fn deliver(
         &mut self,
-        op: u64,
-        id: RequestId,
+        cluster: &Cluster,
+        call: u64,
         node: usize,
-        token: Option<Vec<u8>>,
-        request: Request,
+        token: Option<&[u8]>,
+        method: Method,
+        body: &[u8],
     ) {
         let now = self.now;
-        let method = request.method();
         if self.liveness.is_down(node) {
-            self.trace.record(format!(
-                "{} refused op{op} #{} n{node} down",
-                ms_since(now),
-                id.0
-            ));
-            let at = now.saturating_add(self.latency());
-            let reply = Err(Status::new(Code::Unavailable, "connection refused"));
-            self.queue.schedule(at, Event::Reply { op, id, reply });
+            let line = format!("{} refused c{call} n{node} down", ms_since(now));
+            self.trace.record(line);
+            let status = Status::new(Code::Unavailable, "connection refused");
+            self.reply(call, Err(status));
             return;
         }
-        let node_id = self.cluster.node_ids().get(node).cloned();
-        let Some(node_id) = node_id else { return };
-        let response = self
-            .cluster
-            .handle(now, &node_id, token.as_deref(), request);
+        let Some(node_id) = self.nodes.get(node).cloned() else {
+            return;
+        };
+        let response = match Request::decode(method, body) {
+            Ok(request) => cluster.handle(now, &node_id, token, request),
+            Err(e) => Err(Status::new(
+                Code::InvalidArgument,
+                format!("failed to decode request: {e}"),
+            )),
+        };
         let outcome = match &response {
             Ok(Response::Unary(_)) => "reply".to_string(),
             Ok(Response::Results(_)) => "stream".to_string(),
             Err(s) => format!("{s}"),
         };
         let line = format!(
-            "{} handled op{op} #{} {method:?} at n{node}: {outcome}",
-            ms_since(now),
-            id.0
+            "{} handled c{call} {method:?} at n{node}: {outcome}",
+            ms_since(now)
         );
         self.trace.record(line);
         match response {
-            Ok(Response::Unary(reply)) => self.reply(op, id, Ok(reply)),
-            Err(status) => self.reply(op, id, Err(status)),
+            Ok(Response::Unary(reply)) => self.reply(call, Ok(Bytes::from(reply.encode_to_vec()))),
+            Err(status) => self.reply(call, Err(status)),
             Ok(Response::Results(stream)) => {
                 let epoch = self.liveness.epoch(node);
-                self.poll_stream(op, id, stream, epoch, now);
+                self.poll_stream(cluster, call, stream, epoch, now);
             }
         }
     }
 
-    /// Sends a unary reply back, through loss and corruption.
-    fn reply(&mut self, op: u64, id: RequestId, reply: Result<Reply, Status>) {
+    /// Sends a unary answer back, through loss and (for a reply) corruption.
+    fn reply(&mut self, call: u64, message: Result<Bytes, Status>) {
         let now = self.now;
-        if self.chance(self.network.loss) {
+        if self.chance(self.config.loss) {
             self.trace
-                .record(format!("{} lost reply op{op} #{}", ms_since(now), id.0));
+                .record(format!("{} lost reply c{call}", ms_since(now)));
             return;
         }
-        let reply = match reply {
-            Ok(reply) if self.chance(self.network.corruption) => self.corrupt(op, id, reply),
+        let message = match message {
+            Ok(bytes) if self.chance(self.config.corruption) => Ok(self.corrupt(call, &bytes)),
             other => other,
         };
         let at = now.saturating_add(self.latency());
-        self.queue.schedule(at, Event::Reply { op, id, reply });
+        let event = Event::Message {
+            call,
+            message,
+            last: true,
+        };
+        self.queue.schedule(at, event);
     }
 
-    /// The reply with one random bit flipped, as the client would decode it.
-    fn corrupt(&mut self, op: u64, id: RequestId, reply: Reply) -> Result<Reply, Status> {
-        let method = reply.method();
-        let mut bytes = reply.encode_to_vec();
+    /// The bytes with one random bit flipped (an empty reply has no bit to flip).
+    fn corrupt(&mut self, call: u64, bytes: &Bytes) -> Bytes {
         if bytes.is_empty() {
-            return Ok(reply);
+            return bytes.clone();
         }
+        let mut bytes = bytes.to_vec();
         let bit = self.rng.random_range(0..bytes.len() * 8);
         if let Some(byte) = bytes.get_mut(bit / 8) {
             *byte ^= 1 << (bit % 8);
         }
-        let line = format!("{} corrupt op{op} #{} bit {bit}", ms_since(self.now), id.0);
+        let line = format!("{} corrupt c{call} bit {bit}", ms_since(self.now));
         self.trace.record(line);
-        Reply::decode(method, &bytes)
-            .map_err(|e| Status::new(Code::Internal, format!("failed to decode reply: {e}")))
+        Bytes::from(bytes)
     }
 }

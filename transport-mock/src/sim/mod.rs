@@ -1,0 +1,295 @@
+//! The simulation: the emulated cluster and network, and a deterministic executor in virtual
+//! time for the tasks that use it.
+//!
+//! [`Simulation::block_on`] and [`Simulation::run`] poll the runnable tasks in wake order;
+//! when none can make progress, the network processes its next event (a message, a timer, a
+//! crash, a payment), and only then does the virtual clock move, to that event. With nothing
+//! left to process while tasks still wait, the run is a deadlock and returns
+//! [`SimError::Deadlock`]: it never hangs. Every random choice (latency, faults, keys, the
+//! drivers' random bytes) comes from the seed, so a seed replays the same run
+//! ([`Simulation::trace_hash`]), however many users run at once.
+//!
+//! Modules: `executor` (tasks and wake-ups), `driver` (the users' [`EmulatedDriver`]),
+//! `tokens` (auth tokens of the operations [`crate::Emulator::spawn`] runs), `ops` (that
+//! operation-handle API over this one).
+
+mod driver;
+mod executor;
+mod ops;
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use nilvm_core::drive::Endpoints;
+use nilvm_core::identity::{NodeId, UserId, UserKey};
+use nilvm_core::payments::nillion_address;
+use nilvm_core::time::{Duration, Timestamp};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+pub use driver::EmulatedDriver;
+pub use executor::TaskId;
+pub use ops::{Emulator, OpReport};
+
+use crate::cluster::Cluster;
+use crate::driver::Client;
+use crate::emulator::{Network, NetworkConfig, START};
+use crate::{BuildError, ClusterConfig, lock};
+use executor::Executor;
+use tokens::UserTokens;
+
+/// Why a simulation stopped before its tasks finished.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// Tasks wait, and nothing is scheduled that could wake them.
+    #[error("deadlock: {pending} tasks wait and nothing is scheduled")]
+    Deadlock {
+        /// The tasks still waiting (the `block_on` future counts).
+        pending: usize,
+    },
+    /// The virtual clock passed the time limit ([`Simulation::set_time_limit`]).
+    #[error("the virtual clock passed the time limit ({limit:?} after the start)")]
+    TimeLimit {
+        /// The limit.
+        limit: Duration,
+    },
+}
+
+/// How long a run may last in virtual time unless told otherwise.
+const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(365 * 86_400);
+
+/// The emulated cluster, its network and the tasks that use it: see the [module docs](self).
+pub struct Simulation {
+    cluster: Cluster,
+    net: Arc<Mutex<Network>>,
+    executor: Executor,
+    tokens: BTreeMap<UserId, Arc<UserTokens>>,
+    time_limit: Duration,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("network", &*lock(&self.net))
+            .field("executor", &self.executor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulation {
+    /// A cluster built from `config` on a network behaving as `network`, everything drawn from
+    /// `seed`.
+    pub fn new(
+        config: ClusterConfig,
+        network: NetworkConfig,
+        seed: u64,
+    ) -> Result<Self, BuildError> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut cluster = Cluster::new(config, rng.next_u64())?;
+        let mut net = Network::new(network, rng, cluster.node_ids());
+        net.schedule_faults(&mut cluster);
+        Ok(Self {
+            cluster,
+            net: Arc::new(Mutex::new(net)),
+            executor: Executor::default(),
+            tokens: BTreeMap::new(),
+            time_limit: DEFAULT_TIME_LIMIT,
+        })
+    }
+
+    /// Records every event as a line of text (for debugging a failing seed).
+    pub fn enable_trace(&mut self) {
+        lock(&self.net).trace().enable();
+    }
+
+    /// The recorded trace, if enabled.
+    pub fn trace(&self) -> Option<Vec<String>> {
+        lock(&self.net).trace().lines().map(<[String]>::to_vec)
+    }
+
+    /// A hash of every event processed so far: equal seeds give equal hashes.
+    pub fn trace_hash(&self) -> u64 {
+        lock(&self.net).trace().hash()
+    }
+
+    /// The virtual clock.
+    pub fn now(&self) -> Timestamp {
+        lock(&self.net).now()
+    }
+
+    /// Stops [`Simulation::block_on`] and [`Simulation::run`] once the clock is `limit` past
+    /// the start (a year unless set).
+    pub fn set_time_limit(&mut self, limit: Duration) {
+        self.time_limit = limit;
+    }
+
+    /// The cluster.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// The cluster, to fund accounts or set balances.
+    pub fn cluster_mut(&mut self) -> &mut Cluster {
+        &mut self.cluster
+    }
+
+    /// The node ids (node order).
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.cluster.node_ids()
+    }
+
+    /// Where the nodes are, for core's driving loop.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints::of(self.cluster.info())
+    }
+
+    /// A new user with a funded chain account (10^12 unil), keys drawn from the seed.
+    pub fn new_client(&mut self) -> Client {
+        let client = Client::from_seed(self.random_bytes());
+        if let Ok(address) = nillion_address(&client.chain_key().public_key()) {
+            self.cluster.chain_mut().fund(&address, 1_000_000_000_000);
+        }
+        client
+    }
+
+    /// A new funded user ([`Simulation::new_client`]) and its driver: hand both to a client
+    /// built over any [`nilvm_core::drive::Driver`].
+    pub fn new_user(&mut self) -> (EmulatedDriver, UserKey) {
+        let client = self.new_client();
+        let key = client.key().clone();
+        (self.driver(&client), key)
+    }
+
+    /// A driver for `client` (its payments are signed with the client's chain key).
+    pub fn driver(&self, client: &Client) -> EmulatedDriver {
+        EmulatedDriver::new(Arc::clone(&self.net), client.clone())
+    }
+
+    /// 32 bytes from the seeded generator (nonces for test helpers).
+    pub fn random_bytes(&mut self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        lock(&self.net).fill_random(&mut bytes);
+        bytes
+    }
+
+    /// The token cache of `client`, shared by its operations.
+    pub(crate) fn tokens(&mut self, client: &Client) -> Arc<UserTokens> {
+        let tokens = self
+            .tokens
+            .entry(client.user_id())
+            .or_insert_with(|| Arc::new(UserTokens::new(client.token_cache(0))));
+        Arc::clone(tokens)
+    }
+
+    /// Records a line in the trace.
+    pub(crate) fn record(&self, what: &str) {
+        lock(&self.net).record(what);
+    }
+
+    /// Adds a task; it runs when the simulation runs ([`Simulation::run`], `block_on`, `step`).
+    pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) -> TaskId {
+        let id = self.executor.spawn(Box::pin(task));
+        self.record(&format!("spawn task{}", id.0));
+        id
+    }
+
+    /// Whether a spawned task has finished.
+    pub fn is_finished(&self, task: TaskId) -> bool {
+        !self.executor.is_pending(task)
+    }
+
+    /// Runs until every spawned task has finished.
+    pub fn run(&mut self) -> Result<(), SimError> {
+        loop {
+            if self.executor.pending() == 0 {
+                return Ok(());
+            }
+            self.advance_or_fail(0)?;
+        }
+    }
+
+    /// Runs `future` (and the spawned tasks beside it) until it completes.
+    pub fn block_on<F: Future>(&mut self, future: F) -> Result<F::Output, SimError> {
+        let mut future = pin!(future);
+        let waker = self.executor.waker(Executor::MAIN);
+        let mut cx = Context::from_waker(&waker);
+        self.executor.wake(Executor::MAIN);
+        loop {
+            let ready = self.executor.take_ready();
+            if ready.is_empty() {
+                self.advance_or_fail(1)?;
+                continue;
+            }
+            let mut ready = ready.into_iter();
+            while let Some(id) = ready.next() {
+                if id != Executor::MAIN {
+                    self.executor.poll(id);
+                } else if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    // The tasks woken behind it keep their turn for the next run.
+                    ready.for_each(|id| self.executor.wake(id));
+                    return Ok(output);
+                }
+            }
+        }
+    }
+
+    /// With `waiting` futures besides the spawned tasks: polls what is ready, or processes
+    /// the next event; fails when neither is possible or time is up.
+    fn advance_or_fail(&mut self, waiting: usize) -> Result<(), SimError> {
+        if self.poll_ready() {
+            return Ok(());
+        }
+        let limit = START.saturating_add(self.time_limit);
+        if lock(&self.net).next_at().is_some_and(|at| at > limit) {
+            let limit = self.time_limit;
+            return Err(SimError::TimeLimit { limit });
+        }
+        if lock(&self.net).step(&self.cluster, limit) {
+            Ok(())
+        } else {
+            let pending = self.executor.pending() + waiting;
+            Err(SimError::Deadlock { pending })
+        }
+    }
+
+    /// Polls the spawned tasks woken so far; whether there were any.
+    fn poll_ready(&mut self) -> bool {
+        let ready = self.executor.take_ready();
+        let any = !ready.is_empty();
+        for id in ready {
+            self.executor.poll(id);
+        }
+        any
+    }
+
+    /// One unit of progress: the woken tasks are polled, or else the next event is processed.
+    /// Returns `false` when there is nothing left to do.
+    pub fn step(&mut self) -> bool {
+        self.step_until(Timestamp::from_unix_seconds(i64::MAX / 4))
+    }
+
+    /// [`Simulation::step`], but no event after `until`.
+    fn step_until(&mut self, until: Timestamp) -> bool {
+        self.poll_ready() || lock(&self.net).step(&self.cluster, until)
+    }
+
+    /// Runs until nothing is left to do, or virtual time reaches `horizon` after now.
+    pub fn run_until_idle(&mut self, horizon: Duration) {
+        let until = self.now().saturating_add(horizon);
+        while self.step_until(until) {}
+    }
+
+    /// Moves the clock forward (tasks and events due meanwhile run first).
+    pub fn advance(&mut self, by: Duration) {
+        let until = self.now().saturating_add(by);
+        while self.step_until(until) {}
+        lock(&self.net).set_now(until);
+    }
+}
