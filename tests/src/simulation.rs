@@ -337,11 +337,7 @@ pub fn run_seed(seed: u64, trace: bool) -> (Result<SeedOutcome, String>, Vec<Str
         },
     };
     let result = workload(&mut run, &mut rng);
-    let trace = run
-        .emulator
-        .trace()
-        .map(<[String]>::to_vec)
-        .unwrap_or_default();
+    let trace = run.emulator.trace().unwrap_or_default();
     let outcome = result.map(|()| SeedOutcome {
         trace_hash: run.emulator.trace_hash(),
         ..run.outcome

@@ -16,6 +16,8 @@ struct Slot {
     messages: VecDeque<Result<Bytes, Status>>,
     ended: bool,
     cancelled: bool,
+    /// Whether a node already took a copy of the request (the answer goes to the first).
+    taken: bool,
     waker: Option<Waker>,
     /// The stray-reply counter of the driver that made the call.
     strays: Arc<AtomicU64>,
@@ -34,6 +36,7 @@ impl Calls {
             messages: VecDeque::new(),
             ended: false,
             cancelled: false,
+            taken: false,
             waker: None,
             strays,
         };
@@ -45,6 +48,21 @@ impl Calls {
         self.slots
             .get(&id)
             .is_some_and(|slot| !slot.cancelled && !slot.ended)
+    }
+
+    /// A node takes a copy of call `id`'s request: whether it is the first. A call has one
+    /// answer (one HTTP/2 stream): the copies after the first are processed by their node,
+    /// and what the node says to them is lost as a stray.
+    pub(crate) fn take_request(&mut self, id: u64) -> bool {
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return false;
+        };
+        if slot.taken {
+            slot.strays.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        slot.taken = true;
+        true
     }
 
     /// Hands a message to call `id` (and ends it if `last`). Returns `false` when the call

@@ -95,6 +95,8 @@ impl Network {
         let Some(node_id) = self.nodes.get(node).cloned() else {
             return;
         };
+        // A refused connection takes no copy: only a processed one is the call's answer.
+        let first = self.calls.take_request(call);
         let response = match Request::decode(method, body) {
             Ok(request) => cluster.handle(now, &node_id, token, request),
             Err(e) => Err(Status::new(
@@ -112,6 +114,13 @@ impl Network {
             ms_since(now)
         );
         self.trace.record(line);
+        if !first {
+            self.trace.record(format!(
+                "{} duplicate c{call}: answer dropped",
+                ms_since(now)
+            ));
+            return;
+        }
         match response {
             Ok(Response::Unary(reply)) => self.reply(call, Ok(Bytes::from(reply.encode_to_vec()))),
             Err(status) => self.reply(call, Err(status)),
