@@ -311,3 +311,37 @@ fn next_event(
     }
     Poll::Pending
 }
+
+/// A driver's randomness as an RNG, for what needs one (masking, nonces): the OS's entropy on
+/// a real runtime, the seed's under simulation. Cryptographically secure when the driver's
+/// [`Driver::fill_random`] is.
+pub struct DriverRng<'a>(pub &'a dyn Driver);
+
+impl core::fmt::Debug for DriverRng<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DriverRng")
+    }
+}
+
+impl rand_core::TryRng for DriverRng<'_> {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut bytes = [0u8; 4];
+        self.0.fill_random(&mut bytes);
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut bytes = [0u8; 8];
+        self.0.fill_random(&mut bytes);
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.0.fill_random(dst);
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for DriverRng<'_> {}
