@@ -19,7 +19,7 @@ use std::time::Duration;
 use clap::Args;
 use nilvm_core::identity::UserKey;
 use nilvm_transport_tonic::{
-    ClientError, Network, NetworkError, NilChainPayer, NoPayer, PayError, Payer, VmClient,
+    ClientError, GrpcClient, Network, NetworkError, NilChainPayer, NoPayer, PayError, Payer,
 };
 use serde::{Deserialize, Serialize};
 
@@ -336,7 +336,7 @@ impl ConnectionArgs {
 
     /// Connects to the network as the user. The payer is the network file's nilchain key
     /// (none: operations can only be paid from the balance).
-    pub async fn connect(&self, ephemeral_fallback: bool) -> Result<VmClient, CliError> {
+    pub async fn connect(&self, ephemeral_fallback: bool) -> Result<GrpcClient, CliError> {
         let (key, _) = self.key(ephemeral_fallback)?;
         let (name, network) = self.network_config()?;
         probe(&name, &network.bootnode).await?;

@@ -56,7 +56,7 @@ fn value(i: i64) -> BTreeMap<String, ClearValue> {
     )])
 }
 
-async fn client(network: Network) -> VmClient {
+async fn client(network: Network) -> VmClient<GrpcDriver> {
     let payer = NilChainPayer::from_network_key(&network).unwrap();
     VmClient::builder()
         .key(UserKey::from_bytes(&[77; 32]).unwrap())

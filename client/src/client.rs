@@ -130,6 +130,12 @@ impl<D: Driver> VmClient<D> {
         &self.driver
     }
 
+    /// Closes the client (its driver's connections go when the last clone of the driver
+    /// does). Dropping the client does the same.
+    pub fn close(self) {
+        drop(self);
+    }
+
     /// The bootnode's version, as read at connection time.
     pub fn bootnode_version(&self) -> &NodeVersion {
         &self.version

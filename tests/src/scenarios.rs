@@ -94,7 +94,7 @@ pub async fn store_program_bytes<H: Harness>(
     let name = ProgramName::new(name).map_err(|e| OperationError::InvalidInput(e.to_string()))?;
     // The quote carries the metadata computed from the program, as the official client does.
     let op = store_program(h.now(), &context, &name, program.to_vec())?;
-    h.run(user, op).await
+    h.run(user, op).await.map(|id| id.to_string())
 }
 
 async fn compute<H: Harness>(

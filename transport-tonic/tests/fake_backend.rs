@@ -17,7 +17,7 @@ use nilvm_proto::nillion::payments::v1::config::PaymentsConfigResponse;
 use nilvm_transport_tonic::server::{
     Answer, Backend, NodeService, ServerHandle, StreamStep, serve,
 };
-use nilvm_transport_tonic::{Network, NoPayer, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, Network, NoPayer, VmClient, connect};
 
 /// Three nodes; DeleteValues needs a valid token for the node and answers NOT_FOUND for the
 /// nil id; node 2 can be told to answer UNAVAILABLE first.
@@ -157,7 +157,7 @@ fn user() -> UserKey {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovers_the_cluster_and_reads_the_leader_config() {
     let setup = start().await;
-    let client = VmClient::create(user(), setup.network.clone(), NoPayer)
+    let client = connect(user(), &setup.network.clone(), NoPayer)
         .await
         .unwrap();
     assert_eq!(client.cluster().members().len(), 3);
@@ -171,7 +171,7 @@ async fn discovers_the_cluster_and_reads_the_leader_config() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_refusals_keep_their_code_and_text_and_calls_carry_the_token() {
     let setup = start().await;
-    let client = VmClient::create(user(), setup.network.clone(), NoPayer)
+    let client = connect(user(), &setup.network.clone(), NoPayer)
         .await
         .unwrap();
     let error = client.delete_values(uuid::Uuid::nil()).await.unwrap_err();

@@ -14,7 +14,7 @@ use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{ClearValue, SecretInteger};
 use nilvm_transport_mock::StoreError;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, DevnetError, FUNDING_UNIL};
-use nilvm_transport_tonic::{NilChainPayer, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, VmClient, connect};
 
 const PROGRAM: &[u8] = include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
 
@@ -55,12 +55,10 @@ fn chain_key(seed: u8) -> UserKey {
 }
 
 /// User `seed` paying with its own chain key (funded by the caller, once).
-async fn client(devnet: &Devnet, seed: u8) -> VmClient {
+async fn client(devnet: &Devnet, seed: u8) -> VmClient<GrpcDriver> {
     let payer = NilChainPayer::for_network(&devnet.network(), chain_key(seed)).unwrap();
     let key = UserKey::from_bytes(&[seed; 32]).unwrap();
-    VmClient::create(key, devnet.network(), payer)
-        .await
-        .unwrap()
+    connect(key, &devnet.network(), payer).await.unwrap()
 }
 
 fn chain_account(devnet: &Devnet, seed: u8) -> Option<(u64, u64)> {

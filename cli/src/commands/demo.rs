@@ -20,7 +20,7 @@ use nilvm_core::values::{
     UnsignedInteger,
 };
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{NilChainPayer, VmClient};
+use nilvm_transport_tonic::{GrpcClient, NilChainPayer};
 use rand::RngExt;
 use uuid::Uuid;
 
@@ -139,10 +139,10 @@ async fn demo(steps: &mut Steps) -> Result<(), StepError> {
     result
 }
 
-async fn client(devnet: &Devnet, chain_key: UserKey) -> Result<VmClient, StepError> {
+async fn client(devnet: &Devnet, chain_key: UserKey) -> Result<GrpcClient, StepError> {
     let network = devnet.network();
     let payer = NilChainPayer::for_network(&network, chain_key).map_err(|e| e.to_string())?;
-    VmClient::create(UserKey::generate(&mut rand::rng()), network, payer)
+    connect(UserKey::generate(&mut rand::rng()), &network, payer)
         .await
         .map_err(|e| e.to_string())
 }
@@ -168,7 +168,7 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
     Ok(())
 }
 
-async fn fund(steps: &mut Steps, alice: &VmClient) -> Result<(), StepError> {
+async fn fund(steps: &mut Steps, alice: &GrpcClient) -> Result<(), StepError> {
     steps
         .run("alice adds 10 NIL to her balance", async {
             alice
@@ -216,7 +216,7 @@ fn six_secrets() -> Result<BTreeMap<String, ClearValue>, StepError> {
 
 async fn store_secrets(
     steps: &mut Steps,
-    alice: &VmClient,
+    alice: &GrpcClient,
     secrets: &BTreeMap<String, ClearValue>,
 ) -> Result<Uuid, StepError> {
     steps
@@ -237,7 +237,11 @@ async fn store_secrets(
 
 /// Alice stores the program and `x` for Bob, who computes with his `y` and checks the result;
 /// returns the id of `x`.
-async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<Uuid, StepError> {
+async fn compute(
+    steps: &mut Steps,
+    alice: &GrpcClient,
+    bob: &GrpcClient,
+) -> Result<Uuid, StepError> {
     let mut rng = rand::rng();
     let program_id = steps
         .run("alice stores the Nada program", async {
@@ -301,8 +305,8 @@ async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<
 /// Bob is denied Alice's secrets, granted retrieval, then denied again.
 async fn share_and_unshare(
     steps: &mut Steps,
-    alice: &VmClient,
-    bob: &VmClient,
+    alice: &GrpcClient,
+    bob: &GrpcClient,
     secrets_id: Uuid,
     secrets: &BTreeMap<String, ClearValue>,
 ) -> Result<(), StepError> {
@@ -363,7 +367,7 @@ async fn share_and_unshare(
 }
 
 /// Alice deletes both value sets, then reads her balance.
-async fn clean_up(steps: &mut Steps, alice: &VmClient, ids: [Uuid; 2]) -> Result<(), StepError> {
+async fn clean_up(steps: &mut Steps, alice: &GrpcClient, ids: [Uuid; 2]) -> Result<(), StepError> {
     steps
         .run("alice deletes her values", async {
             for id in ids {

@@ -227,3 +227,9 @@ mod tests {
         assert_eq!(id.to_string(), text);
     }
 }
+
+impl From<ProgramId> for String {
+    fn from(id: ProgramId) -> Self {
+        alloc::string::ToString::to_string(&id)
+    }
+}
