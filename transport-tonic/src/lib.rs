@@ -48,5 +48,7 @@ pub use error::ConnectError;
 pub use network::{
     DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network, NetworkError,
 };
-pub use nilvm_client::{ClientError, VmClient};
+pub use nilvm_client::{
+    ClientError, ComputeId, ComputeInput, ProgramId, Receipt, ValuesId, VmClient,
+};
 pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};
