@@ -27,13 +27,14 @@
 
 mod channel;
 pub mod clock;
+#[doc(hidden)] // The raw-bytes codec, for tests that send hand-made requests.
 pub mod codec;
 mod connect;
 mod driver;
 mod error;
 mod network;
 mod payer;
-pub mod status;
+mod status;
 
 #[cfg(feature = "server")]
 pub mod server;
