@@ -489,6 +489,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn payment_hints_follow_the_failure_type() {
+        use nilvm_core::operations::{OperationError, PayerError, PaymentFailure, Target};
+        use nilvm_core::payments::quote::QuoteError;
+        let payment =
+            |failure| client_error(ClientError::Operation(OperationError::Payment(failure)));
+        let payer = payment(PaymentFailure::Payer(PayerError::message("out of gas")));
+        assert!(payer.hint.unwrap().contains("nilchain_private_key"));
+        let balance = payment(PaymentFailure::InsufficientBalance {
+            credits: 5,
+            status: nilvm_core::rpc::Status::insufficient_balance(),
+        });
+        assert!(balance.hint.unwrap().contains("add-funds"));
+        // A quote the leader signed badly is nothing the user's keys or funds can fix.
+        let bad_quote = payment(PaymentFailure::Quote {
+            node: Target::Bootnode,
+            error: QuoteError::NoOperation,
+        });
+        assert_eq!(bad_quote.hint, None);
+        assert_eq!(bad_quote.failure, Failure::Operation);
+    }
+
+    #[test]
     fn host_port_of_urls() {
         assert_eq!(
             host_port("http://127.0.0.1:37939").as_deref(),
