@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use nilvm_core::identity::UserKey;
 use nilvm_core::values::{ClearValue, SecretBlob, SecretInteger};
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{NilChainPayer, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, VmClient, connect};
 use rand::Rng;
 use serde_json::{Value as Json, json};
 
@@ -41,11 +41,14 @@ fn percentile(times: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
-async fn funded_client(devnet: &Devnet, payer_key: &UserKey) -> Result<VmClient, String> {
+async fn funded_client(
+    devnet: &Devnet,
+    payer_key: &UserKey,
+) -> Result<VmClient<GrpcDriver>, String> {
     let network = devnet.network();
     let payer =
         NilChainPayer::for_network(&network, payer_key.clone()).map_err(|e| e.to_string())?;
-    let client = VmClient::create(UserKey::generate(&mut rand::rng()), network, payer)
+    let client = connect(UserKey::generate(&mut rand::rng()), &network, payer)
         .await
         .map_err(|e| e.to_string())?;
     client
@@ -55,7 +58,10 @@ async fn funded_client(devnet: &Devnet, payer_key: &UserKey) -> Result<VmClient,
     Ok(client)
 }
 
-async fn pair(client: &VmClient, values: BTreeMap<String, ClearValue>) -> Result<Duration, String> {
+async fn pair(
+    client: &VmClient<GrpcDriver>,
+    values: BTreeMap<String, ClearValue>,
+) -> Result<Duration, String> {
     let start = Instant::now();
     let id = client
         .store_values(values.clone(), Some(1), None)

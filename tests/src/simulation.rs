@@ -527,7 +527,8 @@ fn setup_program(run: &mut Run, world: &World) -> Result<Option<String>, String>
         MULTI_PARTY_SUM.to_vec(),
     )
     .map_err(|e| e.to_string())?;
-    Ok(run.run(&world.computer, op, Expect::Success)?.ok())
+    let stored = run.run(&world.computer, op, Expect::Success)?;
+    Ok(stored.ok().map(|id| id.to_string()))
 }
 
 /// The owner lets the reader read, the reader reads, the owner takes it back, the reader is

@@ -1,12 +1,14 @@
-//! The nilVM client over gRPC (tonic), the NilChain payer, and the devnet server.
+//! The nilVM client's gRPC driver (tonic), the NilChain payer, and the devnet server.
 //!
-//! - [`VmClient`]: the official Python SDK's operations in idiomatic Rust, driving `core`'s
-//!   sans-IO state machines over one tonic channel per node ([`Transport`]).
+//! - [`GrpcDriver`]: the [`Driver`](nilvm_core::drive::Driver) that runs
+//!   [`VmClient`](nilvm_client::VmClient) over one tonic channel per node; [`connect`] gives a
+//!   connected client in one call.
 //! - [`Network`]: where the bootnode and the chain are, from the official network files.
 //! - [`Payer`]: [`NilChainPayer`] pays with the three cosmos gRPC calls cosmpy makes;
 //!   [`NoPayer`] refuses.
-//! - `server` (feature `server`, on by default): the emulated cluster of
-//!   `nilvm-transport-mock` served over real gRPC, and the `server::devnet::Devnet`.
+//! - `server` (feature `server`, off by default): nodes served over real gRPC; with feature
+//!   `devnet`, the emulated cluster of `nilvm-transport-mock` behind it
+//!   (`server::devnet::Devnet`). A user who adds the client compiles neither.
 //!
 //! A transport moves bytes and time, nothing else: retries, back-off, payment fallbacks and
 //! every check of what nodes answer are `core`'s decisions. Secrets (user keys, chain keys,
@@ -24,22 +26,30 @@
 )]
 
 mod channel;
-mod client;
+pub mod clock;
+#[doc(hidden)] // The raw-bytes codec, for tests that send hand-made requests.
 pub mod codec;
+mod connect;
+mod driver;
 mod error;
 mod network;
 mod payer;
-pub mod status;
-mod transport;
+mod status;
 
 #[cfg(feature = "server")]
 pub mod server;
 
 pub use channel::{CONNECT_TIMEOUT, ChannelError, TlsRoots, connect_lazy};
-pub use client::{VmClient, VmClientBuilder};
-pub use error::ClientError;
+pub use connect::{connect, driver_for};
+pub use driver::GrpcDriver;
+
+/// The client over gRPC: [`VmClient`] on the [`GrpcDriver`].
+pub type GrpcClient = VmClient<GrpcDriver>;
+pub use error::ConnectError;
 pub use network::{
     DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network, NetworkError,
 };
+pub use nilvm_client::{
+    ClientError, ComputeId, ComputeInput, ProgramId, Receipt, ValuesId, VmClient,
+};
 pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};
-pub use transport::{Transport, wall_clock};

@@ -10,18 +10,22 @@ use http::uri::PathAndQuery;
 use nilvm_core::auth::{TOKEN_HEADER, create_token};
 use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::payments::chain_tx::nillion_address;
-use nilvm_core::payments::quote_request;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::rpc::{Code, Method, Request};
 use nilvm_core::time::{Duration, Timestamp};
 use nilvm_core::values::{ClearValue, SecretInteger};
 use nilvm_proto::nillion::values::v1::delete::DeleteValuesRequest;
+use nilvm_transport_tonic::clock::Clock;
 use nilvm_transport_tonic::codec::BytesCodec;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, FUNDING_UNIL};
 use nilvm_transport_tonic::{
-    ClientError, Network, NilChainPayer, NoPayer, PayError, Payer, TlsRoots, VmClient,
-    connect_lazy, wall_clock,
+    ClientError, GrpcDriver, Network, NilChainPayer, NoPayer, PayError, Payer,
+    TlsRoots, VmClient, connect, connect_lazy,
 };
+
+fn wall_clock() -> nilvm_core::time::Timestamp {
+    Clock::system().now()
+}
 
 fn secret(v: i64) -> ClearValue {
     ClearValue::SecretInteger(SecretInteger::from(v))
@@ -35,14 +39,12 @@ fn values(pairs: &[(&str, i64)]) -> BTreeMap<String, ClearValue> {
 }
 
 /// A fresh user with a fresh chain key holding `unil`.
-async fn client(devnet: &Devnet, seed: u8, unil: u64) -> VmClient {
+async fn client(devnet: &Devnet, seed: u8, unil: u64) -> VmClient<GrpcDriver> {
     let chain_key = UserKey::from_bytes(&[seed.wrapping_add(100); 32]).unwrap();
     devnet.fund(&nillion_address(&chain_key.public_key()).unwrap(), unil);
     let payer = NilChainPayer::for_network(&devnet.network(), chain_key).unwrap();
     let key = UserKey::from_bytes(&[seed; 32]).unwrap();
-    VmClient::create(key, devnet.network(), payer)
-        .await
-        .unwrap()
+    connect(key, &devnet.network(), payer).await.unwrap()
 }
 
 fn chain_sequence(devnet: &Devnet, seed: u8) -> u64 {
@@ -73,7 +75,7 @@ async fn from_config_then_store_retrieve_delete_not_found() {
     // The network file's key is funded devnet key 0.
     let payer = NilChainPayer::from_network_key(&network).unwrap();
     assert_eq!(payer.balance().await.unwrap(), FUNDING_UNIL);
-    let client = VmClient::create(UserKey::from_bytes(&[1; 32]).unwrap(), network, payer)
+    let client = connect(UserKey::from_bytes(&[1; 32]).unwrap(), &network, payer)
         .await
         .unwrap();
 
@@ -186,7 +188,7 @@ async fn the_payer_mirrors_the_chain_errors() {
     assert_eq!(hash, hash.to_ascii_uppercase());
     assert_eq!(rich.balance().await.unwrap(), FUNDING_UNIL - 1_000);
     // A client without a payer cannot fall back to the chain.
-    let broke = VmClient::create(UserKey::from_bytes(&[11; 32]).unwrap(), network, NoPayer)
+    let broke = connect(UserKey::from_bytes(&[11; 32]).unwrap(), &network, NoPayer)
         .await
         .unwrap();
     let error = broke.pool_status().await.unwrap_err();
@@ -206,17 +208,17 @@ async fn a_replayed_receipt_is_refused() {
         .await
         .unwrap();
     let quote = client
-        .request_quote(quote_request::retrieve_values(id))
+        .request_quote(&client.retrieve_values_call(id))
         .await
         .unwrap();
     let receipt = client.payment_receipt(quote).await.unwrap();
     let got = client
-        .invoke_retrieve_values(id, receipt.clone())
+        .invoke_retrieve_values(client.retrieve_values_call(id), receipt.clone())
         .await
         .unwrap();
     assert_eq!(got, values(&[("x", 1)]));
     let error = client
-        .invoke_retrieve_values(id, receipt)
+        .invoke_retrieve_values(client.retrieve_values_call(id), receipt)
         .await
         .unwrap_err();
     let status = error.status().unwrap();
@@ -385,7 +387,7 @@ async fn the_balance_signal_keeps_its_details_over_grpc() {
     let devnet = Devnet::start(DevnetConfig::free_ports()).await.unwrap();
     let client = client(&devnet, 6, FUNDING_UNIL).await;
     let quote = client
-        .request_quote(quote_request::pool_status())
+        .request_quote(&client.pool_status_call())
         .await
         .unwrap();
     let context = client.context();
@@ -404,7 +406,7 @@ async fn the_balance_signal_keeps_its_details_over_grpc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_program_compute_and_retrieve_results() {
-    use nilvm_core::operations::invoke_compute::InvokeComputeInput;
+    use nilvm_client::ComputeInput;
     const PROGRAM: &[u8] = include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
     let devnet = Devnet::start(DevnetConfig::free_ports()).await.unwrap();
     let client = client(&devnet, 7, FUNDING_UNIL).await;
@@ -414,19 +416,21 @@ async fn store_program_compute_and_retrieve_results() {
         .await
         .unwrap();
     assert!(
-        program_id.starts_with(&format!("{me}/multi_party_sum/sha256/")),
+        program_id
+            .to_string()
+            .starts_with(&format!("{me}/multi_party_sum/sha256/")),
         "{program_id}"
     );
     let x_id = client
         .store_values(
             values(&[("x", 20)]),
             None,
-            Some(Permissions::defaults_for_user(me).allow_compute(me, program_id.clone())),
+            Some(Permissions::defaults_for_user(me).allow_compute(me, program_id.to_string())),
         )
         .await
         .unwrap();
     let compute_id = client
-        .compute(InvokeComputeInput {
+        .compute(ComputeInput {
             program_id,
             value_ids: vec![x_id],
             input_bindings: vec![("Dealer1".into(), me), ("Dealer2".into(), me)],
@@ -442,6 +446,6 @@ async fn store_program_compute_and_retrieve_results() {
         .store_program("junk", vec![1, 2, 3])
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::InvalidInput(_)), "{error}");
+    assert!(matches!(error, ClientError::Lowering(_)), "{error}");
     devnet.stop().await;
 }

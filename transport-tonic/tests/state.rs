@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use nilvm_core::identity::UserKey;
-use nilvm_core::operations::invoke_compute::InvokeComputeInput;
+use nilvm_transport_tonic::ComputeInput;
 use nilvm_core::payments::chain_tx::nillion_address;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{ClearValue, SecretInteger};
 use nilvm_transport_mock::StoreError;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, DevnetError, FUNDING_UNIL};
-use nilvm_transport_tonic::{NilChainPayer, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, VmClient, connect};
 
 const PROGRAM: &[u8] = include_bytes!("../../testdata/programs/multi_party_sum.nada.bin");
 
@@ -55,12 +55,10 @@ fn chain_key(seed: u8) -> UserKey {
 }
 
 /// User `seed` paying with its own chain key (funded by the caller, once).
-async fn client(devnet: &Devnet, seed: u8) -> VmClient {
+async fn client(devnet: &Devnet, seed: u8) -> VmClient<GrpcDriver> {
     let payer = NilChainPayer::for_network(&devnet.network(), chain_key(seed)).unwrap();
     let key = UserKey::from_bytes(&[seed; 32]).unwrap();
-    VmClient::create(key, devnet.network(), payer)
-        .await
-        .unwrap()
+    connect(key, &devnet.network(), payer).await.unwrap()
 }
 
 fn chain_account(devnet: &Devnet, seed: u8) -> Option<(u64, u64)> {
@@ -110,11 +108,11 @@ async fn a_restart_with_the_same_state_directory_brings_everything_back() {
         .store_values(
             values(&[("x", 20)]),
             None,
-            Some(Permissions::defaults_for_user(me).allow_compute(me, program_id.clone())),
+            Some(Permissions::defaults_for_user(me).allow_compute(me, &program_id)),
         )
         .await
         .unwrap();
-    let input = |y| InvokeComputeInput {
+    let input = |y| ComputeInput {
         program_id: program_id.clone(),
         value_ids: vec![x_id],
         input_bindings: vec![("Dealer1".into(), me), ("Dealer2".into(), me)],

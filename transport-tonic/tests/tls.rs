@@ -9,7 +9,7 @@ use nilvm_core::operations::RetryPolicy;
 use nilvm_core::values::{ClearValue, SecretInteger};
 use nilvm_transport_tonic::server::TlsIdentity;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{NilChainPayer, TlsRoots, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, TlsRoots, VmClient, connect};
 
 /// A CA, and a certificate it signed for `localhost` and `127.0.0.1`.
 fn certificates() -> (Vec<u8>, TlsIdentity) {
@@ -42,7 +42,7 @@ async fn store_and_retrieve_over_tls_with_a_custom_ca() {
     assert!(devnet.bootnode().starts_with("https://"));
     let network = devnet.network().with_tls_roots(TlsRoots::CustomCa(ca));
     let payer = NilChainPayer::for_network(&network, Devnet::funded_keys()[2].clone()).unwrap();
-    let client = VmClient::create(UserKey::from_bytes(&[21; 32]).unwrap(), network, payer)
+    let client = connect(UserKey::from_bytes(&[21; 32]).unwrap(), &network, payer)
         .await
         .unwrap();
     let values: BTreeMap<String, ClearValue> = [(
@@ -68,9 +68,8 @@ async fn an_untrusted_certificate_is_a_clear_error() {
     .await
     .unwrap();
     let network = devnet.network().with_tls_roots(TlsRoots::WebPki);
-    let error = VmClient::builder()
-        .key(UserKey::from_bytes(&[22; 32]).unwrap())
-        .network(network)
+    let driver = GrpcDriver::without_payer(&network.bootnode, network.tls.clone()).unwrap();
+    let error = VmClient::builder(driver, UserKey::from_bytes(&[22; 32]).unwrap())
         .retry(RetryPolicy::no_retries())
         .build()
         .await

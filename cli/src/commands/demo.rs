@@ -13,16 +13,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nilvm_core::identity::UserKey;
-use nilvm_core::operations::invoke_compute::InvokeComputeInput;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{
     Array, ClearValue, Integer, SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger,
     UnsignedInteger,
 };
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{NilChainPayer, VmClient};
+use nilvm_transport_tonic::{ComputeInput, GrpcClient, NilChainPayer, ValuesId, connect};
 use rand::RngExt;
-use uuid::Uuid;
 
 /// The program the demo runs: Dealer1 gives `x`, Dealer2 gives `y`, Receiver gets `sum` and
 /// `product`. Its source is `multi_party_sum.py` beside it.
@@ -139,10 +137,10 @@ async fn demo(steps: &mut Steps) -> Result<(), StepError> {
     result
 }
 
-async fn client(devnet: &Devnet, chain_key: UserKey) -> Result<VmClient, StepError> {
+async fn client(devnet: &Devnet, chain_key: UserKey) -> Result<GrpcClient, StepError> {
     let network = devnet.network();
     let payer = NilChainPayer::for_network(&network, chain_key).map_err(|e| e.to_string())?;
-    VmClient::create(UserKey::generate(&mut rand::rng()), network, payer)
+    connect(UserKey::generate(&mut rand::rng()), &network, payer)
         .await
         .map_err(|e| e.to_string())
 }
@@ -168,7 +166,7 @@ async fn scenario(steps: &mut Steps, devnet: &Devnet) -> Result<(), StepError> {
     Ok(())
 }
 
-async fn fund(steps: &mut Steps, alice: &VmClient) -> Result<(), StepError> {
+async fn fund(steps: &mut Steps, alice: &GrpcClient) -> Result<(), StepError> {
     steps
         .run("alice adds 10 NIL to her balance", async {
             alice
@@ -216,9 +214,9 @@ fn six_secrets() -> Result<BTreeMap<String, ClearValue>, StepError> {
 
 async fn store_secrets(
     steps: &mut Steps,
-    alice: &VmClient,
+    alice: &GrpcClient,
     secrets: &BTreeMap<String, ClearValue>,
-) -> Result<Uuid, StepError> {
+) -> Result<ValuesId, StepError> {
     steps
         .run("alice stores secrets of 6 types", async {
             let id = alice
@@ -237,7 +235,11 @@ async fn store_secrets(
 
 /// Alice stores the program and `x` for Bob, who computes with his `y` and checks the result;
 /// returns the id of `x`.
-async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<Uuid, StepError> {
+async fn compute(
+    steps: &mut Steps,
+    alice: &GrpcClient,
+    bob: &GrpcClient,
+) -> Result<ValuesId, StepError> {
     let mut rng = rand::rng();
     let program_id = steps
         .run("alice stores the Nada program", async {
@@ -245,7 +247,8 @@ async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<
                 .store_program("multi_party_sum", PROGRAM.to_vec())
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok((id.clone(), id))
+            let text = id.to_string();
+            Ok((id, text))
         })
         .await?;
 
@@ -253,7 +256,7 @@ async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<
     let x_id = steps
         .run("alice stores x and lets bob compute", async {
             let permissions = Permissions::defaults_for_user(alice.user_id())
-                .allow_compute(bob.user_id(), program_id.clone());
+                .allow_compute(bob.user_id(), &program_id);
             let values = BTreeMap::from([("x".to_string(), secret_int(x))]);
             let id = alice
                 .store_values(values, Some(1), Some(permissions))
@@ -266,7 +269,7 @@ async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<
     let y: i64 = rng.random_range(-1_000..1_000);
     let compute_id = steps
         .run("bob computes with x (stored) and y", async {
-            let input = InvokeComputeInput {
+            let input = ComputeInput {
                 program_id: program_id.clone(),
                 value_ids: vec![x_id],
                 input_bindings: vec![
@@ -301,9 +304,9 @@ async fn compute(steps: &mut Steps, alice: &VmClient, bob: &VmClient) -> Result<
 /// Bob is denied Alice's secrets, granted retrieval, then denied again.
 async fn share_and_unshare(
     steps: &mut Steps,
-    alice: &VmClient,
-    bob: &VmClient,
-    secrets_id: Uuid,
+    alice: &GrpcClient,
+    bob: &GrpcClient,
+    secrets_id: ValuesId,
     secrets: &BTreeMap<String, ClearValue>,
 ) -> Result<(), StepError> {
     steps
@@ -363,7 +366,11 @@ async fn share_and_unshare(
 }
 
 /// Alice deletes both value sets, then reads her balance.
-async fn clean_up(steps: &mut Steps, alice: &VmClient, ids: [Uuid; 2]) -> Result<(), StepError> {
+async fn clean_up(
+    steps: &mut Steps,
+    alice: &GrpcClient,
+    ids: [ValuesId; 2],
+) -> Result<(), StepError> {
     steps
         .run("alice deletes her values", async {
             for id in ids {

@@ -10,6 +10,7 @@ use crate::payments::PaymentError as ModePaymentError;
 use crate::payments::quote::QuoteError;
 use crate::payments::receipt::ReceiptError;
 use crate::permissions::PermissionsError;
+use crate::program::ProgramIdError;
 use crate::rpc::{Code, Method, Status};
 use crate::values::ValueError;
 
@@ -167,6 +168,9 @@ pub enum Misbehaviour {
     /// The program id in the reply is empty.
     #[error("empty program id returned")]
     EmptyProgramId,
+    /// The program id in the reply does not parse.
+    #[error("invalid program id returned: {0}")]
+    InvalidProgramId(#[source] ProgramIdError),
     /// The results stream closed before the results came.
     #[error("server closed results channel")]
     ResultsStreamClosed,

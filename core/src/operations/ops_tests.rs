@@ -132,11 +132,14 @@ fn store_program_returns_the_common_id() {
     let context = cluster.context.clone();
     let name = ProgramName::new("main").unwrap();
     let op = store_program(start(), &context, &name, ADD_SIMPLE.to_vec()).unwrap();
-    assert_eq!(run(&mut cluster, op).unwrap(), "user/main");
+    assert_eq!(
+        run(&mut cluster, op).unwrap(),
+        super::testing::scripted_program_id("main")
+    );
     cluster.tamper = |t, reply| {
         if let (Target::Node(node), Reply::StoreProgram(r)) = (&t.target, reply) {
             if *node == nodes(3)[0] {
-                r.program_id = "user/other".into();
+                r.program_id = super::testing::scripted_program_id("other").to_string();
             }
         }
     };

@@ -74,6 +74,26 @@ pub fn payment_receipt(
     payment_receipt_at(now, leader, leader_key, quote, mode, policy, RequestId(0))
 }
 
+/// Starts obtaining the receipt of a payment made outside the client: `tx_hash` paid for
+/// `quote` on chain.
+pub fn receipt_for_transaction(
+    now: Timestamp,
+    leader: &NodeId,
+    leader_key: &PublicKey,
+    quote: Quote,
+    tx_hash: String,
+    policy: RetryPolicy,
+) -> PaymentReceipt {
+    start(
+        now,
+        leader,
+        leader_key,
+        Payment::paid_outside(quote, tx_hash),
+        policy,
+        RequestId(0),
+    )
+}
+
 /// [`payment_receipt`] as a stage of a paid operation: request ids start at `first_id`.
 pub(crate) fn payment_receipt_at(
     now: Timestamp,
@@ -84,10 +104,28 @@ pub(crate) fn payment_receipt_at(
     policy: RetryPolicy,
     first_id: RequestId,
 ) -> PaymentReceipt {
+    start(
+        now,
+        leader,
+        leader_key,
+        Payment::new(mode, quote),
+        policy,
+        first_id,
+    )
+}
+
+fn start(
+    now: Timestamp,
+    leader: &NodeId,
+    leader_key: &PublicKey,
+    payment: Payment,
+    policy: RetryPolicy,
+    first_id: RequestId,
+) -> PaymentReceipt {
     let mut op = PaymentReceipt {
         leader: leader.clone(),
         leader_key: *leader_key,
-        payment: Payment::new(mode, quote),
+        payment,
         calls: Calls::starting_at(policy, first_id),
         paying: false,
         refused_from_balance: None,

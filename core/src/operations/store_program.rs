@@ -15,7 +15,6 @@
 //! [`OperationError::ReplyLost`] naming the member. Storing
 //! the same program again is safe: its id depends only on the user, name and hash.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use nilvm_proto::nillion::payments::v1::quote::{
@@ -24,7 +23,7 @@ use nilvm_proto::nillion::payments::v1::quote::{
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 use nilvm_proto::nillion::programs::v1::store::StoreProgramRequest;
 
-use crate::program::{ProgramName, store_program_quote};
+use crate::program::{ProgramId, ProgramName, store_program_quote};
 use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
 
@@ -94,8 +93,8 @@ impl PaidCall for StoreProgramCall {
 }
 
 impl NodeCall for StoreProgramCall {
-    type NodeReply = String;
-    type Output = String;
+    type NodeReply = ProgramId;
+    type Output = ProgramId;
 
     fn requests(&mut self) -> Vec<(Target, Request)> {
         let request = StoreProgramRequest {
@@ -109,10 +108,12 @@ impl NodeCall for StoreProgramCall {
             .collect()
     }
 
-    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<String>, OperationError> {
+    fn parse(&mut self, node: &Target, reply: Reply) -> Result<Option<ProgramId>, OperationError> {
         match reply {
             Reply::StoreProgram(reply) if !reply.program_id.is_empty() => {
-                Ok(Some(reply.program_id))
+                reply.program_id.parse().map(Some).map_err(|e| {
+                    OperationError::misbehaving(node, Misbehaviour::InvalidProgramId(e))
+                })
             }
             Reply::StoreProgram(_) => Err(OperationError::misbehaving(
                 node,
@@ -126,7 +127,7 @@ impl NodeCall for StoreProgramCall {
         }
     }
 
-    fn finish(self, replies: Vec<(Target, String)>) -> Result<String, OperationError> {
+    fn finish(self, replies: Vec<(Target, ProgramId)>) -> Result<ProgramId, OperationError> {
         all_equal("program id", &replies)?;
         replies
             .into_iter()

@@ -231,7 +231,7 @@ fn every_paid_operation(mode: Mode) {
         "store_program",
         mode,
         |c, _| store_program(start(), c, &name, ADD_SIMPLE.to_vec()).unwrap(),
-        |got, _| got == "user/main",
+        |got, _| *got == super::testing::scripted_program_id("main"),
     );
     let compute = |id| InvokeComputeInput {
         program_id: "user/main".into(),

@@ -261,7 +261,8 @@ pub(crate) mod cluster {
                     };
                     Ok(Reply::StoreProgram(
                         nilvm_proto::nillion::programs::v1::store::StoreProgramResponse {
-                            program_id: alloc::format!("user/{}", q.name),
+                            program_id: crate::operations::testing::scripted_program_id(&q.name)
+                                .to_string(),
                         },
                     ))
                 }
@@ -328,4 +329,10 @@ pub(crate) mod cluster {
     pub(crate) fn now() -> Timestamp {
         super::start()
     }
+}
+
+/// The program id the scripted cluster gives a program stored under `name`.
+pub(crate) fn scripted_program_id(name: &str) -> crate::program::ProgramId {
+    let name = crate::program::ProgramName::new(name).unwrap();
+    crate::program::ProgramId::from_hash([0x11; crate::program::USER_ID_LENGTH], name, [0x22; 32])
 }

@@ -125,6 +125,16 @@ impl Payment {
         Payment { quote, mode, state }
     }
 
+    /// A payment made outside the client (the official SDK's `get_payment_receipt(quote,
+    /// tx_hash)`): only the receipt is left to ask for, naming `tx_hash`.
+    pub fn paid_outside(quote: Quote, tx_hash: impl Into<String>) -> Self {
+        Payment {
+            quote,
+            mode: PaymentMode::PayPerOperation,
+            state: State::ReceiptWithTx(tx_hash.into()),
+        }
+    }
+
     /// The quote being paid.
     pub fn quote(&self) -> &Quote {
         &self.quote

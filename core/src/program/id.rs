@@ -207,6 +207,12 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+impl From<ProgramId> for String {
+    fn from(id: ProgramId) -> Self {
+        alloc::string::ToString::to_string(&id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

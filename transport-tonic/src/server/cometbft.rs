@@ -388,9 +388,9 @@ fn block(chain: &Chain, height: i64) -> Value {
     })
 }
 
-/// The wall clock as RFC 3339 (UTC, seconds).
+/// The wall clock as RFC 3339 (UTC, seconds): block times are for display only.
 pub(crate) fn now_rfc3339() -> String {
-    crate::transport::wall_clock().rfc3339().to_string()
+    crate::clock::Clock::system().now().rfc3339().to_string()
 }
 
 #[cfg(test)]

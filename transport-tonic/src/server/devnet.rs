@@ -42,8 +42,8 @@ use super::{
     Answer, Backend, NodeService, ServerHandle, SharedBackend, StreamStep, TlsIdentity, serve,
     serve_http, serve_with_tls,
 };
+use crate::clock::Clock;
 use crate::network::Network;
-use crate::transport::wall_clock;
 
 /// The default seed.
 pub const DEFAULT_SEED: &str = "nillion-devnet";
@@ -158,6 +158,9 @@ pub struct DevnetConfig {
     /// [`nilvm_transport_mock::storage`]); a restart with the same directory and settings
     /// brings back the same cluster, ports and data. `None` keeps the state in memory.
     pub state_directory: Option<PathBuf>,
+    /// What the nodes read as the time (tests give an
+    /// [`AdvancingClock`](crate::clock::AdvancingClock)'s, to make quotes and values expire).
+    pub clock: Clock,
 }
 
 impl Default for DevnetConfig {
@@ -172,6 +175,7 @@ impl Default for DevnetConfig {
             free_ports: false,
             tls: None,
             state_directory: None,
+            clock: Clock::system(),
         }
     }
 }
@@ -385,7 +389,7 @@ impl Devnet {
             }
         }
         cluster
-            .purge_expired(wall_clock())
+            .purge_expired(config.clock.now())
             .map_err(|status| DevnetError::Config(status.message))?;
         let backend = Arc::new(EmulatedCluster::new(cluster));
         let bind_error = |source| DevnetError::Bind {
@@ -394,7 +398,7 @@ impl Devnet {
         };
         let mut nodes = Vec::with_capacity(listeners.len());
         for (index, listener) in listeners.into_iter().enumerate() {
-            let service = NodeService::new(backend.clone(), index);
+            let service = NodeService::new(backend.clone(), index).with_clock(config.clock.clone());
             nodes.push(serve_with_tls(listener, service, config.tls.as_ref()).map_err(bind_error)?);
         }
         let chain =

@@ -39,9 +39,9 @@ use tonic::codegen::Service;
 use tonic::server::{Grpc, ServerStreamingService, UnaryService};
 
 use self::connections::{Connections, Incoming};
+use crate::clock::Clock;
 use crate::codec::{BytesCodec, MAX_MESSAGE_SIZE};
 use crate::status::to_tonic;
-use crate::transport::wall_clock;
 
 /// The plain-text fallback of the token header (grpc-web), checked after the binary one.
 pub const TOKEN_TEXT_HEADER: &str = "x-nillion-token";
@@ -146,6 +146,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub struct NodeService<B: Backend> {
     backend: SharedBackend<B>,
     node: usize,
+    clock: Clock,
 }
 
 impl<B: Backend> Clone for NodeService<B> {
@@ -153,6 +154,7 @@ impl<B: Backend> Clone for NodeService<B> {
         Self {
             backend: self.backend.clone(),
             node: self.node,
+            clock: self.clock.clone(),
         }
     }
 }
@@ -166,9 +168,19 @@ impl<B: Backend> std::fmt::Debug for NodeService<B> {
 }
 
 impl<B: Backend> NodeService<B> {
-    /// The service of node `node`.
+    /// The service of node `node`, on the wall clock.
     pub fn new(backend: SharedBackend<B>, node: usize) -> Self {
-        Self { backend, node }
+        Self {
+            backend,
+            node,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The same service reading `clock` (a test's, to make things expire).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -195,10 +207,11 @@ impl<B: Backend> UnaryService<Bytes> for Unary<B> {
         let backend = self.service.backend.clone();
         let node = self.service.node;
         let method = self.method;
+        let clock = self.service.clock.clone();
         Box::pin(async move {
             off_reactor(move || {
                 let (req, token) = decode(method, &request)?;
-                match backend.handle(wall_clock(), node, token.as_deref(), req) {
+                match backend.handle(clock.now(), node, token.as_deref(), req) {
                     Ok(Answer::Unary(reply)) => {
                         Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
                     }
@@ -227,11 +240,13 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
         let backend = self.service.backend.clone();
         let node = self.service.node;
         let method = self.method;
+        let clock = self.service.clock.clone();
         Box::pin(async move {
             let handler = backend.clone();
+            let request_clock = clock.clone();
             let stream = off_reactor(move || {
                 let (req, token) = decode(method, &request)?;
-                match handler.handle(wall_clock(), node, token.as_deref(), req) {
+                match handler.handle(request_clock.now(), node, token.as_deref(), req) {
                     Ok(Answer::Stream(stream)) => Ok(stream),
                     Ok(Answer::Unary(reply)) => Err(tonic::Status::internal(format!(
                         "unexpected unary {:?} reply",
@@ -242,7 +257,7 @@ impl<B: Backend> ServerStreamingService<Bytes> for Streaming<B> {
             })
             .await??;
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(pump_stream(backend, stream, tx));
+            tokio::spawn(pump_stream(backend, stream, tx, clock));
             Ok(tonic::Response::new(UnboundedReceiverStream::new(rx)))
         })
     }
@@ -253,9 +268,10 @@ async fn pump_stream<B: Backend>(
     backend: SharedBackend<B>,
     mut stream: B::Stream,
     tx: mpsc::UnboundedSender<Result<Bytes, tonic::Status>>,
+    clock: Clock,
 ) {
     loop {
-        let now = wall_clock();
+        let now = clock.now();
         let polling = backend.clone();
         let polled = off_reactor(move || {
             let step = polling.poll_stream(now, &mut stream);
@@ -287,7 +303,7 @@ async fn pump_stream<B: Backend>(
         }
         let wait = step
             .next_poll
-            .and_then(|at| at.duration_since(wall_clock()))
+            .and_then(|at| at.duration_since(clock.now()))
             .unwrap_or(Duration::from_millis(100))
             .clamp(Duration::from_millis(10), Duration::from_secs(1));
         tokio::select! {
