@@ -26,8 +26,8 @@ pub fn store_retrieve_pairs(pairs: u32) {
     let client = emulator.new_client();
     let now = emulator.now();
     emulator
-        .cluster_mut()
-        .leader_mut()
+        .cluster()
+        .leader()
         .set_balance(now, client.user_id(), u64::MAX / 2);
     let context = emulator
         .cluster()

@@ -9,5 +9,6 @@ pub mod app;
 pub mod harness;
 pub mod parity;
 pub mod scenarios;
+pub mod sim_app;
 pub mod simulation;
 pub mod vector_json;

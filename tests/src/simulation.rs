@@ -417,8 +417,8 @@ fn workload(run: &mut Run, rng: &mut StdRng) -> Result<(), String> {
     let now = run.emulator.now();
     let credits = price * rng.random_range(0..8);
     run.emulator
-        .cluster_mut()
-        .leader_mut()
+        .cluster()
+        .leader()
         .set_balance(now, owner.user_id(), credits);
     let context = run
         .emulator

@@ -1,14 +1,14 @@
-//! The scenario suite on the emulated cluster, blocking driver.
+//! The scenario suite (app code over `VmClient`) on the emulated cluster, in virtual time:
+//! each scenario is the future a `Simulation` runs, its clients on `EmulatedDriver`s.
 
-use nilvm_tests::harness::{BlockingHarness, block_on};
 use nilvm_tests::scenarios;
+use nilvm_tests::sim_app::on_simulation;
 
 macro_rules! scenario {
     ($($name:ident),* $(,)?) => {$(
         #[test]
         fn $name() {
-            let mut harness = BlockingHarness::new(0x5eed);
-            block_on(scenarios::$name(&mut harness));
+            on_simulation(0x5eed, |mut h| async move { scenarios::$name(&mut h).await });
         }
     )*};
 }

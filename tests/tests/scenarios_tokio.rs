@@ -1,34 +1,33 @@
-//! The scenario suite on the emulated cluster, async driver under tokio (multi-threaded, with
-//! several scenarios sharing one emulator concurrently).
+//! Scenarios sharing one simulation: tasks of one executor, several users at once on one
+//! virtual clock; and a simulation run from inside a tokio test (it needs no runtime).
 
-use nilvm_tests::harness::AsyncHarness;
 use nilvm_tests::scenarios;
+use nilvm_tests::sim_app::{SimHarness, on_simulation};
+use nilvm_transport_mock::{ClusterConfig, NetworkConfig, Simulation};
 
-macro_rules! scenario {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let mut harness = AsyncHarness::new(0x5eed);
-            scenarios::$name(&mut harness).await;
-        }
-    )*};
+/// Four tasks run two scenarios each on one cluster, concurrently.
+#[test]
+fn concurrent_scenarios_share_one_simulation() {
+    let mut sim =
+        Simulation::new(ClusterConfig::default(), NetworkConfig::default(), 7).expect("cluster");
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let mut h = SimHarness { sim: sim.handle() };
+            sim.spawn(async move {
+                scenarios::store_retrieve_delete(&mut h).await;
+                scenarios::multi_party_compute(&mut h).await;
+            })
+        })
+        .collect();
+    sim.run().expect("every task finishes");
+    assert!(tasks.iter().all(|task| sim.is_finished(*task)));
 }
 
-nilvm_tests::for_each_scenario!(scenario);
-
-/// Tasks share one emulator and one virtual clock.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_scenarios_share_one_emulator() {
-    let harness = AsyncHarness::new(7);
-    let mut tasks = Vec::new();
-    for _ in 0..4 {
-        let mut h = harness.clone();
-        tasks.push(tokio::spawn(async move {
-            scenarios::store_retrieve_delete(&mut h).await;
-            scenarios::multi_party_compute(&mut h).await;
-        }));
-    }
-    for task in tasks {
-        task.await.expect("scenario task");
-    }
+#[tokio::test]
+async fn inside_a_tokio_test() {
+    on_simulation(3, |mut h| async move {
+        let (_, client) = nilvm_tests::app::new_client(&mut h).await;
+        let balance = client.balance().await.expect("balance");
+        assert_eq!(balance.balance, 0);
+    });
 }

@@ -88,11 +88,7 @@ impl Driver for EmulatedDriver {
     }
 
     fn sleep_until(&self, at: Timestamp) -> BoxFuture<'static, ()> {
-        Box::pin(Sleep {
-            net: Arc::clone(&self.net),
-            at,
-            timer: None,
-        })
+        Box::pin(Sleep::new(Arc::clone(&self.net), at))
     }
 
     fn now(&self) -> Timestamp {
@@ -150,10 +146,20 @@ impl Drop for Paying {
 }
 
 /// A virtual-time sleep.
-struct Sleep {
+pub(super) struct Sleep {
     net: Arc<Mutex<Network>>,
     at: Timestamp,
     timer: Option<u64>,
+}
+
+impl Sleep {
+    pub(super) fn new(net: Arc<Mutex<Network>>, at: Timestamp) -> Self {
+        Self {
+            net,
+            at,
+            timer: None,
+        }
+    }
 }
 
 impl Future for Sleep {

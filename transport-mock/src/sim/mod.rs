@@ -15,6 +15,7 @@
 
 mod driver;
 mod executor;
+mod handle;
 mod ops;
 #[cfg(test)]
 mod tests;
@@ -28,13 +29,13 @@ use std::task::{Context, Poll};
 
 use nilvm_core::drive::Endpoints;
 use nilvm_core::identity::{NodeId, UserId, UserKey};
-use nilvm_core::payments::nillion_address;
 use nilvm_core::time::{Duration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 pub use driver::EmulatedDriver;
 pub use executor::TaskId;
+pub use handle::SimHandle;
 pub use ops::{Emulator, OpReport};
 
 use crate::cluster::Cluster;
@@ -67,7 +68,8 @@ const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(365 * 86_400);
 
 /// The emulated cluster, its network and the tasks that use it: see the [module docs](self).
 pub struct Simulation {
-    cluster: Cluster,
+    /// Shared with the handles (its state sits behind its own locks).
+    cluster: Arc<Cluster>,
     net: Arc<Mutex<Network>>,
     executor: Executor,
     tokens: BTreeMap<UserId, Arc<UserTokens>>,
@@ -96,7 +98,7 @@ impl Simulation {
         let mut net = Network::new(network, rng, cluster.node_ids());
         net.schedule_faults(&mut cluster);
         Ok(Self {
-            cluster,
+            cluster: Arc::new(cluster),
             net: Arc::new(Mutex::new(net)),
             executor: Executor::default(),
             tokens: BTreeMap::new(),
@@ -135,11 +137,6 @@ impl Simulation {
         &self.cluster
     }
 
-    /// The cluster, to fund accounts or set balances.
-    pub fn cluster_mut(&mut self) -> &mut Cluster {
-        &mut self.cluster
-    }
-
     /// The node ids (node order).
     pub fn node_ids(&self) -> Vec<NodeId> {
         self.cluster.node_ids()
@@ -150,33 +147,32 @@ impl Simulation {
         Endpoints::of(self.cluster.info())
     }
 
-    /// A new user with a funded chain account (10^12 unil), keys drawn from the seed.
-    pub fn new_client(&mut self) -> Client {
-        let client = Client::from_seed(self.random_bytes());
-        if let Ok(address) = nillion_address(&client.chain_key().public_key()) {
-            self.cluster.chain_mut().fund(&address, 1_000_000_000_000);
+    /// A handle for the code the simulation runs: users, the clock, the cluster.
+    pub fn handle(&self) -> SimHandle {
+        SimHandle {
+            net: Arc::clone(&self.net),
+            cluster: Arc::clone(&self.cluster),
         }
-        client
     }
 
-    /// A new funded user ([`Simulation::new_client`]) and its driver: hand both to a client
-    /// built over any [`nilvm_core::drive::Driver`].
+    /// A new user with a funded chain account (10^12 unil), keys drawn from the seed.
+    pub fn new_client(&mut self) -> Client {
+        self.handle().new_client()
+    }
+
+    /// A new funded user and its driver ([`SimHandle::new_user`]).
     pub fn new_user(&mut self) -> (EmulatedDriver, UserKey) {
-        let client = self.new_client();
-        let key = client.key().clone();
-        (self.driver(&client), key)
+        self.handle().new_user()
     }
 
     /// A driver for `client` (its payments are signed with the client's chain key).
     pub fn driver(&self, client: &Client) -> EmulatedDriver {
-        EmulatedDriver::new(Arc::clone(&self.net), client.clone())
+        self.handle().driver(client)
     }
 
     /// 32 bytes from the seeded generator (nonces for test helpers).
     pub fn random_bytes(&mut self) -> [u8; 32] {
-        let mut bytes = [0u8; 32];
-        lock(&self.net).fill_random(&mut bytes);
-        bytes
+        self.handle().random_bytes()
     }
 
     /// The token cache of `client`, shared by its operations.
