@@ -31,6 +31,15 @@ enum AppError {
     Failed(&'static str, ClientError),
 }
 
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Violated(what) => write!(f, "invariant broken: {what}"),
+            AppError::Failed(step, error) => write!(f, "{step} failed: {error}"),
+        }
+    }
+}
+
 fn secret(v: i64) -> ClearValue {
     ClearValue::SecretInteger(SecretInteger::from(v))
 }
@@ -168,7 +177,7 @@ fn run_seed(seed: u64) -> Result<(usize, u64), String> {
     for (app_index, outcome) in results.lock().expect("results").drain(..) {
         match outcome {
             Ok(n) => operations += n,
-            Err(e) => return Err(format!("seed {seed}, app {app_index}: {e:?}")),
+            Err(e) => return Err(format!("seed {seed}, app {app_index}: {e}")),
         }
     }
     Ok((operations, sim.trace_hash()))
