@@ -157,8 +157,15 @@ async fn connect_and_run(sim: SimHandle, x: i64, y: i64) -> Result<usize, AppErr
     app(&alice, &bob, x, y).await.map(|n| n + 4)
 }
 
-/// Runs one seed: its operation count and trace hash, or what went wrong.
-fn run_seed(seed: u64) -> Result<(usize, u64), String> {
+/// What one seed did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SeedRun {
+    operations: usize,
+    trace_hash: u64,
+}
+
+/// Runs one seed: what it did, or what went wrong.
+fn run_seed(seed: u64) -> Result<SeedRun, String> {
     let mut sim =
         Simulation::new(ClusterConfig::default(), faults(seed), seed).map_err(|e| e.to_string())?;
     let results = Arc::new(Mutex::new(Vec::new()));
@@ -180,7 +187,10 @@ fn run_seed(seed: u64) -> Result<(usize, u64), String> {
             Err(e) => return Err(format!("seed {seed}, app {app_index}: {e}")),
         }
     }
-    Ok((operations, sim.trace_hash()))
+    Ok(SeedRun {
+        operations,
+        trace_hash: sim.trace_hash(),
+    })
 }
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -196,7 +206,7 @@ fn main() {
     let seeds = arg("--seeds", 100);
     let first = arg("--first", 0);
     let started = std::time::Instant::now();
-    let outcomes: Vec<(u64, Result<(usize, u64), String>)> = std::thread::scope(|scope| {
+    let outcomes: Vec<(u64, Result<SeedRun, String>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..2)
             .map(|worker| {
                 scope.spawn(move || {
@@ -216,13 +226,13 @@ fn main() {
     let mut violations = Vec::new();
     for (_, outcome) in &outcomes {
         match outcome {
-            Ok((n, _)) => operations += n,
+            Ok(run) => operations += run.operations,
             Err(e) => violations.push(e.clone()),
         }
     }
     // Same seed, same run: the first seed again gives the same trace.
-    if let (Some((seed, Ok((_, hash)))), true) = (outcomes.first(), seeds > 0) {
-        if run_seed(*seed).map(|(_, h)| h) != Ok(*hash) {
+    if let Some((seed, Ok(run))) = outcomes.first() {
+        if run_seed(*seed) != Ok(*run) {
             violations.push(format!("seed {seed} replayed differently"));
         }
     }

@@ -42,7 +42,8 @@ pub(crate) enum Event {
     /// A payment commits on the chain stub (after the payment latency).
     Payment {
         payment: u64,
-        payer: Client,
+        /// Boxed: keys are large, and every event is as large as the largest.
+        payer: Box<Client>,
         request: PaymentRequest,
     },
     /// A node goes down.

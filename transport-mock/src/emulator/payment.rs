@@ -67,7 +67,7 @@ impl Network {
         let at = self.now.saturating_add(self.config.payment_latency);
         let event = Event::Payment {
             payment,
-            payer,
+            payer: Box::new(payer),
             request,
         };
         self.queue.schedule(at, event);
