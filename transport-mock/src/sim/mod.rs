@@ -10,8 +10,9 @@
 //! ([`Simulation::trace_hash`]), however many users run at once.
 //!
 //! Modules: `executor` (tasks and wake-ups), `driver` (the users' [`EmulatedDriver`]),
-//! `tokens` (auth tokens of the operations [`crate::Emulator::spawn`] runs), `ops` (that
-//! operation-handle API over this one).
+//! `handle` ([`SimHandle`], the simulation as the tasks see it), `tokens` (auth tokens of the
+//! operations [`crate::Emulator::spawn`] runs), `ops` (that operation-handle API over this
+//! one).
 
 mod driver;
 mod executor;
