@@ -159,13 +159,15 @@ async fn connect_and_run(sim: SimHandle, x: i64, y: i64) -> Result<usize, AppErr
 
 /// What one seed did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct SeedRun {
-    operations: usize,
-    trace_hash: u64,
+pub struct SeedRun {
+    /// Operations run, connections included.
+    pub operations: usize,
+    /// The hash of every network event.
+    pub trace_hash: u64,
 }
 
 /// Runs one seed: what it did, or what went wrong.
-fn run_seed(seed: u64) -> Result<SeedRun, String> {
+pub fn run_seed(seed: u64) -> Result<SeedRun, String> {
     let mut sim =
         Simulation::new(ClusterConfig::default(), faults(seed), seed).map_err(|e| e.to_string())?;
     let results = Arc::new(Mutex::new(Vec::new()));
