@@ -67,7 +67,14 @@ pub enum SimError {
 /// How long a run may last in virtual time unless told otherwise.
 const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(365 * 86_400);
 
-/// The emulated cluster, its network and the tasks that use it: see the [module docs](self).
+/// The emulated cluster, its network and the tasks that use it.
+///
+/// [`Simulation::block_on`] and [`Simulation::run`] poll the runnable tasks in wake order;
+/// when none can make progress, the network processes its next event (a message, a timer, a
+/// crash, a payment), and only then does the virtual clock move, to that event. With nothing
+/// left to process while tasks still wait, the run fails with [`SimError::Deadlock`]: it never
+/// hangs. Every random choice comes from the seed: a seed replays the same run
+/// ([`Simulation::trace_hash`]), however many users run at once.
 pub struct Simulation {
     /// Shared with the handles (its state sits behind its own locks).
     cluster: Arc<Cluster>,

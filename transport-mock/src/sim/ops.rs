@@ -41,8 +41,10 @@ struct OpState {
     driver: EmulatedDriver,
 }
 
-/// The simulation with operations run by handle: see the [module docs](self). It derefs to
-/// its [`Simulation`] (the clock, the cluster, users, tasks).
+/// A [`Simulation`] running raw core operations by handle ([`Emulator::spawn`], then
+/// [`Simulation::step`] and [`Emulator::take`]), each a task running core's driving loop over
+/// its user's [`EmulatedDriver`] with the user's tokens. It derefs to its [`Simulation`] (the
+/// clock, the cluster, users, tasks).
 pub struct Emulator {
     sim: Simulation,
     ops: BTreeMap<u64, Arc<Mutex<OpState>>>,
