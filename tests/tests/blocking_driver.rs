@@ -91,3 +91,92 @@ fn an_unreachable_bootnode_is_unavailable_after_the_retries_the_timer_spaced() {
     assert_eq!(status, Some(Code::Unavailable), "{error}");
     assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
 }
+
+/// A data frame (flag 0x00) or a trailer frame (flag 0x80) around `payload`.
+fn frame(flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![flags];
+    out.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// What `read_body` makes of `body`: the messages, and how the call ended.
+fn read(body: &[u8]) -> (Vec<Vec<u8>>, Result<(), nilvm_core::rpc::Status>) {
+    let mut messages = Vec::new();
+    let end = driver::read_body(body, |message| {
+        messages.push(message.to_vec());
+        true
+    });
+    (messages, end)
+}
+
+#[test]
+fn data_frames_are_messages_and_the_trailer_frame_ends_the_call() {
+    let mut body = frame(0x00, b"one");
+    body.extend(frame(0x00, b""));
+    body.extend(frame(0x80, b"grpc-status: 0\r\ngrpc-message: \r\n"));
+    let (messages, end) = read(&body);
+    assert_eq!(messages, [b"one".to_vec(), Vec::new()]);
+    assert_eq!(end, Ok(()));
+
+    let trailers = b"Grpc-Status:5\r\ngrpc-message: value%20not%20found%E2%9C%93\r\n\
+                     grpc-status-details-bin: AQI\r\n";
+    let (messages, end) = read(&frame(0x80, trailers));
+    assert!(messages.is_empty());
+    let status = end.unwrap_err();
+    assert_eq!(status.code, Code::NotFound);
+    assert_eq!(status.message, "value not found\u{2713}");
+    assert_eq!(status.details, [1, 2]);
+}
+
+#[test]
+fn bad_bytes_are_statuses_not_panics() {
+    let cases: [(&[u8], Code); 8] = [
+        (b"", Code::Unavailable),                                   // no trailers
+        (&[0x00, 0, 0], Code::Unavailable),                         // a cut header
+        (&[0x00, 0, 0, 0, 9, 1, 2], Code::Unavailable),             // a cut message
+        (&[0x00, 0xff, 0xff, 0xff, 0xff], Code::ResourceExhausted), // 4 GiB announced
+        (&[0x01, 0, 0, 0, 0], Code::Internal),                      // compressed, never asked for
+        (&[0x80, 0, 0, 0, 2, 0xff, 0xfe], Code::Internal),          // trailers that are not text
+        (&[0x80, 0, 0, 0, 3, b'a', b'b', b'c'], Code::Internal),    // a line without a colon
+        (b"\x80\0\0\0\x0fgrpc-status: ok", Code::Unknown),          // a status that is no number
+    ];
+    for (body, code) in cases {
+        let (_, end) = read(body);
+        assert_eq!(end.map_err(|s| s.code), Err(code), "{body:?}");
+    }
+    let (_, end) = read(&frame(0x80, b"grpc-message: no status\r\n"));
+    assert_eq!(end.unwrap_err().code, Code::Unknown);
+    let (_, end) = read(&frame(0x80, b"grpc-status: 99\r\n"));
+    assert_eq!(end.unwrap_err().code, Code::Unknown);
+}
+
+#[test]
+fn random_bodies_never_panic() {
+    use rand::{Rng as _, RngExt as _, SeedableRng as _};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    for _ in 0..2_000 {
+        let mut body = vec![0u8; rng.random_range(0..48)];
+        rng.fill_bytes(&mut body);
+        // Small announced lengths, so that frames often parse and the trailers get read.
+        if let Some(length) = body.get_mut(1..5) {
+            length.copy_from_slice(&[0, 0, 0, rng.random_range(0..40)]);
+        }
+        if let Some(flags) = body.first_mut() {
+            *flags = [0x00, 0x80, 0x01, 0xff][rng.random_range(0..4)];
+        }
+        let _ = read(&body);
+    }
+}
+
+#[test]
+fn a_cancelled_call_stops_reading_at_the_next_frame() {
+    let mut body = frame(0x00, b"first");
+    body.extend(frame(0x00, b"second"));
+    let mut seen = 0;
+    let end = driver::read_body(&body[..], |_| {
+        seen += 1;
+        false
+    });
+    assert_eq!((seen, end), (1, Ok(())));
+}

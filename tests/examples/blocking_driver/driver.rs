@@ -258,7 +258,16 @@ fn exchange(agent: &ureq::Agent, job: &Job) -> Result<(), Status> {
     if !header("content-type").is_some_and(|v| v.starts_with(b"application/grpc-web")) {
         return Err(Status::new(Code::Unknown, "the answer is not gRPC-Web"));
     }
-    let mut reader = response.into_body().into_reader();
+    let reader = response.into_body().into_reader();
+    read_body(reader, |message| Replies::push(&job.replies, Ok(message)))
+}
+
+/// Reads a gRPC-Web response body: each data frame's message goes to `deliver` (which answers
+/// false once nobody awaits the call: reading stops), until the trailer frame's status.
+pub fn read_body(
+    mut reader: impl Read,
+    mut deliver: impl FnMut(Bytes) -> bool,
+) -> Result<(), Status> {
     loop {
         let mut head = [0u8; 5];
         reader
@@ -280,7 +289,7 @@ fn exchange(agent: &ureq::Agent, job: &Job) -> Result<(), Status> {
         }
         match flags {
             0x00 => {
-                if !Replies::push(&job.replies, Ok(Bytes::from(payload))) {
+                if !deliver(Bytes::from(payload)) {
                     return Ok(()); // Cancelled: drop the connection.
                 }
             }
