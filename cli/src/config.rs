@@ -19,7 +19,8 @@ use std::time::Duration;
 use clap::Args;
 use nilvm_core::identity::UserKey;
 use nilvm_transport_tonic::{
-    ClientError, GrpcClient, Network, NetworkError, NilChainPayer, NoPayer, PayError, Payer,
+    ClientError, ConnectError, GrpcClient, Network, NetworkError, NilChainPayer, NoPayer, PayError,
+    Payer, driver_for,
 };
 use serde::{Deserialize, Serialize};
 
@@ -350,20 +351,15 @@ impl ConnectionArgs {
         } else {
             Box::new(NoPayer)
         };
-        VmClient::builder()
-            .key(key)
-            .network(network)
-            .shared_payer(std::sync::Arc::from(payer))
-            .build()
-            .await
-            .map_err(|e| {
-                let error = client_error(e);
-                if error.failure == Failure::Unreachable {
-                    error.hint(unreachable_hint(&name))
-                } else {
-                    error
-                }
-            })
+        let driver = driver_for(&network, std::sync::Arc::from(payer)).map_err(connect_error)?;
+        GrpcClient::connect(driver, key).await.map_err(|e| {
+            let error = client_error(e);
+            if error.failure == Failure::Unreachable {
+                error.hint(unreachable_hint(&name))
+            } else {
+                error
+            }
+        })
     }
 }
 
@@ -443,29 +439,46 @@ fn payer_error(error: &PayError) -> CliError {
     CliError::new(Failure::Input, error.to_string())
 }
 
-/// A failed client call, classified for the exit code.
+/// A client that could not be set up, classified for the exit code.
+pub fn connect_error(error: ConnectError) -> CliError {
+    match error {
+        ConnectError::InvalidEndpoint(_) | ConnectError::Network(_) => {
+            CliError::new(Failure::Input, error.to_string()).hint("check the network file")
+        }
+        ConnectError::Payer(e) => payer_error(&e),
+        ConnectError::Client(e) => client_error(e),
+        other => CliError::new(Failure::Input, other.to_string()),
+    }
+}
+
+/// A failed client call, classified for the exit code; the hint follows the error's type.
 pub fn client_error(error: ClientError) -> CliError {
-    use nilvm_core::operations::OperationError;
+    use nilvm_core::operations::{OperationError, PaymentFailure};
     let message = error.to_string();
     match &error {
-        ClientError::InvalidEndpoint(_) | ClientError::Network(_) => {
-            CliError::new(Failure::Input, message).hint("check the network file")
-        }
-        ClientError::InvalidInput(_) | ClientError::Incomplete(_) => {
+        ClientError::InvalidInput(_) | ClientError::ProgramName(_) | ClientError::Lowering(_) => {
             CliError::new(Failure::Input, message)
         }
-        ClientError::Payer(e) => payer_error(e),
         _ if error.is_not_found() => CliError::new(Failure::NotFound, message),
         _ if error.is_permission_denied() => CliError::new(Failure::PermissionDenied, message)
             .hint("the owner can grant access with `nilvm update-permissions`"),
         ClientError::Operation(OperationError::Unreachable { .. }) => {
             CliError::new(Failure::Unreachable, message)
         }
-        ClientError::Operation(OperationError::Payment(_)) => {
-            CliError::new(Failure::Operation, message).hint(
-                "check the network file's nilchain_private_key and its funds, or add funds to \
-                 your balance with `nilvm balance add-funds`",
-            )
+        ClientError::Operation(OperationError::Payment(failure)) => {
+            let error = CliError::new(Failure::Operation, message);
+            match failure {
+                PaymentFailure::Payer(_) | PaymentFailure::EmptyTransactionHash => error.hint(
+                    "check the network file's nilchain_private_key and its funds, or add funds \
+                     to your balance with `nilvm balance add-funds`",
+                ),
+                PaymentFailure::InsufficientBalance { .. } => {
+                    error.hint("add funds to your balance with `nilvm balance add-funds`")
+                }
+                // The leader's quote or receipt did not check out: nothing the user's keys
+                // or funds can fix.
+                _ => error,
+            }
         }
         _ => CliError::new(Failure::Operation, message),
     }
@@ -474,6 +487,28 @@ pub fn client_error(error: ClientError) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payment_hints_follow_the_failure_type() {
+        use nilvm_core::operations::{OperationError, PayerError, PaymentFailure, Target};
+        use nilvm_core::payments::quote::QuoteError;
+        let payment =
+            |failure| client_error(ClientError::Operation(OperationError::Payment(failure)));
+        let payer = payment(PaymentFailure::Payer(PayerError::message("out of gas")));
+        assert!(payer.hint.unwrap().contains("nilchain_private_key"));
+        let balance = payment(PaymentFailure::InsufficientBalance {
+            credits: 5,
+            status: nilvm_core::rpc::Status::insufficient_balance(),
+        });
+        assert!(balance.hint.unwrap().contains("add-funds"));
+        // A quote the leader signed badly is nothing the user's keys or funds can fix.
+        let bad_quote = payment(PaymentFailure::Quote {
+            node: Target::Bootnode,
+            error: QuoteError::NoOperation,
+        });
+        assert_eq!(bad_quote.hint, None);
+        assert_eq!(bad_quote.failure, Failure::Operation);
+    }
 
     #[test]
     fn host_port_of_urls() {

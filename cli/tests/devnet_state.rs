@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use nilvm_core::identity::UserKey;
 use nilvm_core::operations::RetryPolicy;
 use nilvm_core::values::{ClearValue, SecretInteger};
-use nilvm_transport_tonic::{Network, NilChainPayer, VmClient};
+use nilvm_transport_tonic::{GrpcDriver, Network, NilChainPayer, VmClient, driver_for};
 
 /// How many stores must be acknowledged before the devnet is killed.
 const ACKNOWLEDGED_BEFORE_KILL: usize = 5;
@@ -58,10 +58,8 @@ fn value(i: i64) -> BTreeMap<String, ClearValue> {
 
 async fn client(network: Network) -> VmClient<GrpcDriver> {
     let payer = NilChainPayer::from_network_key(&network).unwrap();
-    VmClient::builder()
-        .key(UserKey::from_bytes(&[77; 32]).unwrap())
-        .network(network)
-        .payer(payer)
+    let driver = driver_for(&network, Arc::new(payer)).unwrap();
+    VmClient::builder(driver, UserKey::from_bytes(&[77; 32]).unwrap())
         .retry(RetryPolicy::no_retries())
         .build()
         .await

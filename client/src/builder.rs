@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::client::VmClient;
 use crate::error::ClientError;
-use crate::tokens::SharedTokens;
+use crate::tokens::UserTokens;
 use crate::version::NodeVersion;
 
 /// Builds a [`VmClient`]; see [`VmClient::builder`].
@@ -120,7 +120,7 @@ impl<D: Driver> VmClientBuilder<D> {
                 key: self.key,
                 cluster,
                 context,
-                tokens: SharedTokens::new(tokens),
+                tokens: UserTokens::new(tokens),
                 version: NodeVersion::from_proto(&version),
                 bind_add_funds_to_leader: self.bind_add_funds_to_leader,
             }))

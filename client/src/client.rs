@@ -21,7 +21,7 @@ use tracing::Instrument;
 use crate::builder::VmClientBuilder;
 use crate::error::ClientError;
 use crate::ids::{ComputeId, ValuesId};
-use crate::tokens::SharedTokens;
+use crate::tokens::UserTokens;
 use crate::version::NodeVersion;
 
 /// What the connect sequence hands the client.
@@ -31,7 +31,7 @@ pub(crate) struct Parts<D> {
     pub(crate) cluster: Cluster,
     pub(crate) endpoints: Endpoints,
     pub(crate) context: OperationContext,
-    pub(crate) tokens: SharedTokens,
+    pub(crate) tokens: UserTokens,
     pub(crate) version: NodeVersion,
     pub(crate) bind_add_funds_to_leader: bool,
 }
@@ -63,7 +63,7 @@ pub struct VmClient<D> {
     cluster: Cluster,
     endpoints: Endpoints,
     context: OperationContext,
-    tokens: SharedTokens,
+    tokens: UserTokens,
     version: NodeVersion,
     bind_add_funds_to_leader: bool,
 }

@@ -38,6 +38,7 @@ pub use client::VmClient;
 pub use error::ClientError;
 pub use ids::{ComputeId, InvalidId, ValuesId};
 pub use split::Receipt;
+pub use tokens::UserTokens;
 pub use types::{ComputeInput, PoolStatus};
 pub use version::{NodeVersion, Semver};
 

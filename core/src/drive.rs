@@ -172,7 +172,7 @@ pub async fn drive<O: Operation>(
     loop {
         while let Some(output) = op.poll_output() {
             match output {
-                Output::Transmit(transmit) => match start(driver, session, transmit) {
+                Output::Transmit(transmit) => match start_call(driver, session, transmit) {
                     Ok(call) => calls.push(call),
                     Err((id, status)) => op.handle_reply(driver.now(), id, Err(status)),
                 },
@@ -228,7 +228,7 @@ pub async fn drive<O: Operation>(
 }
 
 /// Encodes a transmit and starts its call, with a token when the method carries one.
-fn start(
+fn start_call(
     driver: &dyn Driver,
     session: Session<'_>,
     transmit: Transmit,
@@ -345,3 +345,224 @@ impl rand_core::TryRng for DriverRng<'_> {
 }
 
 impl rand_core::TryCryptoRng for DriverRng<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+    use alloc::sync::Arc;
+    use alloc::vec;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use crate::identity::UserKey;
+    use crate::operations::delete_values::delete_values;
+    use crate::operations::node_version::node_version;
+    use crate::operations::testing::{nodes, start};
+    use crate::rpc::Method;
+    use crate::operations::{Misbehaviour, RetryPolicy};
+    use crate::rpc::Reply;
+    use crate::time::Duration;
+
+    type Answer = fn(&OutgoingCall) -> Option<Vec<Result<Bytes, Status>>>;
+
+    /// Answers at once (or never, for `None`); time jumps to every timer.
+    struct ScriptDriver {
+        now: Mutex<Timestamp>,
+        answer: Answer,
+        calls: Mutex<Vec<(Method, Target, bool)>>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    impl ScriptDriver {
+        fn new(answer: Answer) -> Self {
+            Self {
+                now: Mutex::new(start()),
+                answer,
+                calls: Mutex::new(Vec::new()),
+                dropped: Arc::new(AtomicUsize::new(0)),
+            }
+        }
+    }
+
+    /// A stream that never answers and counts its drop (its cancellation).
+    struct Silent(Arc<AtomicUsize>);
+
+    impl Stream for Silent {
+        type Item = Result<Bytes, Status>;
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Pending
+        }
+    }
+
+    impl Drop for Silent {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A stream over a fixed list of messages.
+    struct Ready(alloc::collections::VecDeque<Result<Bytes, Status>>);
+
+    impl Stream for Ready {
+        type Item = Result<Bytes, Status>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready(self.0.pop_front())
+        }
+    }
+
+    impl Driver for ScriptDriver {
+        fn call(&self, call: OutgoingCall) -> ReplyStream {
+            self.calls
+                .lock()
+                .unwrap()
+                .push((call.method, call.target.clone(), call.token.is_some()));
+            match (self.answer)(&call) {
+                Some(messages) => Box::pin(Ready(messages.into())),
+                None => Box::pin(Silent(self.dropped.clone())),
+            }
+        }
+        fn pay(&self, _: PaymentRequest) -> BoxFuture<'_, Result<String, PayerError>> {
+            Box::pin(async { Err(PayerError::message("no payer")) })
+        }
+        fn sleep_until(&self, at: Timestamp) -> BoxFuture<'static, ()> {
+            let mut now = self.now.lock().unwrap();
+            *now = (*now).max(at);
+            Box::pin(async {})
+        }
+        fn now(&self) -> Timestamp {
+            *self.now.lock().unwrap()
+        }
+        fn fill_random(&self, bytes: &mut [u8]) {
+            bytes.fill(7);
+        }
+    }
+
+    struct Tokens(crate::auth::TokenCache);
+
+    impl TokenSource for Mutex<Tokens> {
+        fn token_for(&self, now: Timestamp, node: &NodeId) -> Result<Bytes, AuthError> {
+            let mut tokens = self.lock().unwrap();
+            tokens.0.token_for(now, node).map(Bytes::copy_from_slice)
+        }
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = core::pin::pin!(future);
+        let mut cx = Context::from_waker(core::task::Waker::noop());
+        for _ in 0..10_000 {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+        }
+        panic!("the drive loop did not finish");
+    }
+
+    fn tokens() -> Mutex<Tokens> {
+        let key = UserKey::from_bytes(&[3; 32]).unwrap();
+        Mutex::new(Tokens(crate::auth::TokenCache::new(key, [1; 32])))
+    }
+
+    fn endpoints() -> Endpoints {
+        Endpoints::default()
+    }
+
+    fn deleted(_: &OutgoingCall) -> Option<Vec<Result<Bytes, Status>>> {
+        Some(vec![Ok(Bytes::from(Reply::DeleteValues(()).encode_to_vec()))])
+    }
+
+    #[test]
+    fn tokens_go_where_the_method_says_and_nowhere_else() {
+        let driver = ScriptDriver::new(|call| match call.method {
+            Method::NodeVersion => Some(vec![Ok(Bytes::from(
+                Reply::NodeVersion(Default::default()).encode_to_vec(),
+            ))]),
+            _ => deleted(call),
+        });
+        let tokens = tokens();
+        let endpoints = endpoints();
+        let session = Session {
+            endpoints: &endpoints,
+            tokens: Some(&tokens),
+        };
+        let op = node_version(start(), Target::Bootnode, RetryPolicy::default());
+        block_on(drive(&driver, session, op)).unwrap();
+        let op = delete_values(start(), &nodes(3), uuid::Uuid::nil(), RetryPolicy::default());
+        block_on(drive(&driver, session, op)).unwrap();
+        let calls = driver.calls.lock().unwrap().clone();
+        assert_eq!(calls.len(), 4);
+        assert_eq!(calls[0], (Method::NodeVersion, Target::Bootnode, false));
+        for (method, target, token) in &calls[1..] {
+            assert_eq!(*method, Method::DeleteValues);
+            assert!(matches!(target, Target::Node(_)));
+            assert!(token, "DeleteValues carries the user's token");
+        }
+    }
+
+    #[test]
+    fn undecodable_bytes_fail_the_operation_naming_the_node() {
+        let driver = ScriptDriver::new(|_| Some(vec![Ok(Bytes::from_static(&[0xff, 0xff]))]));
+        let endpoints = endpoints();
+        let session = Session {
+            endpoints: &endpoints,
+            tokens: None,
+        };
+        let op = node_version(start(), Target::Bootnode, RetryPolicy::default());
+        let error = block_on(drive(&driver, session, op)).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                OperationError::Misbehaving {
+                    node: Target::Bootnode,
+                    reason: Misbehaviour::Undecodable(UndecodableReply {
+                        method: Method::NodeVersion,
+                        ..
+                    }),
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(driver.calls.lock().unwrap().len(), 1, "not retried");
+    }
+
+    #[test]
+    fn a_call_that_timed_out_is_cancelled_and_the_retry_answered() {
+        // The first attempt never answers; the retry does.
+        static ATTEMPTS: AtomicUsize = AtomicUsize::new(0);
+        let driver = ScriptDriver::new(|call| {
+            if ATTEMPTS.fetch_add(1, Ordering::SeqCst) == 0 {
+                None
+            } else {
+                deleted(call)
+            }
+        });
+        let endpoints = endpoints();
+        let session = Session {
+            endpoints: &endpoints,
+            tokens: None,
+        };
+        let policy = RetryPolicy {
+            attempt_timeout: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
+        let op = delete_values(start(), &nodes(1), uuid::Uuid::nil(), policy);
+        block_on(drive(&driver, session, op)).unwrap();
+        assert_eq!(driver.dropped.load(Ordering::SeqCst), 1, "cancelled once");
+        assert_eq!(driver.calls.lock().unwrap().len(), 2);
+        assert!(driver.now() > start(), "time passed on the driver's clock");
+    }
+
+    #[test]
+    fn the_endpoint_comes_from_the_cluster_and_the_bootnode_has_none() {
+        let node = nodes(1).remove(0);
+        let mut endpoints = Endpoints::default();
+        endpoints
+            .by_node
+            .insert(node.clone(), Arc::from("http://node-1:14311"));
+        assert_eq!(endpoints.endpoint(&Target::Bootnode), None);
+        assert_eq!(
+            endpoints.endpoint(&Target::Node(node)).as_deref(),
+            Some("http://node-1:14311")
+        );
+    }
+}

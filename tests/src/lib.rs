@@ -5,6 +5,7 @@
 // Test helpers: a failed expectation is a test failure.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod app;
 pub mod harness;
 pub mod parity;
 pub mod scenarios;

@@ -27,13 +27,14 @@
 
 mod channel;
 pub mod clock;
+#[doc(hidden)] // The raw-bytes codec, for tests that send hand-made requests.
 pub mod codec;
 mod connect;
 mod driver;
 mod error;
 mod network;
 mod payer;
-pub mod status;
+mod status;
 
 #[cfg(feature = "server")]
 pub mod server;
@@ -48,5 +49,7 @@ pub use error::ConnectError;
 pub use network::{
     DEVNET_BOOTNODE, DEVNET_CHAIN_GRPC_ENDPOINT, DEVNET_CHAIN_ID, Network, NetworkError,
 };
-pub use nilvm_client::{ClientError, VmClient};
+pub use nilvm_client::{
+    ClientError, ComputeId, ComputeInput, ProgramId, Receipt, ValuesId, VmClient,
+};
 pub use payer::{BASE_ACCOUNT_TYPE_URL, NilChainPayer, NoPayer, PayError, PayFuture, Payer};

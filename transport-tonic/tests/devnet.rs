@@ -10,7 +10,6 @@ use http::uri::PathAndQuery;
 use nilvm_core::auth::{TOKEN_HEADER, create_token};
 use nilvm_core::identity::{NodeId, UserKey};
 use nilvm_core::payments::chain_tx::nillion_address;
-use nilvm_core::payments::quote_request;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::rpc::{Code, Method, Request};
 use nilvm_core::time::{Duration, Timestamp};
@@ -20,7 +19,7 @@ use nilvm_transport_tonic::clock::Clock;
 use nilvm_transport_tonic::codec::BytesCodec;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, FUNDING_UNIL};
 use nilvm_transport_tonic::{
-    ClientError, ConnectError, GrpcDriver, Network, NilChainPayer, NoPayer, PayError, Payer,
+    ClientError, GrpcDriver, Network, NilChainPayer, NoPayer, PayError, Payer,
     TlsRoots, VmClient, connect, connect_lazy,
 };
 
@@ -447,6 +446,6 @@ async fn store_program_compute_and_retrieve_results() {
         .store_program("junk", vec![1, 2, 3])
         .await
         .unwrap_err();
-    assert!(matches!(error, ClientError::InvalidInput(_)), "{error}");
+    assert!(matches!(error, ClientError::Lowering(_)), "{error}");
     devnet.stop().await;
 }

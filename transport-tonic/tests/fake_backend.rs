@@ -174,7 +174,10 @@ async fn node_refusals_keep_their_code_and_text_and_calls_carry_the_token() {
     let client = connect(user(), &setup.network.clone(), NoPayer)
         .await
         .unwrap();
-    let error = client.delete_values(uuid::Uuid::nil()).await.unwrap_err();
+    let error = client
+        .delete_values(uuid::Uuid::nil().into())
+        .await
+        .unwrap_err();
     assert!(error.is_not_found(), "{error}");
     let status = error.status().unwrap();
     assert_eq!(status.message, "value not found");
@@ -190,15 +193,15 @@ async fn transient_failures_are_retried_by_core() {
         delays: vec![Duration::from_millis(20)],
         ..RetryPolicy::default()
     };
-    let client = VmClient::builder()
-        .key(user())
-        .network(setup.network.clone())
+    let driver =
+        GrpcDriver::without_payer(&setup.network.bootnode, setup.network.tls.clone()).unwrap();
+    let client = VmClient::builder(driver, user())
         .retry(fast)
         .build()
         .await
         .unwrap();
     client
-        .delete_values(uuid::Uuid::from_u128(7))
+        .delete_values(uuid::Uuid::from_u128(7).into())
         .await
         .unwrap();
     // 3 nodes + 1 retry of node 2.
@@ -214,9 +217,8 @@ async fn an_unreachable_bootnode_is_a_clear_error() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let network = Network::devnet_at(format!("http://127.0.0.1:{port}"), "http://127.0.0.1:1");
-    let error = VmClient::builder()
-        .key(user())
-        .network(network)
+    let driver = GrpcDriver::without_payer(&network.bootnode, network.tls.clone()).unwrap();
+    let error = VmClient::builder(driver, user())
         .retry(RetryPolicy::no_retries())
         .build()
         .await

@@ -1,5 +1,6 @@
-//! The transport-neutral scenario suite (`nilvm-tests`), unchanged, over loopback gRPC against
-//! the devnet. Scenarios that need a virtual clock skip themselves (`can_advance` is false).
+//! The scenario suite (`nilvm-tests`), the same app code as on the emulated cluster, over
+//! loopback gRPC against the devnet; the time-dependent scenarios move the clock the devnet
+//! and the clients share (`AdvancingClock`).
 #![cfg(feature = "devnet")]
 #![allow(clippy::unwrap_used)]
 

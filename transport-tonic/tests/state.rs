@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use nilvm_core::identity::UserKey;
-use nilvm_core::operations::invoke_compute::InvokeComputeInput;
+use nilvm_transport_tonic::ComputeInput;
 use nilvm_core::payments::chain_tx::nillion_address;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{ClearValue, SecretInteger};
@@ -108,11 +108,11 @@ async fn a_restart_with_the_same_state_directory_brings_everything_back() {
         .store_values(
             values(&[("x", 20)]),
             None,
-            Some(Permissions::defaults_for_user(me).allow_compute(me, program_id.clone())),
+            Some(Permissions::defaults_for_user(me).allow_compute(me, &program_id)),
         )
         .await
         .unwrap();
-    let input = |y| InvokeComputeInput {
+    let input = |y| ComputeInput {
         program_id: program_id.clone(),
         value_ids: vec![x_id],
         input_bindings: vec![("Dealer1".into(), me), ("Dealer2".into(), me)],

@@ -1,7 +1,6 @@
 //! `cluster-information`, `preprocessing-pool-status`, `inspect-ids`.
 
 use nilvm_core::cluster::{ClusterMember, Prime};
-use nilvm_proto::nillion::preprocessing::v1::element::PreprocessingElement;
 use serde_json::{Value as Json, json};
 
 use crate::config::{ConnectionArgs, KeySource, client_error};
@@ -43,11 +42,9 @@ pub async fn pool_status(connection: &ConnectionArgs) -> Result<Json, CliError> 
         .offsets
         .iter()
         .map(|offsets| {
-            let name = PreprocessingElement::try_from(offsets.element).map_or_else(
-                |_| offsets.element.to_string(),
-                |e| e.as_str_name().to_owned(),
-            );
-            (name, json!({ "start": offsets.start, "end": offsets.end }))
+            let (element, start, end) = offsets;
+            let name = element.as_str_name().to_owned();
+            (name, json!({ "start": start, "end": end }))
         })
         .collect();
     Ok(json!({

@@ -13,16 +13,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nilvm_core::identity::UserKey;
-use nilvm_core::operations::invoke_compute::InvokeComputeInput;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{
     Array, ClearValue, Integer, SecretBlob, SecretBoolean, SecretInteger, SecretUnsignedInteger,
     UnsignedInteger,
 };
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{GrpcClient, NilChainPayer};
+use nilvm_transport_tonic::{ComputeInput, GrpcClient, NilChainPayer, ValuesId, connect};
 use rand::RngExt;
-use uuid::Uuid;
 
 /// The program the demo runs: Dealer1 gives `x`, Dealer2 gives `y`, Receiver gets `sum` and
 /// `product`. Its source is `multi_party_sum.py` beside it.
@@ -218,7 +216,7 @@ async fn store_secrets(
     steps: &mut Steps,
     alice: &GrpcClient,
     secrets: &BTreeMap<String, ClearValue>,
-) -> Result<Uuid, StepError> {
+) -> Result<ValuesId, StepError> {
     steps
         .run("alice stores secrets of 6 types", async {
             let id = alice
@@ -241,7 +239,7 @@ async fn compute(
     steps: &mut Steps,
     alice: &GrpcClient,
     bob: &GrpcClient,
-) -> Result<Uuid, StepError> {
+) -> Result<ValuesId, StepError> {
     let mut rng = rand::rng();
     let program_id = steps
         .run("alice stores the Nada program", async {
@@ -249,7 +247,8 @@ async fn compute(
                 .store_program("multi_party_sum", PROGRAM.to_vec())
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok((id.clone(), id))
+            let text = id.to_string();
+            Ok((id, text))
         })
         .await?;
 
@@ -257,7 +256,7 @@ async fn compute(
     let x_id = steps
         .run("alice stores x and lets bob compute", async {
             let permissions = Permissions::defaults_for_user(alice.user_id())
-                .allow_compute(bob.user_id(), program_id.clone());
+                .allow_compute(bob.user_id(), &program_id);
             let values = BTreeMap::from([("x".to_string(), secret_int(x))]);
             let id = alice
                 .store_values(values, Some(1), Some(permissions))
@@ -270,7 +269,7 @@ async fn compute(
     let y: i64 = rng.random_range(-1_000..1_000);
     let compute_id = steps
         .run("bob computes with x (stored) and y", async {
-            let input = InvokeComputeInput {
+            let input = ComputeInput {
                 program_id: program_id.clone(),
                 value_ids: vec![x_id],
                 input_bindings: vec![
@@ -307,7 +306,7 @@ async fn share_and_unshare(
     steps: &mut Steps,
     alice: &GrpcClient,
     bob: &GrpcClient,
-    secrets_id: Uuid,
+    secrets_id: ValuesId,
     secrets: &BTreeMap<String, ClearValue>,
 ) -> Result<(), StepError> {
     steps
@@ -367,7 +366,11 @@ async fn share_and_unshare(
 }
 
 /// Alice deletes both value sets, then reads her balance.
-async fn clean_up(steps: &mut Steps, alice: &GrpcClient, ids: [Uuid; 2]) -> Result<(), StepError> {
+async fn clean_up(
+    steps: &mut Steps,
+    alice: &GrpcClient,
+    ids: [ValuesId; 2],
+) -> Result<(), StepError> {
     steps
         .run("alice deletes her values", async {
             for id in ids {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use nilvm_core::cluster::Prime;
 use nilvm_transport_tonic::Network;
+use nilvm_transport_tonic::clock::Clock;
 use nilvm_transport_tonic::server::TlsIdentity;
 use nilvm_transport_tonic::server::devnet::{DEFAULT_SEED, Devnet, DevnetConfig};
 
@@ -92,6 +93,7 @@ async fn devnet(args: DevnetArgs) -> Result<(), Box<dyn std::error::Error>> {
         free_ports: args.free_ports,
         tls,
         state_directory: args.state_directory.clone(),
+        clock: Clock::system(),
     };
     let config_dir = Network::config_dir().unwrap_or_else(|_| PathBuf::from("."));
     // Handlers go in before the readiness line: a SIGTERM right after it must stop us cleanly.

@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use nilvm_core::identity::UserId;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
+use nilvm_transport_tonic::ValuesId;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use uuid::Uuid;
 
 use super::values::{ValuesIdArgs, not_found_hint};
 use crate::config::{ConnectionArgs, client_error};
@@ -33,7 +33,7 @@ use crate::error::{CliError, Failure};
 pub struct OverwritePermissionsArgs {
     /// The values whose permissions to replace.
     #[arg(short, long)]
-    values_id: Uuid,
+    values_id: ValuesId,
     /// A YAML or JSON file with the new permissions (`retrieve`, `update`, `delete`,
     /// `compute`); the flags below add to it.
     permissions_path: Option<PathBuf>,
@@ -56,7 +56,7 @@ pub struct OverwritePermissionsArgs {
 pub struct UpdatePermissionsArgs {
     /// The values whose permissions to change.
     #[arg(short, long)]
-    values_id: Uuid,
+    values_id: ValuesId,
     /// A YAML or JSON file with a permissions delta; the flags below add to it.
     #[arg(long)]
     permissions_path: Option<PathBuf>,

@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use nilvm_core::identity::UserId;
-use nilvm_core::operations::invoke_compute::InvokeComputeInput;
+use nilvm_transport_tonic::{ComputeId, ComputeInput, ProgramId, ValuesId};
 use serde_json::{Value as Json, json};
-use uuid::Uuid;
 
 use crate::config::{ConnectionArgs, client_error};
 use crate::error::{CliError, Failure};
@@ -51,7 +50,7 @@ pub async fn store(connection: &ConnectionArgs, args: StoreProgramArgs) -> Resul
                 error
             }
         })?;
-    Ok(json!({ "program_id": program_id }))
+    Ok(json!({ "program_id": program_id.to_string() }))
 }
 
 /// Raw compiler output is lowered here (saying so on stderr), so that the program stored is
@@ -79,10 +78,10 @@ fn lower_for_nodes(path: &std::path::Path, bytes: Vec<u8>) -> Result<Vec<u8>, Cl
 pub struct ComputeArgs {
     /// The program to run (`USER_ID/NAME/sha256/HASH` as `store-program` printed it, or a
     /// builtin such as `builtin/tecdsa_sign`).
-    program_id: String,
+    program_id: ProgramId,
     /// Stored values the program reads (repeatable).
     #[arg(long = "value-id", value_name = "VALUES_ID")]
-    value_ids: Vec<Uuid>,
+    value_ids: Vec<ValuesId>,
     /// Which user provides an input party's values: `PARTY=USER_ID`, or `PARTY` alone for
     /// yourself (repeatable).
     #[arg(long = "input-binding", value_name = "PARTY=USER_ID", value_parser = parse_binding)]
@@ -153,7 +152,7 @@ pub async fn compute(connection: &ConnectionArgs, args: ComputeArgs) -> Result<J
         }
     }
     let receives_outputs = output_bindings.iter().any(|(_, users)| users.contains(&me));
-    let input = InvokeComputeInput {
+    let input = ComputeInput {
         program_id: args.program_id,
         value_ids: args.value_ids,
         input_bindings,
@@ -183,7 +182,7 @@ pub async fn compute(connection: &ConnectionArgs, args: ComputeArgs) -> Result<J
 #[derive(Debug, Args)]
 pub struct RetrieveResultsArgs {
     /// The computation (the `compute_id` that `compute` printed).
-    compute_id: Uuid,
+    compute_id: ComputeId,
 }
 
 /// `retrieve-compute-results`: waits for a computation's outputs for this user (bound to an

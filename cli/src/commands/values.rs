@@ -3,8 +3,8 @@
 use clap::Args;
 use nilvm_core::identity::UserId;
 use nilvm_core::permissions::Permissions;
+use nilvm_transport_tonic::ValuesId;
 use serde_json::{Value as Json, json};
-use uuid::Uuid;
 
 use crate::config::{ConnectionArgs, client_error};
 use crate::error::{CliError, Failure};
@@ -22,7 +22,7 @@ pub struct StoreValuesArgs {
     /// Replace the values stored under this id instead of storing new ones (permission flags
     /// then add to the current permissions; the owner stays).
     #[arg(long, visible_alias = "update-identifier", value_name = "VALUES_ID")]
-    update_values_id: Option<Uuid>,
+    update_values_id: Option<ValuesId>,
     /// The program `--authorize-user-execution` users may run with these values.
     #[arg(long, requires = "authorize_user_execution")]
     program_id: Option<String>,
@@ -77,7 +77,7 @@ impl StoreValuesArgs {
 #[derive(Debug, Args)]
 pub struct ValuesIdArgs {
     /// The values' id (as `store-values` printed it).
-    pub values_id: Uuid,
+    pub values_id: ValuesId,
 }
 
 /// `store-values`: prints `values_id`.
@@ -143,7 +143,7 @@ pub async fn delete(connection: &ConnectionArgs, args: ValuesIdArgs) -> Result<J
 }
 
 /// Adds what "not found" may mean for stored values.
-pub fn not_found_hint(error: CliError, values_id: Uuid) -> CliError {
+pub fn not_found_hint(error: CliError, values_id: ValuesId) -> CliError {
     if error.failure == Failure::NotFound {
         error.hint(format!(
             "values {values_id} do not exist on this network: deleted, expired, or never stored"

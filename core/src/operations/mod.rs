@@ -27,7 +27,7 @@ mod single;
 #[cfg(test)]
 mod stray_tests;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod unmask;
 
 pub mod account_balance;

@@ -207,6 +207,12 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+impl From<ProgramId> for String {
+    fn from(id: ProgramId) -> Self {
+        alloc::string::ToString::to_string(&id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,11 +231,5 @@ mod tests {
                     0102030401020304010203040102030401020304010203040102030401020304";
         let id: ProgramId = text.parse().unwrap();
         assert_eq!(id.to_string(), text);
-    }
-}
-
-impl From<ProgramId> for String {
-    fn from(id: ProgramId) -> Self {
-        alloc::string::ToString::to_string(&id)
     }
 }

@@ -45,8 +45,28 @@ use uuid::Uuid;
 use crate::harness::Harness;
 
 mod probes;
-use crate::scenarios::{MULTI_PARTY_SUM, secret, store_program_bytes, values};
+use crate::scenarios::{MULTI_PARTY_SUM, secret, values};
 use probes::probes;
+
+/// Stores a program with a raw operation and returns its id.
+async fn store_program_bytes<H: Harness>(
+    h: &mut H,
+    user: &H::User,
+    name: &str,
+    program: &[u8],
+) -> Result<String, OperationError> {
+    let context = h.context(PaymentMode::FromBalance);
+    let name = nilvm_core::program::ProgramName::new(name)
+        .map_err(|e| OperationError::InvalidInput(e.to_string()))?;
+    // The quote carries the metadata computed from the program, as the official client does.
+    let op = nilvm_core::operations::store_program::store_program(
+        h.now(),
+        &context,
+        &name,
+        program.to_vec(),
+    )?;
+    h.run(user, op).await.map(|id| id.to_string())
+}
 
 /// What a node answered: accepted, or refused with a code and text.
 #[derive(Clone, Debug, PartialEq, Eq)]
