@@ -21,8 +21,9 @@
 //! undecodable reply means and the cancellation of calls no longer awaited are decided there,
 //! once. `nilvm-client`'s `VmClient<D>` runs on any such driver. Three exist: the tonic one
 //! (`nilvm_transport_tonic::GrpcDriver`), the emulated cluster's in virtual time
-//! (`nilvm_transport_mock`), and `tests/examples/blocking_driver.rs` in the repository, a
-//! couple of hundred lines over HTTP/1.1 gRPC-Web on plain `std` threads.
+//! (`nilvm_transport_mock`), and the `blocking_driver` example of `nilvm-tests`
+//! (`tests/examples/blocking_driver/` in the repository, `driver.rs` there): a few hundred
+//! lines over HTTP/1.1 gRPC-Web on plain `std` threads, with a hand-written `block_on`.
 //!
 //! # Driving an operation by hand
 //!
