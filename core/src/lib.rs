@@ -13,7 +13,19 @@
 //! - [`operations`]: one state machine per operation, and the paid pipeline;
 //! - [`drive`]: the one loop that runs any operation over any runtime's [`drive::Driver`].
 //!
-//! # Driving an operation
+//! # Running on your own runtime
+//!
+//! Most embedders implement [`drive::Driver`] (send a request's bytes to a node and stream
+//! back the reply's, pay, sleep until an instant, read the clock, draw random bytes) and let
+//! [`drive::drive`] run operations over it: the token rule, reply decoding, what an
+//! undecodable reply means and the cancellation of calls no longer awaited are decided there,
+//! once. `nilvm-client`'s `VmClient<D>` runs on any such driver. Three exist: the tonic one
+//! (`nilvm_transport_tonic::GrpcDriver`), the emulated cluster's in virtual time
+//! (`nilvm_transport_mock`), and the `blocking_driver` example of `nilvm-tests`
+//! (`tests/examples/blocking_driver/` in the repository, `driver.rs` there): a few hundred
+//! lines over HTTP/1.1 gRPC-Web on plain `std` threads, with a hand-written `block_on`.
+//!
+//! # Driving an operation by hand
 //!
 //! A driver sends what the operation asks for, feeds back what comes in, and stops at
 //! [`Output::Done`](operations::Output::Done). Here the "network" answers in-process:
