@@ -24,7 +24,7 @@ const APPS_PER_SEED: usize = 3;
 
 /// Why an app run is wrong.
 #[derive(Debug)]
-enum AppError {
+pub enum AppError {
     /// An invariant broke: a wrong value, a user let in who should be refused, ...
     Violated(String),
     /// An operation failed: under these faults a correct client must not.
@@ -59,7 +59,7 @@ fn check(holds: bool, what: impl FnOnce() -> String) -> Result<(), AppError> {
 
 /// The app: Alice stores `x`; Bob may not read it until she lets him; Bob computes with it
 /// and his `y`; Alice deletes it. Returns how many operations it ran.
-async fn app<D: Driver>(
+pub async fn app<D: Driver>(
     alice: &VmClient<D>,
     bob: &VmClient<D>,
     x: i64,
