@@ -5,7 +5,8 @@
 //! when none can make progress, the network processes its next event (a message, a timer, a
 //! crash, a payment), and only then does the virtual clock move, to that event. With nothing
 //! left to process while tasks still wait, the run is a deadlock and returns
-//! [`SimError::Deadlock`]: it never hangs. Every random choice (latency, faults, keys, the
+//! [`SimError::Deadlock`]; tasks that only ever wake each other are a
+//! [`SimError::Livelock`]: it never hangs. Every random choice (latency, faults, keys, the
 //! drivers' random bytes) comes from the seed, so a seed replays the same run
 //! ([`Simulation::trace_hash`]), however many users run at once.
 //!
@@ -56,6 +57,13 @@ pub enum SimError {
         /// The tasks still waiting (the `block_on` future counts).
         pending: usize,
     },
+    /// Tasks kept waking each other (or themselves) without ever waiting on the network:
+    /// time could never move.
+    #[error("livelock: {rounds} rounds of polling without waiting for anything")]
+    Livelock {
+        /// The rounds polled in a row.
+        rounds: u64,
+    },
     /// The virtual clock passed the time limit ([`Simulation::set_time_limit`]).
     #[error("the virtual clock passed the time limit ({limit:?} after the start)")]
     TimeLimit {
@@ -63,6 +71,9 @@ pub enum SimError {
         limit: Duration,
     },
 }
+
+/// How many rounds of polling in a row, with no network event between, make a livelock.
+const LIVELOCK_ROUNDS: u64 = 1_000_000;
 
 /// How long a run may last in virtual time unless told otherwise.
 const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(365 * 86_400);
@@ -82,6 +93,8 @@ pub struct Simulation {
     executor: Executor,
     tokens: BTreeMap<UserId, Arc<UserTokens>>,
     time_limit: Duration,
+    /// Rounds polled since the network last processed an event.
+    busy_rounds: u64,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -111,6 +124,7 @@ impl Simulation {
             executor: Executor::default(),
             tokens: BTreeMap::new(),
             time_limit: DEFAULT_TIME_LIMIT,
+            busy_rounds: 0,
         })
     }
 
@@ -211,6 +225,7 @@ impl Simulation {
 
     /// Runs until every spawned task has finished.
     pub fn run(&mut self) -> Result<(), SimError> {
+        self.busy_rounds = 0;
         loop {
             if self.executor.pending() == 0 {
                 return Ok(());
@@ -225,12 +240,14 @@ impl Simulation {
         let waker = self.executor.waker(Executor::MAIN);
         let mut cx = Context::from_waker(&waker);
         self.executor.wake(Executor::MAIN);
+        self.busy_rounds = 0;
         loop {
             let ready = self.executor.take_ready();
             if ready.is_empty() {
                 self.advance_or_fail(1)?;
                 continue;
             }
+            self.count_round()?;
             let mut ready = ready.into_iter();
             while let Some(id) = ready.next() {
                 if id != Executor::MAIN {
@@ -248,8 +265,9 @@ impl Simulation {
     /// the next event; fails when neither is possible or time is up.
     fn advance_or_fail(&mut self, waiting: usize) -> Result<(), SimError> {
         if self.poll_ready() {
-            return Ok(());
+            return self.count_round();
         }
+        self.busy_rounds = 0;
         let limit = START.saturating_add(self.time_limit);
         if lock(&self.net).next_at().is_some_and(|at| at > limit) {
             let limit = self.time_limit;
@@ -261,6 +279,17 @@ impl Simulation {
             let pending = self.executor.pending() + waiting;
             Err(SimError::Deadlock { pending })
         }
+    }
+
+    /// Counts a round of polling; too many in a row with no event between is a livelock.
+    fn count_round(&mut self) -> Result<(), SimError> {
+        self.busy_rounds += 1;
+        if self.busy_rounds > LIVELOCK_ROUNDS {
+            let rounds = self.busy_rounds;
+            self.busy_rounds = 0;
+            return Err(SimError::Livelock { rounds });
+        }
+        Ok(())
     }
 
     /// Polls the spawned tasks woken so far; whether there were any.

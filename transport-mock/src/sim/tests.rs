@@ -197,3 +197,17 @@ fn the_time_limit_stops_a_run() {
         })
     );
 }
+
+#[test]
+fn a_livelock_is_an_error() {
+    let mut sim = sim(NetworkConfig::default(), 5);
+    let result = sim.block_on(async {
+        loop {
+            yield_once().await;
+        }
+    });
+    assert!(
+        matches!(result, Err(SimError::Livelock { .. })),
+        "{result:?}"
+    );
+}
