@@ -15,6 +15,28 @@ use serde_json::{Value as Json, json};
 use crate::table::Row;
 use crate::timing::median;
 
+/// How much to mask.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// Secret integers per call.
+    pub integers: usize,
+    /// Bytes of the blob.
+    pub blob_bytes: usize,
+}
+
+impl Sizes {
+    /// The table of BENCHMARKS.md.
+    pub const FULL: Sizes = Sizes {
+        integers: 10_000,
+        blob_bytes: 1 << 20,
+    };
+    /// `--quick`: a smoke test.
+    pub const QUICK: Sizes = Sizes {
+        integers: 1_000,
+        blob_bytes: 64 << 10,
+    };
+}
+
 /// One workload.
 #[derive(Clone, Copy, Debug)]
 pub struct Workload {
@@ -22,13 +44,11 @@ pub struct Workload {
     parties: usize,
     degree: usize,
     blob: bool,
+    sizes: Sizes,
 }
 
-const INTEGERS: usize = 10_000;
-const BLOB_BYTES: usize = 1 << 20;
-
 impl Workload {
-    fn all() -> Vec<Workload> {
+    fn all(sizes: Sizes) -> Vec<Workload> {
         let mut all = Vec::new();
         for prime in Prime::ALL {
             for (parties, degree) in [(3, 1), (5, 2)] {
@@ -38,6 +58,7 @@ impl Workload {
                         parties,
                         degree,
                         blob,
+                        sizes,
                     });
                 }
             }
@@ -47,9 +68,16 @@ impl Workload {
 
     fn label(&self) -> String {
         let what = if self.blob {
-            "1 MiB blob"
+            match self.sizes.blob_bytes {
+                b if b % (1 << 20) == 0 => format!("{} MiB blob", b >> 20),
+                b if b % (1 << 10) == 0 => format!("{} KiB blob", b >> 10),
+                b => format!("{b}-byte blob"),
+            }
         } else {
-            "10k secret integers"
+            match self.sizes.integers {
+                n if n % 1000 == 0 => format!("{}k secret integers", n / 1000),
+                n => format!("{n} secret integers"),
+            }
         };
         format!(
             "{what}, {} parties, {}-bit",
@@ -61,19 +89,19 @@ impl Workload {
     /// Secret elements to share: one per integer, one per blob chunk.
     fn elements(&self) -> usize {
         if self.blob {
-            BLOB_BYTES.div_ceil(self.prime.blob_chunk_bytes())
+            self.sizes.blob_bytes.div_ceil(self.prime.blob_chunk_bytes())
         } else {
-            INTEGERS
+            self.sizes.integers
         }
     }
 
     fn values(&self, rng: &mut impl Rng) -> BTreeMap<String, ClearValue> {
         if self.blob {
-            let mut bytes = vec![0u8; BLOB_BYTES];
+            let mut bytes = vec![0u8; self.sizes.blob_bytes];
             rng.fill_bytes(&mut bytes);
             BTreeMap::from([("blob".to_string(), SecretBlob::new(bytes).into())])
         } else {
-            (0..INTEGERS)
+            (0..self.sizes.integers)
                 .map(|i| {
                     let value = i64::from(rng.random::<i32>());
                     (
@@ -89,7 +117,7 @@ impl Workload {
         json!({
             "prime": self.prime.bits(), "parties": self.parties, "degree": self.degree,
             "kind": if self.blob { "blob" } else { "integers" },
-            "count": if self.blob { BLOB_BYTES } else { INTEGERS }, "runs": runs,
+            "count": if self.blob { self.sizes.blob_bytes } else { self.sizes.integers }, "runs": runs,
         })
     }
 }
@@ -166,8 +194,8 @@ fn official(
 }
 
 /// All masking rows.
-pub fn rows(python: Option<&str>, runs: usize) -> Vec<Row> {
-    let workloads = Workload::all();
+pub fn rows(python: Option<&str>, runs: usize, sizes: Sizes) -> Vec<Row> {
+    let workloads = Workload::all(sizes);
     let multiplications = [
         (Prime::U64, multiplication::<Fp64>()),
         (Prime::U128, multiplication::<Fp128>()),
@@ -194,12 +222,14 @@ pub fn rows(python: Option<&str>, runs: usize) -> Vec<Row> {
             ours: mask,
             reference: official.map(|o| o.0),
             bound: Some(mask_bound),
+            ops_per_second: None,
         });
         rows.push(Row {
             what: format!("unmask {}", workload.label()),
             ours: unmask,
             reference: official.map(|o| o.1),
             bound: Some(unmask_bound),
+            ops_per_second: None,
         });
     }
     rows
