@@ -207,7 +207,7 @@ pub(super) struct MaskCtx<'a, F, S> {
 }
 
 impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> {
-    fn new(masker: &'a SecretMasker, source: &'a mut S) -> Self {
+    pub(super) fn new(masker: &'a SecretMasker, source: &'a mut S) -> Self {
         MaskCtx {
             masker,
             source,
@@ -271,25 +271,40 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
         out.extend(core::iter::repeat_n(v, self.n()));
     }
 
+    /// Each party's shares of a blob's chunks, as field elements.
+    fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
+        self.blob_columns(bytes)
+            .into_iter()
+            .map(|party| party.into_iter().map(F::into_element).collect())
+            .collect()
+    }
+
     /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
     /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
-    // batch.len() ≤ BLOB_BATCH and i < batch.len(): every range lies in the BLOB_BATCH·t buffer.
-    #[allow(clippy::indexing_slicing)]
-    fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
+    pub(super) fn blob_columns(&mut self, bytes: &[u8]) -> Vec<Vec<F>> {
         let chunks = blob::chunks::<F>(bytes);
         let n = self.n();
         let t = self.masker.degree;
-        let mut per_party: Vec<Vec<FieldElement>> =
-            (0..n).map(|_| Vec::with_capacity(chunks.len())).collect();
+        let mut per_party: Vec<Vec<F>> = (0..n).map(|_| Vec::with_capacity(chunks.len())).collect();
+        if t == 0 {
+            // A constant polynomial: every share is the chunk.
+            per_party.iter_mut().for_each(|p| p.extend_from_slice(&chunks));
+            return per_party;
+        }
         let mut coefficients = alloc::vec![F::ZERO; BLOB_BATCH * t];
         for batch in chunks.chunks(BLOB_BATCH) {
-            let drawn = &mut coefficients[..batch.len() * t];
+            let Some(drawn) = coefficients.get_mut(..batch.len() * t) else {
+                break;
+            };
             self.source.coefficients(drawn);
-            for (i, secret) in batch.iter().enumerate() {
-                let a = &drawn[i * t..(i + 1) * t];
-                for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
-                    party.push(shamir::evaluate(*secret, a, x).into_element());
-                }
+            // Party by party: each column grows by one run of independent evaluations.
+            for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
+                party.extend(
+                    batch
+                        .iter()
+                        .zip(drawn.chunks_exact(t))
+                        .map(|(secret, a)| shamir::evaluate(*secret, a, x)),
+                );
             }
         }
         per_party
@@ -306,7 +321,7 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
     }
 
     /// Appends the n parties' encrypted values of `value` to `out`, in party order.
-    fn value_into(
+    pub(super) fn value_into(
         &mut self,
         name: &str,
         value: &ClearValue,
