@@ -282,25 +282,32 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
     /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
     /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
     pub(super) fn blob_columns(&mut self, bytes: &[u8]) -> Vec<Vec<F>> {
-        let chunks = blob::chunks::<F>(bytes);
+        let c = F::PRIME.blob_chunk_bytes();
+        let count = bytes.len().div_ceil(c);
         let n = self.n();
         let t = self.masker.degree;
-        let mut per_party: Vec<Vec<F>> = (0..n).map(|_| Vec::with_capacity(chunks.len())).collect();
-        if t == 0 {
-            // A constant polynomial: every share is the chunk.
-            per_party.iter_mut().for_each(|p| p.extend_from_slice(&chunks));
-            return per_party;
-        }
+        let mut per_party: Vec<Vec<F>> = (0..n).map(|_| Vec::with_capacity(count)).collect();
+        // Chunks are read a batch at a time: no vector of the whole blob's chunks.
+        let mut secrets = Vec::with_capacity(BLOB_BATCH);
         let mut coefficients = alloc::vec![F::ZERO; BLOB_BATCH * t];
-        for batch in chunks.chunks(BLOB_BATCH) {
-            let Some(drawn) = coefficients.get_mut(..batch.len() * t) else {
+        for batch in bytes.chunks(c * BLOB_BATCH) {
+            secrets.clear();
+            blob::chunks_into::<F>(batch, &mut secrets);
+            if t == 0 {
+                // A constant polynomial: every share is the chunk.
+                per_party
+                    .iter_mut()
+                    .for_each(|p| p.extend_from_slice(&secrets));
+                continue;
+            }
+            let Some(drawn) = coefficients.get_mut(..secrets.len() * t) else {
                 break;
             };
             self.source.coefficients(drawn);
             // Party by party: each column grows by one run of independent evaluations.
             for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
                 party.extend(
-                    batch
+                    secrets
                         .iter()
                         .zip(drawn.chunks_exact(t))
                         .map(|(secret, a)| shamir::evaluate(*secret, a, x)),

@@ -43,11 +43,11 @@ use super::source::{RandomnessSource, RngSource};
 use super::unmask::{Ctx, Entry, named_value};
 use super::{MaskedValues, MaskingError, PartyId, SecretMasker, UnmaskingError, blob, shamir};
 use crate::field::{FieldElement, Fp64, Fp128, Fp256, FromFieldElement, Prime, SmallMul};
-use crate::values::{
-    BlobShares, ClearValue, EncryptedValue, FieldInteger, SecretBlob, SecretBoolean,
-    SecretInteger, SecretUnsignedInteger, ValueError,
-};
 use crate::values::proto::value_to_proto;
+use crate::values::{
+    BlobShares, ClearValue, EncryptedValue, FieldInteger, SecretBlob, SecretBoolean, SecretInteger,
+    SecretUnsignedInteger, ValueError,
+};
 
 /// Field elements of one prime, each at its own width.
 #[derive(Clone, PartialEq, Eq)]
@@ -124,6 +124,26 @@ enum Slot {
 }
 
 impl Slot {
+    fn is_secret(self) -> bool {
+        matches!(
+            self,
+            Slot::SecretInteger | Slot::SecretUnsignedInteger | Slot::SecretBoolean
+        )
+    }
+
+    /// The clear value of a recovered secret of this kind.
+    fn secret<F: Packed>(self, secret: &F) -> ClearValue {
+        match self {
+            Slot::SecretInteger => {
+                ClearValue::SecretInteger(SecretInteger::new(secret.to_integer()))
+            }
+            Slot::SecretUnsignedInteger => {
+                ClearValue::SecretUnsignedInteger(SecretUnsignedInteger::new(secret.to_unsigned()))
+            }
+            _ => ClearValue::SecretBoolean(SecretBoolean::new(!secret.is_zero())),
+        }
+    }
+
     fn wrap(self, e: FieldElement) -> Option<EncryptedValue> {
         Some(match self {
             Slot::SecretInteger => EncryptedValue::ShamirShareInteger(e),
@@ -453,14 +473,15 @@ impl SecretMasker {
         &self,
         shares: &PackedShares<'_>,
     ) -> Result<Vec<ClearValue>, UnmaskingError> {
-        let first_name = || shares.names.first().copied().unwrap_or_default();
+        let names = &shares.names;
+        let name_at = |i: usize| names.get(i).copied().unwrap_or_default();
         let mut parties = Vec::with_capacity(shares.parties.len());
         for p in &shares.parties {
             let rank = self
                 .rank(&p.party)
                 .ok_or_else(|| UnmaskingError::UnknownParty(p.party.clone()))?;
             let column = F::column(&p.elements).ok_or_else(|| UnmaskingError::PrimeMismatch {
-                name: String::from(first_name()),
+                name: String::from(name_at(0)),
                 party: p.party.clone(),
                 expected: F::PRIME,
             })?;
@@ -487,32 +508,54 @@ impl SecretMasker {
                 .map(|(_, p, _)| p.party.clone()),
         };
         let mut ctx = Ctx::<F>::new(self);
-        let mut out = Vec::with_capacity(shares.names.len());
-        let mut ys: Vec<F> = Vec::with_capacity(parties.len());
+        let mut out = Vec::with_capacity(names.len());
+        let mut recovered: Vec<F> = Vec::new();
         let mut element = 0;
         let mut blob_index = 0;
         let mut other = 0;
-        for (name, slot) in shares.names.iter().zip(&shares.slots) {
-            let value = match slot {
-                Slot::SecretInteger | Slot::SecretUnsignedInteger | Slot::SecretBoolean => {
-                    ys.clear();
-                    ys.extend(parties.iter().filter_map(|(_, _, c)| c.get(element).copied()));
-                    element += 1;
-                    let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
-                    let secret = match (ys.len() == parties.len()).then(|| ip.recover(&ys)) {
-                        Some(Ok(secret)) => secret,
-                        _ => return Err(inconsistent(name, &ys)),
-                    };
-                    match slot {
-                        Slot::SecretInteger => {
-                            ClearValue::SecretInteger(SecretInteger::new(secret.to_integer()))
+        let mut i = 0;
+        while let Some(slot) = shares.slots.get(i) {
+            let name = name_at(i);
+            if slot.is_secret() {
+                // A run of secret scalars: their shares are consecutive in every column, and
+                // are recovered column by column.
+                let run = shares
+                    .slots
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|s| s.is_secret())
+                    .count();
+                let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
+                let mut columns = Vec::with_capacity(parties.len());
+                for (_, p, column) in &parties {
+                    let shares = column.get(element..element + run).ok_or_else(|| {
+                        UnmaskingError::InconsistentType {
+                            name: String::from(name),
+                            party: p.party.clone(),
+                            kind: "shamir_share_integer",
                         }
-                        Slot::SecretUnsignedInteger => ClearValue::SecretUnsignedInteger(
-                            SecretUnsignedInteger::new(secret.to_unsigned()),
-                        ),
-                        _ => ClearValue::SecretBoolean(SecretBoolean::new(!secret.is_zero())),
-                    }
+                    })?;
+                    columns.push(shares);
                 }
+                recovered.clear();
+                recovered.resize(run, F::ZERO);
+                if let Err(k) = ip.recover_columns(&columns, &mut recovered) {
+                    let ys: Vec<F> = columns.iter().filter_map(|c| c.get(k).copied()).collect();
+                    return Err(inconsistent(name_at(i + k), &ys));
+                }
+                let run_slots = shares.slots.get(i..i + run).unwrap_or_default();
+                out.extend(
+                    run_slots
+                        .iter()
+                        .zip(&recovered)
+                        .map(|(slot, secret)| slot.secret(secret)),
+                );
+                element += run;
+                i += run;
+                continue;
+            }
+            let value = match slot {
                 Slot::PublicInteger | Slot::PublicUnsignedInteger | Slot::PublicBoolean => {
                     let at = element;
                     element += 1;
@@ -521,7 +564,7 @@ impl SecretMasker {
                     let first = first.ok_or_else(|| not_enough(name))?;
                     if let Some((p, _)) = copies.find(|(_, e)| *e != Some(first)) {
                         return Err(UnmaskingError::PublicValueMismatch {
-                            name: String::from(*name),
+                            name: String::from(name),
                             party: p.party.clone(),
                         });
                     }
@@ -540,9 +583,9 @@ impl SecretMasker {
                         .collect();
                     blob_index += 1;
                     let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
-                    recover_blob(name, &columns, ip, &mut ys, &inconsistent)?
+                    recover_blob(name, &columns, ip, &mut recovered, &inconsistent)?
                 }
-                Slot::Other => {
+                _ => {
                     let entries: Vec<Entry<'_>> = parties
                         .iter()
                         .filter_map(|(rank, p, _)| {
@@ -558,6 +601,7 @@ impl SecretMasker {
                 }
             };
             out.push(value);
+            i += 1;
         }
         Ok(out)
     }
@@ -577,7 +621,9 @@ fn share_batch<F: Packed, S: RandomnessSource>(
     }
     if t == 0 {
         // f is the constant secret: every party's share is the secret itself.
-        columns.iter_mut().for_each(|c| c.extend_from_slice(pending));
+        columns
+            .iter_mut()
+            .for_each(|c| c.extend_from_slice(pending));
         pending.clear();
         return;
     }
@@ -612,7 +658,7 @@ fn recover_blob<F: Packed>(
     name: &str,
     parties: &[(&PartyShares, Option<&Blob>)],
     ip: &Interpolator<F>,
-    ys: &mut Vec<F>,
+    recovered: &mut Vec<F>,
     inconsistent: &impl Fn(&str, &[F]) -> UnmaskingError,
 ) -> Result<ClearValue, UnmaskingError> {
     let odd = |party: &PartyId| UnmaskingError::InconsistentType {
@@ -643,20 +689,20 @@ fn recover_blob<F: Packed>(
             reason: "chunk count does not match original_size",
         });
     }
+    recovered.clear();
+    recovered.resize(chunks, F::ZERO);
+    if let Err(k) = ip.recover_columns(&columns, recovered) {
+        let ys: Vec<F> = columns.iter().filter_map(|c| c.get(k).copied()).collect();
+        return Err(inconsistent(name, &ys));
+    }
     let mut remaining = usize::try_from(original_size)
         .unwrap_or(usize::MAX)
         .min(chunks * c);
     let mut out = Vec::with_capacity(remaining);
-    for k in 0..chunks {
-        ys.clear();
-        ys.extend(columns.iter().filter_map(|column| column.get(k).copied()));
-        let chunk = match (ys.len() == columns.len()).then(|| ip.recover(ys)) {
-            Some(Ok(chunk)) => chunk,
-            _ => return Err(inconsistent(name, ys)),
-        };
+    for chunk in recovered.iter() {
         let keep = remaining.min(c);
         remaining -= keep;
-        if !blob::push_chunk(&mut out, &chunk, keep) {
+        if !blob::push_chunk(&mut out, chunk, keep) {
             return Err(UnmaskingError::InvalidBlob {
                 name: String::from(name),
                 reason: "a recovered chunk has bytes beyond the blob's size",

@@ -10,12 +10,21 @@ use crate::field::{PrimeField, SmallMul};
 /// full field multiplication.
 #[inline]
 pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F {
-    let mut acc = F::ZERO;
-    for c in coefficients.iter().rev() {
+    let mut rest = coefficients.iter().rev();
+    // Horner starts from the top coefficient itself (0·x + at = at): one step fewer.
+    let Some(top) = rest.next() else {
+        return secret;
+    };
+    let mut acc = *top;
+    for c in rest {
         acc = acc.mul_small_add(x, *c);
     }
     acc.mul_small_add(x, secret)
 }
+
+/// Elements recovered per block by [`Interpolator::recover_columns`] (its scratch lives on
+/// the stack).
+pub(crate) const BLOCK: usize = 256;
 
 /// Evaluates f(x) = secret + a1·x + … + at·x^t (`coefficients` = a1..at) at the abscissas
 /// 1..=n, appending to `out`.
@@ -80,6 +89,35 @@ impl<F: SmallMul> Combination<F> {
                 .fold(F::ZERO, |acc, (x, y)| acc + *x * *y),
         }
     }
+
+    /// The combination for many points at once: `out[i]` from `columns[j][i]`, point j's
+    /// ordinates. Column by column, so each pass is a run of independent products with the
+    /// same coefficient. `out.len() ≤ BLOCK`; every column at least as long.
+    fn apply_columns(&self, columns: &[&[F]], out: &mut [F]) {
+        out.fill(F::ZERO);
+        match self {
+            Combination::Small(coefficients) => {
+                let mut negative = [F::ZERO; BLOCK];
+                let negative = negative.get_mut(..out.len()).unwrap_or_default();
+                for ((k, minus), column) in coefficients.iter().zip(columns) {
+                    let acc: &mut [F] = if *minus { negative } else { out };
+                    for (a, y) in acc.iter_mut().zip(column.iter()) {
+                        *a = y.mul_small_add(*k, *a);
+                    }
+                }
+                for (o, n) in out.iter_mut().zip(negative.iter()) {
+                    *o -= *n;
+                }
+            }
+            Combination::Full(coefficients) => {
+                for (c, column) in coefficients.iter().zip(columns) {
+                    for (a, y) in out.iter_mut().zip(column.iter()) {
+                        *a += *c * *y;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Lagrange coefficients for one set of abscissas: `at_zero` recovers f(0) from the first
@@ -139,6 +177,37 @@ impl<F: SmallMul> Interpolator<F> {
             }
         }
         Ok(self.at_zero.apply(base))
+    }
+
+    /// [`Interpolator::recover`] for many secrets: `columns[j]` holds point j's ordinates
+    /// (same order as the abscissas), all of length `out.len()`. `Err(i)` for the first
+    /// secret whose extra points disagree.
+    pub(crate) fn recover_columns(&self, columns: &[&[F]], out: &mut [F]) -> Result<(), usize> {
+        let t1 = self.at_zero.len().min(columns.len());
+        let (base, extra) = columns.split_at(t1);
+        let mut predicted = [F::ZERO; BLOCK];
+        let mut start = 0;
+        for block in out.chunks_mut(BLOCK) {
+            let end = start + block.len();
+            let base_block: Vec<&[F]> = base
+                .iter()
+                .map(|c| c.get(start..end).unwrap_or_default())
+                .collect();
+            for (check, column) in self.checks.iter().zip(extra) {
+                let predicted = predicted.get_mut(..block.len()).unwrap_or_default();
+                check.apply_columns(&base_block, predicted);
+                let actual = column.get(start..end).unwrap_or_default();
+                if let Some(i) = predicted.iter().zip(actual).position(|(p, y)| p != y) {
+                    return Err(start + i);
+                }
+                if actual.len() != predicted.len() {
+                    return Err(start + actual.len());
+                }
+            }
+            self.at_zero.apply_columns(&base_block, block);
+            start = end;
+        }
+        Ok(())
     }
 }
 
@@ -211,5 +280,39 @@ mod tests {
         out[3] += Fp64::ONE;
         assert!(ip.recover(&out).is_err());
         assert_eq!(find_suspect(&xs, &out, 2).suspect, Some(3));
+    }
+
+    /// Column-wise recovery agrees with point-wise recovery, over more than one block, on
+    /// both the small-integer and the full-multiplication paths, and finds the first bad one.
+    #[test]
+    fn columns_recover_like_points() {
+        let count = BLOCK + 37;
+        let secrets: Vec<Fp64> = (0..count as u64)
+            .map(|i| Fp64::from_u64(i * 7919))
+            .collect();
+        for keep in [[0usize, 1, 2, 3, 4].as_slice(), &[0, 2, 3, 4], &[1, 2, 4]] {
+            let mut columns: Vec<Vec<Fp64>> = keep.iter().map(|_| Vec::new()).collect();
+            for (i, secret) in secrets.iter().enumerate() {
+                let a = [Fp64::from_u64(i as u64 + 3), Fp64::from_u64(1 << 40)];
+                for (column, k) in columns.iter_mut().zip(keep) {
+                    column.push(evaluate(*secret, &a, *k as u32 + 1));
+                }
+            }
+            let xs: Vec<Fp64> = keep.iter().map(|k| Fp64::from_u64(*k as u64 + 1)).collect();
+            let ip = Interpolator::new(&xs, 2).unwrap();
+            let slices: Vec<&[Fp64]> = columns.iter().map(Vec::as_slice).collect();
+            let mut out = vec![Fp64::ZERO; count];
+            assert_eq!(ip.recover_columns(&slices, &mut out), Ok(()), "{keep:?}");
+            assert_eq!(out, secrets, "{keep:?}");
+            let last = columns.len() - 1;
+            columns[last][BLOCK + 5] += Fp64::ONE;
+            let slices: Vec<&[Fp64]> = columns.iter().map(Vec::as_slice).collect();
+            let expected = if keep.len() > 3 {
+                Err(BLOCK + 5)
+            } else {
+                Ok(())
+            };
+            assert_eq!(ip.recover_columns(&slices, &mut out), expected, "{keep:?}");
+        }
     }
 }
