@@ -39,6 +39,14 @@ pub(crate) fn push_chunk<F: PrimeField>(out: &mut Vec<u8>, chunk: &F, keep: usiz
     let mut buf = [0u8; 32];
     chunk.write_le_bytes(&mut buf);
     let width = F::PRIME.share_bytes();
+    let c = F::PRIME.blob_chunk_bytes();
+    // A full chunk, the common case: a copy of a length known at compile time.
+    if keep == c {
+        if let (Some(kept), Some(top)) = (buf.get(..c), buf.get(c..width)) {
+            out.extend_from_slice(kept);
+            return top.iter().all(|b| *b == 0);
+        }
+    }
     let Some((kept, dropped)) = buf.get(..width).and_then(|b| b.split_at_checked(keep)) else {
         return false;
     };

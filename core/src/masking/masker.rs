@@ -293,25 +293,13 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
         for batch in bytes.chunks(c * BLOB_BATCH) {
             secrets.clear();
             blob::chunks_into::<F>(batch, &mut secrets);
-            if t == 0 {
-                // A constant polynomial: every share is the chunk.
-                per_party
-                    .iter_mut()
-                    .for_each(|p| p.extend_from_slice(&secrets));
-                continue;
-            }
             let Some(drawn) = coefficients.get_mut(..secrets.len() * t) else {
                 break;
             };
             self.source.coefficients(drawn);
             // Party by party: each column grows by one run of independent evaluations.
             for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
-                party.extend(
-                    secrets
-                        .iter()
-                        .zip(drawn.chunks_exact(t))
-                        .map(|(secret, a)| shamir::evaluate(*secret, a, x)),
-                );
+                shamir::evaluate_many(&secrets, drawn, t, x, party);
             }
         }
         per_party

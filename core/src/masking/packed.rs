@@ -38,7 +38,7 @@ use alloc::vec::Vec;
 use nilvm_proto::nillion::values::v1::value as pb;
 
 use super::masker::MaskCtx;
-use super::shamir::{Interpolator, find_suspect};
+use super::shamir::{BLOCK, Interpolator, find_suspect};
 use super::source::{RandomnessSource, RngSource};
 use super::unmask::{Ctx, Entry, named_value};
 use super::{MaskedValues, MaskingError, PartyId, SecretMasker, UnmaskingError, blob, shamir};
@@ -509,7 +509,10 @@ impl SecretMasker {
         };
         let mut ctx = Ctx::<F>::new(self);
         let mut out = Vec::with_capacity(names.len());
-        let mut recovered: Vec<F> = Vec::new();
+        // Runs of secrets are recovered a block at a time, in cache.
+        let mut recovered = [F::ZERO; BLOCK];
+        let mut blob_chunks: Vec<F> = Vec::with_capacity(BLOCK);
+        let mut columns: Vec<&[F]> = Vec::with_capacity(parties.len());
         let mut element = 0;
         let mut blob_index = 0;
         let mut other = 0;
@@ -524,10 +527,11 @@ impl SecretMasker {
                     .get(i..)
                     .unwrap_or_default()
                     .iter()
+                    .take(BLOCK)
                     .take_while(|s| s.is_secret())
                     .count();
                 let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
-                let mut columns = Vec::with_capacity(parties.len());
+                columns.clear();
                 for (_, p, column) in &parties {
                     let shares = column.get(element..element + run).ok_or_else(|| {
                         UnmaskingError::InconsistentType {
@@ -538,9 +542,8 @@ impl SecretMasker {
                     })?;
                     columns.push(shares);
                 }
-                recovered.clear();
-                recovered.resize(run, F::ZERO);
-                if let Err(k) = ip.recover_columns(&columns, &mut recovered) {
+                let block = recovered.get_mut(..run).unwrap_or_default();
+                if let Err(k) = ip.recover_columns(&columns, block) {
                     let ys: Vec<F> = columns.iter().filter_map(|c| c.get(k).copied()).collect();
                     return Err(inconsistent(name_at(i + k), &ys));
                 }
@@ -548,7 +551,7 @@ impl SecretMasker {
                 out.extend(
                     run_slots
                         .iter()
-                        .zip(&recovered)
+                        .zip(block.iter())
                         .map(|(slot, secret)| slot.secret(secret)),
                 );
                 element += run;
@@ -583,7 +586,7 @@ impl SecretMasker {
                         .collect();
                     blob_index += 1;
                     let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
-                    recover_blob(name, &columns, ip, &mut recovered, &inconsistent)?
+                    recover_blob(name, &columns, ip, &mut blob_chunks, &inconsistent)?
                 }
                 _ => {
                     let entries: Vec<Entry<'_>> = parties
@@ -619,25 +622,12 @@ fn share_batch<F: Packed, S: RandomnessSource>(
     if pending.is_empty() {
         return;
     }
-    if t == 0 {
-        // f is the constant secret: every party's share is the secret itself.
-        columns
-            .iter_mut()
-            .for_each(|c| c.extend_from_slice(pending));
-        pending.clear();
-        return;
-    }
     let Some(drawn) = coefficients.get_mut(..pending.len() * t) else {
         return;
     };
     source.coefficients(drawn);
     for (x, column) in (1u32..).zip(columns.iter_mut()) {
-        column.extend(
-            pending
-                .iter()
-                .zip(drawn.chunks_exact(t))
-                .map(|(secret, a)| shamir::evaluate(*secret, a, x)),
-        );
+        shamir::evaluate_many(pending, drawn, t, x, column);
     }
     pending.clear();
 }
@@ -689,25 +679,35 @@ fn recover_blob<F: Packed>(
             reason: "chunk count does not match original_size",
         });
     }
-    recovered.clear();
-    recovered.resize(chunks, F::ZERO);
-    if let Err(k) = ip.recover_columns(&columns, recovered) {
-        let ys: Vec<F> = columns.iter().filter_map(|c| c.get(k).copied()).collect();
-        return Err(inconsistent(name, &ys));
-    }
     let mut remaining = usize::try_from(original_size)
         .unwrap_or(usize::MAX)
         .min(chunks * c);
     let mut out = Vec::with_capacity(remaining);
-    for chunk in recovered.iter() {
-        let keep = remaining.min(c);
-        remaining -= keep;
-        if !blob::push_chunk(&mut out, chunk, keep) {
-            return Err(UnmaskingError::InvalidBlob {
-                name: String::from(name),
-                reason: "a recovered chunk has bytes beyond the blob's size",
-            });
+    // A block of chunks at a time, through a buffer that stays in cache.
+    let mut start = 0;
+    while start < chunks {
+        let end = (start + BLOCK).min(chunks);
+        let block: Vec<&[F]> = columns
+            .iter()
+            .map(|column| column.get(start..end).unwrap_or_default())
+            .collect();
+        recovered.clear();
+        recovered.resize(end - start, F::ZERO);
+        if let Err(k) = ip.recover_columns(&block, recovered) {
+            let ys: Vec<F> = block.iter().filter_map(|c| c.get(k).copied()).collect();
+            return Err(inconsistent(name, &ys));
         }
+        for chunk in recovered.iter() {
+            let keep = remaining.min(c);
+            remaining -= keep;
+            if !blob::push_chunk(&mut out, chunk, keep) {
+                return Err(UnmaskingError::InvalidBlob {
+                    name: String::from(name),
+                    reason: "a recovered chunk has bytes beyond the blob's size",
+                });
+            }
+        }
+        start = end;
     }
     Ok(ClearValue::SecretBlob(SecretBlob::new(out)))
 }

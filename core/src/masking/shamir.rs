@@ -22,6 +22,39 @@ pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F 
     acc.mul_small_add(x, secret)
 }
 
+/// Appends f_i(x) for every secret i, where f_i's coefficients a1..at are
+/// `coefficients[i·t..(i+1)·t]`. Degrees 1 and 2 (3 and 5 parties) get loops of their own,
+/// with the coefficients as fixed-size arrays.
+pub(crate) fn evaluate_many<F: SmallMul>(
+    secrets: &[F],
+    coefficients: &[F],
+    t: usize,
+    x: u32,
+    out: &mut Vec<F>,
+) {
+    match t {
+        0 => out.extend_from_slice(secrets),
+        1 => out.extend(
+            secrets
+                .iter()
+                .zip(coefficients)
+                .map(|(s, a1)| a1.mul_small_add(x, *s)),
+        ),
+        2 => out.extend(
+            secrets
+                .iter()
+                .zip(coefficients.as_chunks::<2>().0)
+                .map(|(s, [a1, a2])| a2.mul_small_add(x, *a1).mul_small_add(x, *s)),
+        ),
+        _ => out.extend(
+            secrets
+                .iter()
+                .zip(coefficients.chunks_exact(t))
+                .map(|(s, a)| evaluate(*s, a, x)),
+        ),
+    }
+}
+
 /// Elements recovered per block by [`Interpolator::recover_columns`] (its scratch lives on
 /// the stack).
 pub(crate) const BLOCK: usize = 256;
