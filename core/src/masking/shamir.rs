@@ -43,8 +43,12 @@ pub(crate) fn evaluate_many<F: SmallMul>(
         2 => out.extend(
             secrets
                 .iter()
-                .zip(coefficients.as_chunks::<2>().0)
-                .map(|(s, [a1, a2])| a2.mul_small_add(x, *a1).mul_small_add(x, *s)),
+                .zip(coefficients.chunks_exact(2))
+                .map(|(s, a)| match a {
+                    [a1, a2] => a2.mul_small_add(x, *a1).mul_small_add(x, *s),
+                    // Chunks of exactly two: never taken.
+                    _ => evaluate(*s, a, x),
+                }),
         ),
         _ => out.extend(
             secrets
