@@ -129,21 +129,22 @@ impl<F: SmallMul> Combination<F> {
 
     /// The combination for many points at once: `out[i]` from `columns[j][i]`, point j's
     /// ordinates. Column by column, so each pass is a run of independent products with the
-    /// same coefficient. `out.len() ≤ BLOCK`; every column at least as long.
+    /// same coefficient. Every column at least as long as `out`.
     fn apply_columns(&self, columns: &[&[F]], out: &mut [F]) {
         out.fill(F::ZERO);
         match self {
             Combination::Small(coefficients) => {
-                let mut negative = [F::ZERO; BLOCK];
-                let negative = negative.get_mut(..out.len()).unwrap_or_default();
                 for ((k, minus), column) in coefficients.iter().zip(columns) {
-                    let acc: &mut [F] = if *minus { negative } else { out };
-                    for (a, y) in acc.iter_mut().zip(column.iter()) {
-                        *a = y.mul_small_add(*k, *a);
+                    // a − k·y = a + k·(−y): no second accumulator to subtract at the end.
+                    if *minus {
+                        for (a, y) in out.iter_mut().zip(column.iter()) {
+                            *a = (-*y).mul_small_add(*k, *a);
+                        }
+                    } else {
+                        for (a, y) in out.iter_mut().zip(column.iter()) {
+                            *a = y.mul_small_add(*k, *a);
+                        }
                     }
-                }
-                for (o, n) in out.iter_mut().zip(negative.iter()) {
-                    *o -= *n;
                 }
             }
             Combination::Full(coefficients) => {
