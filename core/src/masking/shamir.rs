@@ -131,23 +131,10 @@ impl<F: SmallMul> Combination<F> {
     /// ordinates. Column by column, so each pass is a run of independent products with the
     /// same coefficient. Every column at least as long as `out`.
     fn apply_columns(&self, columns: &[&[F]], out: &mut [F]) {
-        out.fill(F::ZERO);
         match self {
-            Combination::Small(coefficients) => {
-                for ((k, minus), column) in coefficients.iter().zip(columns) {
-                    // a − k·y = a + k·(−y): no second accumulator to subtract at the end.
-                    if *minus {
-                        for (a, y) in out.iter_mut().zip(column.iter()) {
-                            *a = (-*y).mul_small_add(*k, *a);
-                        }
-                    } else {
-                        for (a, y) in out.iter_mut().zip(column.iter()) {
-                            *a = y.mul_small_add(*k, *a);
-                        }
-                    }
-                }
-            }
+            Combination::Small(coefficients) => F::combine_small(coefficients, columns, out),
             Combination::Full(coefficients) => {
+                out.fill(F::ZERO);
                 for (c, column) in coefficients.iter().zip(columns) {
                     for (a, y) in out.iter_mut().zip(column.iter()) {
                         *a += *c * *y;
