@@ -273,23 +273,26 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
 
     /// Each party's shares of a blob's chunks, as field elements.
     fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
-        self.blob_columns(bytes)
-            .into_iter()
-            .map(|party| party.into_iter().map(F::into_element).collect())
+        let (shares, chunks) = self.blob_columns(bytes);
+        shares
+            .chunks(chunks.max(1))
+            .map(|party| party.iter().map(|e| e.into_element()).collect())
             .collect()
     }
 
-    /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
-    /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
-    pub(super) fn blob_columns(&mut self, bytes: &[u8]) -> Vec<Vec<F>> {
+    /// Every party's shares of a blob's chunks, party after party in one vector, and the
+    /// number of chunks. The coefficients of [`BLOB_BATCH`] chunks are drawn at once, in the
+    /// documented order (chunk by chunk, a1..at within a chunk).
+    pub(super) fn blob_columns(&mut self, bytes: &[u8]) -> (Vec<F>, usize) {
         let c = F::PRIME.blob_chunk_bytes();
         let count = bytes.len().div_ceil(c);
         let n = self.n();
         let t = self.masker.degree;
-        let mut per_party: Vec<Vec<F>> = (0..n).map(|_| Vec::with_capacity(count)).collect();
+        let mut out = alloc::vec![F::ZERO; n * count];
         // Chunks are read a batch at a time: no vector of the whole blob's chunks.
         let mut secrets = Vec::with_capacity(BLOB_BATCH);
         let mut coefficients = alloc::vec![F::ZERO; BLOB_BATCH * t];
+        let mut done = 0;
         for batch in bytes.chunks(c * BLOB_BATCH) {
             secrets.clear();
             blob::chunks_into::<F>(batch, &mut secrets);
@@ -297,12 +300,16 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
                 break;
             };
             self.source.coefficients(drawn);
-            // Party by party: each column grows by one run of independent evaluations.
-            for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
-                shamir::evaluate_many(&secrets, drawn, t, x, party);
+            // Party by party: each part grows by one run of independent evaluations.
+            for (x, party) in (1..=n as u32).zip(out.chunks_mut(count.max(1))) {
+                let part = party
+                    .get_mut(done..done + secrets.len())
+                    .unwrap_or_default();
+                shamir::evaluate_many(&secrets, drawn, t, x, part);
             }
+            done += secrets.len();
         }
-        per_party
+        (out, count)
     }
 
     fn value(

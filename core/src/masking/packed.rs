@@ -74,11 +74,16 @@ impl Column {
         }
     }
 
-    fn to_elements(&self) -> Vec<FieldElement> {
+    /// Elements `start..end` (none if out of range).
+    fn to_elements(&self, start: usize, end: usize) -> Vec<FieldElement> {
+        fn range<F: Packed>(v: &[F], start: usize, end: usize) -> Vec<FieldElement> {
+            let part = v.get(start..end).unwrap_or_default();
+            part.iter().map(|e| e.into_element()).collect()
+        }
         match self {
-            Column::U64(v) => v.iter().map(|e| e.into_element()).collect(),
-            Column::U128(v) => v.iter().map(|e| e.into_element()).collect(),
-            Column::U256(v) => v.iter().map(|e| e.into_element()).collect(),
+            Column::U64(v) => range(v, start, end),
+            Column::U128(v) => range(v, start, end),
+            Column::U256(v) => range(v, start, end),
         }
     }
 }
@@ -157,10 +162,13 @@ impl Slot {
     }
 }
 
-/// One party's shares of a blob.
+/// Every party's shares of a blob, party after party (`chunks` each), in one allocation: n
+/// separate megabyte-sized vectors were each returned to the system when dropped, and paid
+/// their page faults again at the next call.
 #[derive(Clone, PartialEq, Eq)]
 struct Blob {
     original_size: u64,
+    chunks: usize,
     shares: Column,
 }
 
@@ -168,8 +176,9 @@ struct Blob {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PartyShares {
     party: PartyId,
+    /// The party's position at masking: its part of every [`Blob`].
+    index: usize,
     elements: Column,
-    blobs: Vec<Blob>,
     others: Vec<EncryptedValue>,
 }
 
@@ -186,7 +195,6 @@ impl core::fmt::Debug for PartyShares {
         f.debug_struct("PartyShares")
             .field("party", &self.party)
             .field("elements", &self.elements.len())
-            .field("blobs", &self.blobs.len())
             .field("others", &self.others.len())
             .finish()
     }
@@ -200,6 +208,8 @@ pub struct PackedShares<'v> {
     names: Vec<&'v str>,
     /// The kind of each value, the same for every party.
     slots: Vec<Slot>,
+    /// The blobs, in name order.
+    blobs: Vec<Blob>,
     /// In party (= abscissa) order.
     parties: Vec<PartyShares>,
 }
@@ -209,6 +219,7 @@ impl core::fmt::Debug for PackedShares<'_> {
         f.debug_struct("PackedShares")
             .field("prime", &self.prime)
             .field("names", &self.names.len())
+            .field("blobs", &self.blobs.len())
             .field("parties", &self.parties)
             .finish()
     }
@@ -243,7 +254,7 @@ impl<'v> PackedShares<'v> {
 
     fn expand(&self, shares: &PartyShares) -> Vec<(&'v str, EncryptedValue)> {
         let mut elements = 0;
-        let mut blobs = shares.blobs.iter();
+        let mut blobs = self.blobs.iter();
         let mut others = shares.others.iter();
         let mut out = Vec::with_capacity(self.names.len());
         for (name, slot) in self.names.iter().zip(&self.slots) {
@@ -251,7 +262,9 @@ impl<'v> PackedShares<'v> {
             let value = match slot {
                 Slot::Blob => blobs.next().map(|b| {
                     EncryptedValue::ShamirSharesBlob(BlobShares {
-                        shares: b.shares.to_elements(),
+                        shares: b
+                            .shares
+                            .to_elements(shares.index * b.chunks, (shares.index + 1) * b.chunks),
                         original_size: b.original_size,
                     })
                 }),
@@ -354,7 +367,7 @@ impl SecretMasker {
         let n = self.parties().len();
         let t = self.polynomial_degree();
         let mut columns: Vec<Vec<F>> = (0..n).map(|_| Vec::with_capacity(values.len())).collect();
-        let mut blobs: Vec<Vec<Blob>> = (0..n).map(|_| Vec::new()).collect();
+        let mut blobs = Vec::new();
         let mut others: Vec<Vec<EncryptedValue>> = (0..n).map(|_| Vec::new()).collect();
         let mut slots = Vec::with_capacity(values.len());
         let mut names = Vec::with_capacity(values.len());
@@ -417,12 +430,12 @@ impl SecretMasker {
             if let ClearValue::SecretBlob(b) = value {
                 let original_size = blob_size(name, b)?;
                 slots.push(Slot::Blob);
-                for (party, shares) in blobs.iter_mut().zip(ctx.blob_columns(b.as_bytes())) {
-                    party.push(Blob {
-                        original_size,
-                        shares: F::wrap(shares),
-                    });
-                }
+                let (shares, chunks) = ctx.blob_columns(b.as_bytes());
+                blobs.push(Blob {
+                    original_size,
+                    chunks,
+                    shares: F::wrap(shares),
+                });
                 continue;
             }
             scratch.clear();
@@ -436,12 +449,12 @@ impl SecretMasker {
         let parties = self
             .parties()
             .iter()
-            .zip(columns)
-            .zip(blobs.into_iter().zip(others))
-            .map(|((party, elements), (blobs, others))| PartyShares {
+            .zip(columns.into_iter().zip(others))
+            .enumerate()
+            .map(|(index, (party, (elements, others)))| PartyShares {
                 party: party.clone(),
+                index,
                 elements: F::wrap(elements),
-                blobs,
                 others,
             })
             .collect();
@@ -449,6 +462,7 @@ impl SecretMasker {
             prime: F::PRIME,
             names,
             slots,
+            blobs,
             parties,
         })
     }
@@ -580,13 +594,11 @@ impl SecretMasker {
                     }
                 }
                 Slot::Blob => {
-                    let columns: Vec<(&PartyShares, Option<&Blob>)> = parties
-                        .iter()
-                        .map(|(_, p, _)| (*p, p.blobs.get(blob_index)))
-                        .collect();
+                    let b = shares.blobs.get(blob_index);
                     blob_index += 1;
                     let ip = interpolator.as_ref().ok_or_else(|| not_enough(name))?;
-                    recover_blob(name, &columns, ip, &mut blob_chunks, &inconsistent)?
+                    let holders: Vec<&PartyShares> = parties.iter().map(|(_, p, _)| *p).collect();
+                    recover_blob(name, b, &holders, ip, &mut blob_chunks, &inconsistent)?
                 }
                 _ => {
                     let entries: Vec<Entry<'_>> = parties
@@ -627,7 +639,10 @@ fn share_batch<F: Packed, S: RandomnessSource>(
     };
     source.coefficients(drawn);
     for (x, column) in (1u32..).zip(columns.iter_mut()) {
-        shamir::evaluate_many(pending, drawn, t, x, column);
+        let start = column.len();
+        column.resize(start + pending.len(), F::ZERO);
+        let out = column.get_mut(start..).unwrap_or_default();
+        shamir::evaluate_many(pending, drawn, t, x, out);
     }
     pending.clear();
 }
@@ -646,7 +661,8 @@ fn blob_size(name: &str, b: &SecretBlob) -> Result<u64, MaskingError> {
 /// A blob from every party's shares of it, with the checks of [`SecretMasker::unmask`].
 fn recover_blob<F: Packed>(
     name: &str,
-    parties: &[(&PartyShares, Option<&Blob>)],
+    b: Option<&Blob>,
+    parties: &[&PartyShares],
     ip: &Interpolator<F>,
     recovered: &mut Vec<F>,
     inconsistent: &impl Fn(&str, &[F]) -> UnmaskingError,
@@ -656,22 +672,25 @@ fn recover_blob<F: Packed>(
         party: party.clone(),
         kind: "shamir_shares_blob",
     };
-    let mut columns = Vec::with_capacity(parties.len());
-    let mut shape = None;
-    for (p, b) in parties {
-        let b = b.ok_or_else(|| odd(&p.party))?;
-        let column = F::column(&b.shares).ok_or_else(|| UnmaskingError::PrimeMismatch {
+    let first = parties.first().map(|p| &p.party);
+    let (Some(b), Some(first)) = (b, first) else {
+        return Err(UnmaskingError::NotEnoughShares {
             name: String::from(name),
-            party: p.party.clone(),
-            expected: F::PRIME,
-        })?;
-        let this = (b.original_size, column.len());
-        if *shape.get_or_insert(this) != this {
-            return Err(odd(&p.party));
-        }
-        columns.push(column);
+            needed: 1,
+            got: 0,
+        });
+    };
+    let all = F::column(&b.shares).ok_or_else(|| UnmaskingError::PrimeMismatch {
+        name: String::from(name),
+        party: first.clone(),
+        expected: F::PRIME,
+    })?;
+    let mut columns = Vec::with_capacity(parties.len());
+    for p in parties {
+        let part = p.index * b.chunks..(p.index + 1) * b.chunks;
+        columns.push(all.get(part).ok_or_else(|| odd(&p.party))?);
     }
-    let (original_size, chunks) = shape.unwrap_or_default();
+    let (original_size, chunks) = (b.original_size, b.chunks);
     let c = F::PRIME.blob_chunk_bytes();
     if blob::chunk_count(original_size, c) != chunks as u64 {
         return Err(UnmaskingError::InvalidBlob {

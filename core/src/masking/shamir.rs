@@ -22,40 +22,33 @@ pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F 
     acc.mul_small_add(x, secret)
 }
 
-/// Appends f_i(x) for every secret i, where f_i's coefficients a1..at are
-/// `coefficients[i·t..(i+1)·t]`. Degrees 1 and 2 (3 and 5 parties) get loops of their own,
-/// with the coefficients as fixed-size arrays.
+/// Writes f_i(x) for every secret i into `out[i]`, where f_i's coefficients a1..at are
+/// `coefficients[i·t..(i+1)·t]`. Degrees 1 and 2 (3 and 5 parties) get loops of their own.
 pub(crate) fn evaluate_many<F: SmallMul>(
     secrets: &[F],
     coefficients: &[F],
     t: usize,
     x: u32,
-    out: &mut Vec<F>,
+    out: &mut [F],
 ) {
+    let out = out.iter_mut();
     match t {
-        0 => out.extend_from_slice(secrets),
-        1 => out.extend(
-            secrets
-                .iter()
-                .zip(coefficients)
-                .map(|(s, a1)| a1.mul_small_add(x, *s)),
-        ),
-        2 => out.extend(
-            secrets
-                .iter()
-                .zip(coefficients.chunks_exact(2))
-                .map(|(s, a)| match a {
+        0 => out.zip(secrets).for_each(|(o, s)| *o = *s),
+        1 => out
+            .zip(secrets.iter().zip(coefficients))
+            .for_each(|(o, (s, a1))| *o = a1.mul_small_add(x, *s)),
+        2 => out
+            .zip(secrets.iter().zip(coefficients.chunks_exact(2)))
+            .for_each(|(o, (s, a))| {
+                *o = match a {
                     [a1, a2] => a2.mul_small_add(x, *a1).mul_small_add(x, *s),
                     // Chunks of exactly two: never taken.
                     _ => evaluate(*s, a, x),
-                }),
-        ),
-        _ => out.extend(
-            secrets
-                .iter()
-                .zip(coefficients.chunks_exact(t))
-                .map(|(s, a)| evaluate(*s, a, x)),
-        ),
+                }
+            }),
+        _ => out
+            .zip(secrets.iter().zip(coefficients.chunks_exact(t)))
+            .for_each(|(o, (s, a))| *o = evaluate(*s, a, x)),
     }
 }
 
