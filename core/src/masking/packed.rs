@@ -1,35 +1,6 @@
 //! Packed shares: the output of one mask call held as columns, one per party, with the names
 //! held once (borrowed from the caller's map) instead of a named map per party.
-//!
-//! [`SecretMasker::mask`] returns, for every party, a map from an owned name to an
-//! [`EncryptedValue`]: per value and party that is a string allocation, a map node and an enum
-//! sized for its largest variant, which costs far more than the sharing's arithmetic. Here a
-//! scalar share is one field element in a vector of its own width (8 bytes at 64 bits), a
-//! blob's shares are one such vector, and only the rare other values (arrays, tuples, keys,
-//! signatures, public opaque values) are kept as encrypted values. The same values reach the
-//! wire: [`PackedShares::to_named_values`] and [`PackedShares::to_masked_values`] give exactly
-//! what [`SecretMasker::mask`] would have given for the same randomness.
-//!
-//! ```
-//! use std::collections::BTreeMap;
-//! use nilvm_core::field::Prime;
-//! use nilvm_core::masking::{PartyId, SecretMasker};
-//! use nilvm_core::values::{ClearValue, SecretInteger};
-//!
-//! let parties: Vec<PartyId> = (1u8..=3).map(|i| PartyId::new(vec![i])).collect();
-//! let masker = SecretMasker::new(Prime::U64, 1, parties)?;
-//! let values = BTreeMap::from([
-//!     ("a".to_string(), ClearValue::from(SecretInteger::from(7i64))),
-//!     ("b".to_string(), ClearValue::from(SecretInteger::from(-8i64))),
-//! ]);
-//! let mut shares = masker.mask_packed(&values, &mut rand::rng())?;
-//! assert_eq!(shares.names(), ["a", "b"]);
-//! // Any two of the three parties recover the values, in name order.
-//! shares.retain_parties(|party| party.as_bytes() != [2]);
-//! let clear = masker.unmask_packed(&shares)?;
-//! assert_eq!(clear, values.into_values().collect::<Vec<_>>());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! See [`PackedShares`].
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -172,7 +143,8 @@ struct Blob {
     shares: Column,
 }
 
-/// One party's shares of every value of a [`PackedShares`], in name order.
+/// One party's shares of the values of a [`PackedShares`] other than blobs (which the
+/// [`PackedShares`] holds for every party at once), in name order.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PartyShares {
     party: PartyId,
@@ -200,8 +172,38 @@ impl core::fmt::Debug for PartyShares {
     }
 }
 
-/// The shares of one mask call for every party, packed ([module docs](self)). `'v` is the
-/// lifetime of the masked map, whose names are kept by reference.
+/// The shares of one mask call for every party, packed. `'v` is the lifetime of the masked
+/// map, whose names are kept by reference.
+///
+/// [`SecretMasker::mask`] returns, for every party, a map from an owned name to an
+/// [`EncryptedValue`]: per value and party that is a string allocation, a map node and an enum
+/// sized for its largest variant, which costs far more than the sharing's arithmetic. Here a
+/// scalar share is one field element in a vector of its own width (8 bytes at 64 bits), a
+/// blob's shares are one such vector for all parties, and only the rare other values (arrays, tuples, keys,
+/// signatures, public opaque values) are kept as encrypted values. The same values reach the
+/// wire: [`PackedShares::to_named_values`] and [`PackedShares::to_masked_values`] give exactly
+/// what [`SecretMasker::mask`] would have given for the same randomness.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use nilvm_core::field::Prime;
+/// use nilvm_core::masking::{PartyId, SecretMasker};
+/// use nilvm_core::values::{ClearValue, SecretInteger};
+///
+/// let parties: Vec<PartyId> = (1u8..=3).map(|i| PartyId::new(vec![i])).collect();
+/// let masker = SecretMasker::new(Prime::U64, 1, parties)?;
+/// let values = BTreeMap::from([
+///     ("a".to_string(), ClearValue::from(SecretInteger::from(7i64))),
+///     ("b".to_string(), ClearValue::from(SecretInteger::from(-8i64))),
+/// ]);
+/// let mut shares = masker.mask_packed(&values, &mut rand::rng())?;
+/// assert_eq!(shares.names(), ["a", "b"]);
+/// // Any two of the three parties recover the values, in name order.
+/// shares.retain_parties(|party| party.as_bytes() != [2]);
+/// let clear = masker.unmask_packed(&shares)?;
+/// assert_eq!(clear, values.into_values().collect::<Vec<_>>());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct PackedShares<'v> {
     prime: Prime,
@@ -300,7 +302,7 @@ impl<'v> PackedShares<'v> {
     }
 
     /// One party's values as the `NamedValue` list of a store-values or invoke-compute request,
-    /// byte for byte what [`crate::values::to_named_values`] gives for that party's map of
+    /// byte for byte what [`crate::values::proto::to_named_values`] gives for that party's map of
     /// [`SecretMasker::mask`]; `Ok(None)` for a party not here.
     ///
     /// # Errors
