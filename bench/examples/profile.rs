@@ -9,29 +9,45 @@
 //! ```
 //!
 //! Arguments: `mask|unmask`, prime bits (64, 128, 256), parties (3 or 5; degree 1 or 2),
-//! `ints|blob`, and optionally a repeat count.
+//! `ints|blob`, optionally a repeat count, and `named` for the named maps of
+//! `SecretMasker::mask` / `unmask` instead of the packed shares the bench times.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use nilvm_core::field::Prime;
-use nilvm_core::masking::{PartyId, PartyJar, SecretMasker};
+use nilvm_core::masking::{PackedShares, PartyId, PartyJar, SecretMasker};
 use nilvm_core::values::{ClearValue, SecretBlob, SecretInteger};
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
+
+/// What the unmask reads: the named maps, or the packed shares.
+enum Input<'v> {
+    Named(PartyJar),
+    Packed(PackedShares<'v>),
+}
 
 #[inline(never)]
 fn profile_target(
     op: &str,
     masker: &SecretMasker,
     values: &BTreeMap<String, ClearValue>,
-    jar: &PartyJar,
+    input: &Input<'_>,
     rng: &mut StdRng,
 ) {
-    if op == "mask" {
-        black_box(masker.mask(values, rng).expect("masking works"));
-    } else {
-        black_box(masker.unmask(jar).expect("unmasking works"));
+    match (op, input) {
+        ("mask", Input::Named(_)) => {
+            black_box(masker.mask(values, rng).expect("masking works"));
+        }
+        ("mask", Input::Packed(_)) => {
+            black_box(masker.mask_packed(values, rng).expect("masking works"));
+        }
+        (_, Input::Named(jar)) => {
+            black_box(masker.unmask(jar).expect("unmasking works"));
+        }
+        (_, Input::Packed(shares)) => {
+            black_box(masker.unmask_packed(shares).expect("unmasking works"));
+        }
     }
 }
 
@@ -48,6 +64,7 @@ fn main() {
     let degree = if parties >= 5 { 2 } else { 1 };
     let blob = arg(4, "ints") == "blob";
     let repeat: usize = arg(5, "1").parse().expect("a repeat count");
+    let named = arg(6, "packed") == "named";
 
     let mut rng = StdRng::seed_from_u64(7);
     let ids: Vec<PartyId> = (0..parties)
@@ -69,12 +86,18 @@ fn main() {
             })
             .collect()
     };
-    let jar = if op == "mask" {
-        PartyJar::new()
-    } else {
-        PartyJar::from(masker.mask(&values, &mut rng).expect("masking works"))
+    let input = match (named, op == "mask") {
+        (true, true) => Input::Named(PartyJar::new()),
+        (true, false) => Input::Named(PartyJar::from(
+            masker.mask(&values, &mut rng).expect("masking works"),
+        )),
+        (false, _) => Input::Packed(
+            masker
+                .mask_packed(&values, &mut rng)
+                .expect("masking works"),
+        ),
     };
     for _ in 0..repeat {
-        profile_target(&op, &masker, &values, &jar, &mut rng);
+        profile_target(&op, &masker, &values, &input, &mut rng);
     }
 }

@@ -67,5 +67,6 @@ pub fn rows(pairs: u32) -> Vec<Row> {
         ours: per_operation,
         reference: None,
         bound: None,
+        ops_per_second: Some(rate),
     }]
 }

@@ -201,6 +201,7 @@ pub fn rows(python: Option<&str>, sizes: Sizes) -> Result<Vec<Row>, String> {
                     ours: pick(&ours, blob, p),
                     reference: reference.as_ref().map(|r| pick(r, blob, p)),
                     bound: None,
+                    ops_per_second: None,
                 });
             }
         }
@@ -216,6 +217,7 @@ pub fn rows(python: Option<&str>, sizes: Sizes) -> Result<Vec<Row>, String> {
             ours: per_pair(ours.pairs_per_second),
             reference: reference.as_ref().map(|r| per_pair(r.pairs_per_second)),
             bound: None,
+            ops_per_second: Some(ours.pairs_per_second),
         });
         Ok(rows)
     })

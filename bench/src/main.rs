@@ -1,36 +1,92 @@
 //! `nilvm-bench`: ours vs the official implementation and the hardware bound, in one table.
 //! See BENCHMARKS.md for the method and the latest figures.
 
-use clap::Parser;
+use std::io::Write;
+
+use clap::{Parser, ValueEnum};
 use nilvm_bench::{cluster, e2e, masking, nada, table};
 
-/// Benchmarks, printed as one Markdown table.
+/// A group of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Group {
+    /// Masking and unmasking.
+    Masking,
+    /// The Nada runtime.
+    Nada,
+    /// The emulated cluster.
+    Cluster,
+    /// End to end on the in-process devnet.
+    E2e,
+}
+
+/// Benchmarks, printed as one Markdown table (or as JSON with `--json`).
 #[derive(Debug, Parser)]
 struct Args {
     /// A Python with `nillion-client==0.2.0` installed, to time the official masker.
     #[arg(long, env = "NILVM_BENCH_PYTHON")]
     python: Option<String>,
-    /// Timed runs per measurement (the median is reported).
-    #[arg(long, default_value_t = 5)]
-    runs: usize,
-    /// Store + retrieve pairs per end-to-end latency measurement.
-    #[arg(long, default_value_t = 200)]
-    e2e_iterations: usize,
+    /// Timed runs per measurement (the median is reported); default 5, 1 with `--quick`.
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Store + retrieve pairs per end-to-end latency measurement; default 200, 10 with
+    /// `--quick`.
+    #[arg(long)]
+    e2e_iterations: Option<usize>,
+    /// Only these groups of rows (comma-separated); all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
+    /// A reduced set for a smoke test: smaller sizes, one run.
+    #[arg(long)]
+    quick: bool,
+    /// Writes `{"rows": [...]}` instead of the table: to stdout, or to FILE if given.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    json: Option<String>,
 }
 
-fn main() {
+fn main() -> Result<(), String> {
     let args = Args::parse();
-    let mut rows = masking::rows(args.python.as_deref(), args.runs);
-    rows.extend(nada::rows(args.runs));
-    rows.extend(cluster::rows(200));
-    let sizes = e2e::Sizes {
-        iterations: args.e2e_iterations,
-        blob_iterations: (args.e2e_iterations / 10).max(3),
-        concurrent_pairs: (args.e2e_iterations / 10).max(3),
-    };
-    match e2e::rows(args.python.as_deref(), sizes) {
-        Ok(e2e) => rows.extend(e2e),
-        Err(error) => eprintln!("end-to-end rows not measured: {error}"),
+    let runs = args.runs.unwrap_or(if args.quick { 1 } else { 5 });
+    let e2e_iterations = args
+        .e2e_iterations
+        .unwrap_or(if args.quick { 10 } else { 200 });
+    let wanted = |group| args.only.is_empty() || args.only.contains(&group);
+    let mut rows = Vec::new();
+    if wanted(Group::Masking) {
+        let sizes = if args.quick {
+            masking::Sizes::QUICK
+        } else {
+            masking::Sizes::FULL
+        };
+        rows.extend(masking::rows(args.python.as_deref(), runs, sizes));
     }
-    table::print(&rows);
+    if wanted(Group::Nada) {
+        rows.extend(nada::rows(runs));
+    }
+    if wanted(Group::Cluster) {
+        rows.extend(cluster::rows(if args.quick { 20 } else { 200 }));
+    }
+    if wanted(Group::E2e) {
+        let sizes = e2e::Sizes {
+            iterations: e2e_iterations,
+            blob_iterations: (e2e_iterations / 10).max(3),
+            concurrent_pairs: (e2e_iterations / 10).max(3),
+        };
+        match e2e::rows(args.python.as_deref(), sizes) {
+            Ok(e2e) => rows.extend(e2e),
+            Err(error) => eprintln!("end-to-end rows not measured: {error}"),
+        }
+    }
+    match args.json.as_deref() {
+        None => table::print(&rows),
+        Some(path) => {
+            let text = table::json(&rows).to_string();
+            if path == "-" {
+                println!("{text}");
+            } else {
+                let mut file = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+                writeln!(file, "{text}").map_err(|e| format!("{path}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -7,13 +7,35 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use nilvm_core::field::{Fp64, Fp128, Fp256, Prime, PrimeField};
-use nilvm_core::masking::{PartyId, PartyJar, SecretMasker};
+use nilvm_core::masking::{PartyId, SecretMasker};
 use nilvm_core::values::{ClearValue, SecretBlob, SecretInteger};
 use rand::{Rng, RngExt};
 use serde_json::{Value as Json, json};
 
 use crate::table::Row;
 use crate::timing::median;
+
+/// How much to mask.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// Secret integers per call.
+    pub integers: usize,
+    /// Bytes of the blob.
+    pub blob_bytes: usize,
+}
+
+impl Sizes {
+    /// The table of BENCHMARKS.md.
+    pub const FULL: Sizes = Sizes {
+        integers: 10_000,
+        blob_bytes: 1 << 20,
+    };
+    /// `--quick`: a smoke test.
+    pub const QUICK: Sizes = Sizes {
+        integers: 1_000,
+        blob_bytes: 64 << 10,
+    };
+}
 
 /// One workload.
 #[derive(Clone, Copy, Debug)]
@@ -22,13 +44,11 @@ pub struct Workload {
     parties: usize,
     degree: usize,
     blob: bool,
+    sizes: Sizes,
 }
 
-const INTEGERS: usize = 10_000;
-const BLOB_BYTES: usize = 1 << 20;
-
 impl Workload {
-    fn all() -> Vec<Workload> {
+    fn all(sizes: Sizes) -> Vec<Workload> {
         let mut all = Vec::new();
         for prime in Prime::ALL {
             for (parties, degree) in [(3, 1), (5, 2)] {
@@ -38,6 +58,7 @@ impl Workload {
                         parties,
                         degree,
                         blob,
+                        sizes,
                     });
                 }
             }
@@ -47,9 +68,16 @@ impl Workload {
 
     fn label(&self) -> String {
         let what = if self.blob {
-            "1 MiB blob"
+            match self.sizes.blob_bytes {
+                b if b % (1 << 20) == 0 => format!("{} MiB blob", b >> 20),
+                b if b % (1 << 10) == 0 => format!("{} KiB blob", b >> 10),
+                b => format!("{b}-byte blob"),
+            }
         } else {
-            "10k secret integers"
+            match self.sizes.integers {
+                n if n % 1000 == 0 => format!("{}k secret integers", n / 1000),
+                n => format!("{n} secret integers"),
+            }
         };
         format!(
             "{what}, {} parties, {}-bit",
@@ -61,19 +89,21 @@ impl Workload {
     /// Secret elements to share: one per integer, one per blob chunk.
     fn elements(&self) -> usize {
         if self.blob {
-            BLOB_BYTES.div_ceil(self.prime.blob_chunk_bytes())
+            self.sizes
+                .blob_bytes
+                .div_ceil(self.prime.blob_chunk_bytes())
         } else {
-            INTEGERS
+            self.sizes.integers
         }
     }
 
     fn values(&self, rng: &mut impl Rng) -> BTreeMap<String, ClearValue> {
         if self.blob {
-            let mut bytes = vec![0u8; BLOB_BYTES];
+            let mut bytes = vec![0u8; self.sizes.blob_bytes];
             rng.fill_bytes(&mut bytes);
             BTreeMap::from([("blob".to_string(), SecretBlob::new(bytes).into())])
         } else {
-            (0..INTEGERS)
+            (0..self.sizes.integers)
                 .map(|i| {
                     let value = i64::from(rng.random::<i32>());
                     (
@@ -89,12 +119,13 @@ impl Workload {
         json!({
             "prime": self.prime.bits(), "parties": self.parties, "degree": self.degree,
             "kind": if self.blob { "blob" } else { "integers" },
-            "count": if self.blob { BLOB_BYTES } else { INTEGERS }, "runs": runs,
+            "count": if self.blob { self.sizes.blob_bytes } else { self.sizes.integers }, "runs": runs,
         })
     }
 }
 
-/// Our mask and unmask times.
+/// Our mask and unmask times: packed shares (one column per party, names once), the form
+/// `SecretMasker::mask_packed` returns, with the strict checks of the unmask included.
 fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
     let mut rng = rand::rng();
     let parties: Vec<PartyId> = (0..workload.parties)
@@ -106,13 +137,20 @@ fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
     let mask = median(runs, || {
         black_box(
             masker
-                .mask(&values, &mut rand::rng())
+                .mask_packed(&values, &mut rand::rng())
                 .expect("masking works"),
         );
     });
-    let jar = PartyJar::from(masker.mask(&values, &mut rng).expect("masking works"));
+    let shares = masker
+        .mask_packed(&values, &mut rng)
+        .expect("masking works");
+    let clear = masker.unmask_packed(&shares).expect("unmasking works");
+    assert!(
+        clear.iter().eq(values.values()),
+        "unmasking gave other values"
+    );
     let unmask = median(runs, || {
-        black_box(masker.unmask(&jar).expect("unmasking works"));
+        black_box(masker.unmask_packed(&shares).expect("unmasking works"));
     });
     (mask, unmask)
 }
@@ -166,8 +204,8 @@ fn official(
 }
 
 /// All masking rows.
-pub fn rows(python: Option<&str>, runs: usize) -> Vec<Row> {
-    let workloads = Workload::all();
+pub fn rows(python: Option<&str>, runs: usize, sizes: Sizes) -> Vec<Row> {
+    let workloads = Workload::all(sizes);
     let multiplications = [
         (Prime::U64, multiplication::<Fp64>()),
         (Prime::U128, multiplication::<Fp128>()),
@@ -194,12 +232,14 @@ pub fn rows(python: Option<&str>, runs: usize) -> Vec<Row> {
             ours: mask,
             reference: official.map(|o| o.0),
             bound: Some(mask_bound),
+            ops_per_second: None,
         });
         rows.push(Row {
             what: format!("unmask {}", workload.label()),
             ours: unmask,
             reference: official.map(|o| o.1),
             bound: Some(unmask_bound),
+            ops_per_second: None,
         });
     }
     rows

@@ -336,9 +336,7 @@ fn per_operation(what: String, time: Duration, steps: u64) -> Row {
     let per_op = time / u32::try_from(steps.max(1)).unwrap_or(u32::MAX);
     let rate = steps as f64 / time.as_secs_f64();
     Row {
-        what: format!("{what} ({rate:.0} ops/s), per operation"),
-        ours: per_op,
-        reference: None,
-        bound: None,
+        ops_per_second: Some(rate),
+        ..Row::ours(format!("{what} ({rate:.0} ops/s), per operation"), per_op)
     }
 }

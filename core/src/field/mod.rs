@@ -203,6 +203,25 @@ pub(crate) trait SmallMul: PrimeField {
     /// `self · k + addend`.
     fn mul_small_add(self, k: u32, addend: Self) -> Self;
 
+    /// `out[i] = Σ_j ±k_j · columns[j][i]` over `(k_j, minus_j)` in `coefficients` (a Lagrange
+    /// combination of many points at once), column by column. Every column is at least as
+    /// long as `out`.
+    fn combine_small(coefficients: &[(u32, bool)], columns: &[&[Self]], out: &mut [Self]) {
+        out.fill(Self::ZERO);
+        for ((k, minus), column) in coefficients.iter().zip(columns) {
+            // a − k·y = a + k·(−y): one accumulator.
+            if *minus {
+                for (a, y) in out.iter_mut().zip(column.iter()) {
+                    *a = (-*y).mul_small_add(*k, *a);
+                }
+            } else {
+                for (a, y) in out.iter_mut().zip(column.iter()) {
+                    *a = y.mul_small_add(*k, *a);
+                }
+            }
+        }
+    }
+
     /// `Some(k)` if this element is the integer `k < 2^32`.
     fn as_small(&self) -> Option<u32> {
         let v = self.to_u256();

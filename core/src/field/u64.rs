@@ -226,6 +226,49 @@ fn low_u64(value: &U256) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::SmallMul;
+
+    /// Column-wise combinations give what one step per term gives, with extreme values,
+    /// large coefficients, both signs and more than one block.
+    #[test]
+    fn combine_small_matches_term_by_term() {
+        let len = 300;
+        let columns: Vec<Vec<Fp64>> = (0..5u64)
+            .map(|j| {
+                (0..len as u64)
+                    .map(|i| match (i + j) % 4 {
+                        0 => Fp64::new(0),
+                        1 => Fp64::new(P - 1),
+                        _ => Fp64::new(i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ j),
+                    })
+                    .collect()
+            })
+            .collect();
+        let slices: Vec<&[Fp64]> = columns.iter().map(Vec::as_slice).collect();
+        let coefficients = [
+            (u32::MAX, false),
+            (3, true),
+            (u32::MAX, true),
+            (1, false),
+            (0, true),
+        ];
+        let mut out = vec![Fp64::ZERO; len];
+        Fp64::combine_small(&coefficients, &slices, &mut out);
+        for (i, got) in out.iter().enumerate() {
+            let mut expected = Fp64::ZERO;
+            for ((k, minus), column) in coefficients.iter().zip(&columns) {
+                let term = Fp64::ZERO
+                    .mul_small_add(1, column[i])
+                    .mul_small_add(*k, Fp64::ZERO);
+                expected = if *minus {
+                    expected - term
+                } else {
+                    expected + term
+                };
+            }
+            assert_eq!(*got, expected, "{i}");
+        }
+    }
 
     #[test]
     fn reduce_matches_u128_remainder() {

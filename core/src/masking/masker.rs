@@ -207,7 +207,7 @@ pub(super) struct MaskCtx<'a, F, S> {
 }
 
 impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> {
-    fn new(masker: &'a SecretMasker, source: &'a mut S) -> Self {
+    pub(super) fn new(masker: &'a SecretMasker, source: &'a mut S) -> Self {
         MaskCtx {
             masker,
             source,
@@ -271,28 +271,45 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
         out.extend(core::iter::repeat_n(v, self.n()));
     }
 
-    /// Each party's shares of a blob's chunks. The coefficients of [`BLOB_BATCH`] chunks are
-    /// drawn at once, in the documented order (chunk by chunk, a1..at within a chunk).
-    // batch.len() ≤ BLOB_BATCH and i < batch.len(): every range lies in the BLOB_BATCH·t buffer.
-    #[allow(clippy::indexing_slicing)]
+    /// Each party's shares of a blob's chunks, as field elements.
     fn blob_shares(&mut self, bytes: &[u8]) -> Vec<Vec<FieldElement>> {
-        let chunks = blob::chunks::<F>(bytes);
+        let (shares, chunks) = self.blob_columns(bytes);
+        shares
+            .chunks(chunks.max(1))
+            .map(|party| party.iter().map(|e| e.into_element()).collect())
+            .collect()
+    }
+
+    /// Every party's shares of a blob's chunks, party after party in one vector, and the
+    /// number of chunks. The coefficients of [`BLOB_BATCH`] chunks are drawn at once, in the
+    /// documented order (chunk by chunk, a1..at within a chunk).
+    pub(super) fn blob_columns(&mut self, bytes: &[u8]) -> (Vec<F>, usize) {
+        let c = F::PRIME.blob_chunk_bytes();
+        let count = bytes.len().div_ceil(c);
         let n = self.n();
         let t = self.masker.degree;
-        let mut per_party: Vec<Vec<FieldElement>> =
-            (0..n).map(|_| Vec::with_capacity(chunks.len())).collect();
+        let mut out = alloc::vec![F::ZERO; n * count];
+        // Chunks are read a batch at a time: no vector of the whole blob's chunks.
+        let mut secrets = Vec::with_capacity(BLOB_BATCH);
         let mut coefficients = alloc::vec![F::ZERO; BLOB_BATCH * t];
-        for batch in chunks.chunks(BLOB_BATCH) {
-            let drawn = &mut coefficients[..batch.len() * t];
+        let mut done = 0;
+        for batch in bytes.chunks(c * BLOB_BATCH) {
+            secrets.clear();
+            blob::chunks_into::<F>(batch, &mut secrets);
+            let Some(drawn) = coefficients.get_mut(..secrets.len() * t) else {
+                break;
+            };
             self.source.coefficients(drawn);
-            for (i, secret) in batch.iter().enumerate() {
-                let a = &drawn[i * t..(i + 1) * t];
-                for (x, party) in (1..=n as u32).zip(per_party.iter_mut()) {
-                    party.push(shamir::evaluate(*secret, a, x).into_element());
-                }
+            // Party by party: each part grows by one run of independent evaluations.
+            for (x, party) in (1..=n as u32).zip(out.chunks_mut(count.max(1))) {
+                let part = party
+                    .get_mut(done..done + secrets.len())
+                    .unwrap_or_default();
+                shamir::evaluate_many(&secrets, drawn, t, x, part);
             }
+            done += secrets.len();
         }
-        per_party
+        (out, count)
     }
 
     fn value(
@@ -306,7 +323,7 @@ impl<'a, F: SmallMul + FromFieldElement, S: RandomnessSource> MaskCtx<'a, F, S> 
     }
 
     /// Appends the n parties' encrypted values of `value` to `out`, in party order.
-    fn value_into(
+    pub(super) fn value_into(
         &mut self,
         name: &str,
         value: &ClearValue,

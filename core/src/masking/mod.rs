@@ -24,6 +24,7 @@ mod blob;
 mod ecdsa;
 mod eddsa;
 mod masker;
+mod packed;
 mod party;
 mod shamir;
 mod source;
@@ -32,6 +33,7 @@ mod unmask;
 use alloc::string::String;
 
 pub use self::masker::{MAX_PARTIES, MaskedValues, SecretMasker};
+pub use self::packed::{PackedShares, PartyShares};
 pub use self::party::PartyId;
 pub use self::source::{RandomnessSource, RngSource};
 pub use self::unmask::PartyJar;

@@ -10,12 +10,51 @@ use crate::field::{PrimeField, SmallMul};
 /// full field multiplication.
 #[inline]
 pub(crate) fn evaluate<F: SmallMul>(secret: F, coefficients: &[F], x: u32) -> F {
-    let mut acc = F::ZERO;
-    for c in coefficients.iter().rev() {
+    let mut rest = coefficients.iter().rev();
+    // Horner starts from the top coefficient itself (0·x + at = at): one step fewer.
+    let Some(top) = rest.next() else {
+        return secret;
+    };
+    let mut acc = *top;
+    for c in rest {
         acc = acc.mul_small_add(x, *c);
     }
     acc.mul_small_add(x, secret)
 }
+
+/// Writes f_i(x) for every secret i into `out[i]`, where f_i's coefficients a1..at are
+/// `coefficients[i·t..(i+1)·t]`. Degrees 1 and 2 (3 and 5 parties) get loops of their own.
+pub(crate) fn evaluate_many<F: SmallMul>(
+    secrets: &[F],
+    coefficients: &[F],
+    t: usize,
+    x: u32,
+    out: &mut [F],
+) {
+    let out = out.iter_mut();
+    match t {
+        0 => out.zip(secrets).for_each(|(o, s)| *o = *s),
+        1 => out
+            .zip(secrets.iter().zip(coefficients))
+            .for_each(|(o, (s, a1))| *o = a1.mul_small_add(x, *s)),
+        2 => out
+            .zip(secrets.iter().zip(coefficients.chunks_exact(2)))
+            .for_each(|(o, (s, a))| {
+                *o = match a {
+                    [a1, a2] => a2.mul_small_add(x, *a1).mul_small_add(x, *s),
+                    // Chunks of exactly two: never taken.
+                    _ => evaluate(*s, a, x),
+                }
+            }),
+        _ => out
+            .zip(secrets.iter().zip(coefficients.chunks_exact(t)))
+            .for_each(|(o, (s, a))| *o = evaluate(*s, a, x)),
+    }
+}
+
+/// Elements recovered per block by [`Interpolator::recover_columns`] (its scratch lives on
+/// the stack).
+pub(crate) const BLOCK: usize = 256;
 
 /// Evaluates f(x) = secret + a1·x + … + at·x^t (`coefficients` = a1..at) at the abscissas
 /// 1..=n, appending to `out`.
@@ -80,6 +119,23 @@ impl<F: SmallMul> Combination<F> {
                 .fold(F::ZERO, |acc, (x, y)| acc + *x * *y),
         }
     }
+
+    /// The combination for many points at once: `out[i]` from `columns[j][i]`, point j's
+    /// ordinates. Column by column, so each pass is a run of independent products with the
+    /// same coefficient. Every column at least as long as `out`.
+    fn apply_columns(&self, columns: &[&[F]], out: &mut [F]) {
+        match self {
+            Combination::Small(coefficients) => F::combine_small(coefficients, columns, out),
+            Combination::Full(coefficients) => {
+                out.fill(F::ZERO);
+                for (c, column) in coefficients.iter().zip(columns) {
+                    for (a, y) in out.iter_mut().zip(column.iter()) {
+                        *a += *c * *y;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Lagrange coefficients for one set of abscissas: `at_zero` recovers f(0) from the first
@@ -139,6 +195,37 @@ impl<F: SmallMul> Interpolator<F> {
             }
         }
         Ok(self.at_zero.apply(base))
+    }
+
+    /// [`Interpolator::recover`] for many secrets: `columns[j]` holds point j's ordinates
+    /// (same order as the abscissas), all of length `out.len()`. `Err(i)` for the first
+    /// secret whose extra points disagree.
+    pub(crate) fn recover_columns(&self, columns: &[&[F]], out: &mut [F]) -> Result<(), usize> {
+        let t1 = self.at_zero.len().min(columns.len());
+        let (base, extra) = columns.split_at(t1);
+        let mut predicted = [F::ZERO; BLOCK];
+        let mut start = 0;
+        for block in out.chunks_mut(BLOCK) {
+            let end = start + block.len();
+            let base_block: Vec<&[F]> = base
+                .iter()
+                .map(|c| c.get(start..end).unwrap_or_default())
+                .collect();
+            for (check, column) in self.checks.iter().zip(extra) {
+                let predicted = predicted.get_mut(..block.len()).unwrap_or_default();
+                check.apply_columns(&base_block, predicted);
+                let actual = column.get(start..end).unwrap_or_default();
+                if let Some(i) = predicted.iter().zip(actual).position(|(p, y)| p != y) {
+                    return Err(start + i);
+                }
+                if actual.len() != predicted.len() {
+                    return Err(start + actual.len());
+                }
+            }
+            self.at_zero.apply_columns(&base_block, block);
+            start = end;
+        }
+        Ok(())
     }
 }
 
@@ -211,5 +298,39 @@ mod tests {
         out[3] += Fp64::ONE;
         assert!(ip.recover(&out).is_err());
         assert_eq!(find_suspect(&xs, &out, 2).suspect, Some(3));
+    }
+
+    /// Column-wise recovery agrees with point-wise recovery, over more than one block, on
+    /// both the small-integer and the full-multiplication paths, and finds the first bad one.
+    #[test]
+    fn columns_recover_like_points() {
+        let count = BLOCK + 37;
+        let secrets: Vec<Fp64> = (0..count as u64)
+            .map(|i| Fp64::from_u64(i * 7919))
+            .collect();
+        for keep in [[0usize, 1, 2, 3, 4].as_slice(), &[0, 2, 3, 4], &[1, 2, 4]] {
+            let mut columns: Vec<Vec<Fp64>> = keep.iter().map(|_| Vec::new()).collect();
+            for (i, secret) in secrets.iter().enumerate() {
+                let a = [Fp64::from_u64(i as u64 + 3), Fp64::from_u64(1 << 40)];
+                for (column, k) in columns.iter_mut().zip(keep) {
+                    column.push(evaluate(*secret, &a, *k as u32 + 1));
+                }
+            }
+            let xs: Vec<Fp64> = keep.iter().map(|k| Fp64::from_u64(*k as u64 + 1)).collect();
+            let ip = Interpolator::new(&xs, 2).unwrap();
+            let slices: Vec<&[Fp64]> = columns.iter().map(Vec::as_slice).collect();
+            let mut out = vec![Fp64::ZERO; count];
+            assert_eq!(ip.recover_columns(&slices, &mut out), Ok(()), "{keep:?}");
+            assert_eq!(out, secrets, "{keep:?}");
+            let last = columns.len() - 1;
+            columns[last][BLOCK + 5] += Fp64::ONE;
+            let slices: Vec<&[Fp64]> = columns.iter().map(Vec::as_slice).collect();
+            let expected = if keep.len() > 3 {
+                Err(BLOCK + 5)
+            } else {
+                Ok(())
+            };
+            assert_eq!(ip.recover_columns(&slices, &mut out), expected, "{keep:?}");
+        }
     }
 }

@@ -85,10 +85,10 @@ impl From<MaskedValues> for PartyJar {
 }
 
 #[derive(Clone, Copy)]
-struct Entry<'a> {
-    rank: usize,
-    party: &'a PartyId,
-    value: &'a EncryptedValue,
+pub(super) struct Entry<'a> {
+    pub(super) rank: usize,
+    pub(super) party: &'a PartyId,
+    pub(super) value: &'a EncryptedValue,
 }
 
 pub(super) fn unmask(
@@ -114,11 +114,7 @@ fn unmask_in<F: SmallMul + FromFieldElement>(
             .ok_or_else(|| UnmaskingError::UnknownParty(party.clone()))?;
         parties.push((rank, party, values.iter().peekable()));
     }
-    let mut ctx = Ctx::<F> {
-        masker,
-        interpolators: Vec::new(),
-        ys: Vec::new(),
-    };
+    let mut ctx = Ctx::<F>::new(masker);
     // Each party's map is sorted by name: merge them, one name at a time in name order, with
     // the entries in party (= rank) order. This replaces a map from name to entries, which
     // cost a search of string comparisons and a vector per name.
@@ -142,30 +138,42 @@ fn unmask_in<F: SmallMul + FromFieldElement>(
                 });
             }
         }
-        if let Some(party) = odd_one_out(&entries, same_shape) {
-            return Err(UnmaskingError::InconsistentType {
-                name: String::from(name),
-                party: party.party.clone(),
-                kind: party.value.kind(),
-            });
-        }
-        // A public value has no redundancy of its own: without this, one party could add a
-        // value under a name the others never returned. Require as many copies as a secret
-        // needs shares, capped by the jar's size (a one-party jar still reads public values,
-        // as the official unmask does).
-        let needed = (masker.polynomial_degree() + 1).min(jar.parties.len());
-        if entries.len() < needed && entries.iter().all(|e| is_public(e.value)) {
-            return Err(UnmaskingError::NotEnoughShares {
-                name: String::from(name),
-                needed,
-                got: entries.len(),
-            });
-        }
-        let value = ctx.value(name, &entries)?;
+        let value = named_value(&mut ctx, name, &entries, jar.parties.len())?;
         out.push((String::from(name), value));
     }
     // Sorted and unique: bulk-built in linear time.
     Ok(out.into_iter().collect())
+}
+
+/// One name's value from the entries of the parties that returned it (in rank order), after
+/// the checks that do not depend on the value's kind; `jar_len` parties were asked.
+pub(super) fn named_value<F: SmallMul + FromFieldElement>(
+    ctx: &mut Ctx<'_, F>,
+    name: &str,
+    entries: &[Entry<'_>],
+    jar_len: usize,
+) -> Result<ClearValue, UnmaskingError> {
+    let masker = ctx.masker;
+    if let Some(party) = odd_one_out(entries, same_shape) {
+        return Err(UnmaskingError::InconsistentType {
+            name: String::from(name),
+            party: party.party.clone(),
+            kind: party.value.kind(),
+        });
+    }
+    // A public value has no redundancy of its own: without this, one party could add a
+    // value under a name the others never returned. Require as many copies as a secret
+    // needs shares, capped by the jar's size (a one-party jar still reads public values,
+    // as the official unmask does).
+    let needed = (masker.polynomial_degree() + 1).min(jar_len);
+    if entries.len() < needed && entries.iter().all(|e| is_public(e.value)) {
+        return Err(UnmaskingError::NotEnoughShares {
+            name: String::from(name),
+            needed,
+            got: entries.len(),
+        });
+    }
+    ctx.value(name, entries)
 }
 
 /// Whether a value is sent in the clear to every party (nothing secret inside).
@@ -241,7 +249,7 @@ fn rank_set(entries: &[Entry<'_>]) -> RankSet {
     set
 }
 
-struct Ctx<'m, F> {
+pub(super) struct Ctx<'m, F> {
     masker: &'m SecretMasker,
     /// One interpolator per set of answering parties (entries come in rank order, so the set
     /// determines the abscissas); usually there is only one.
@@ -250,7 +258,15 @@ struct Ctx<'m, F> {
     ys: Vec<F>,
 }
 
-impl<F: SmallMul + FromFieldElement> Ctx<'_, F> {
+impl<'m, F: SmallMul + FromFieldElement> Ctx<'m, F> {
+    pub(super) fn new(masker: &'m SecretMasker) -> Self {
+        Ctx {
+            masker,
+            interpolators: Vec::new(),
+            ys: Vec::new(),
+        }
+    }
+
     #[inline]
     fn element(
         &self,

@@ -8,7 +8,7 @@ use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
 
 use crate::masking::PartyId;
-use crate::values::{ClearValue, payload_size, proto::to_named_values};
+use crate::values::ClearValue;
 
 use super::{OperationContext, OperationError};
 
@@ -21,31 +21,45 @@ pub(crate) struct MemberShares {
     pub(crate) payload_size: u64,
 }
 
-/// Masks `values` for the context's members.
+/// Masks `values` for the context's members (packed: the names once, one column of shares per
+/// member, each member's request list built from its column).
 pub(crate) fn mask_for_members<R: CryptoRng + ?Sized>(
     context: &OperationContext,
     values: &BTreeMap<String, ClearValue>,
     rng: &mut R,
 ) -> Result<MemberShares, OperationError> {
-    let mut masked = context
+    let masked = context
         .masker
-        .mask(values, rng)
+        .mask_packed(values, rng)
         .map_err(OperationError::invalid_input)?;
     let mut shares = Vec::with_capacity(context.members.len());
     let mut size = 0;
     for member in &context.members {
-        // The masker makes one (possibly empty) map per party: a member without one is a
-        // context whose masker was built for other parties.
-        let values = masked
-            .remove(&PartyId::new(member.as_bytes()))
+        // The masker makes shares for every party: a member without any is a context whose
+        // masker was built for other parties.
+        let named = masked
+            .to_named_values(&PartyId::new(member.as_bytes()))
+            .map_err(OperationError::invalid_input)?
             .ok_or_else(|| {
                 OperationError::InvalidInput(alloc::format!("no shares for member {member}"))
             })?;
-        size = size.max(payload_size(&values).map_err(OperationError::invalid_input)?);
-        shares.push(to_named_values(&values).map_err(OperationError::invalid_input)?);
+        size = size.max(payload_size(&named));
+        shares.push(named);
     }
     Ok(MemberShares {
         shares,
         payload_size: size,
     })
+}
+
+/// What the quote declares for one member's values: each name's length plus its encoded value,
+/// as [`crate::values::payload_size`] counts them.
+fn payload_size(values: &[NamedValue]) -> u64 {
+    values
+        .iter()
+        .map(|named| {
+            let value = named.value.as_ref().map_or(0, prost::Message::encoded_len);
+            (named.name.len() + value) as u64
+        })
+        .sum()
 }

@@ -237,12 +237,8 @@ pub struct EncryptedArray {
 /// `index < public_shares.len()`, `public_shares[index] == x·G`, and the public shares sum to
 /// the shared public key.
 #[derive(Clone, PartialEq, Eq)]
-pub struct EcdsaPrivateKeyShare {
-    index: u32,
-    x: Scalar,
-    shared_public_key: AffinePoint,
-    public_shares: Vec<AffinePoint>,
-}
+// Boxed: inline, the points made every `EncryptedValue` (the enum) over 200 bytes.
+pub struct EcdsaPrivateKeyShare(Box<KeyShareParts<Scalar, AffinePoint>>);
 
 impl EcdsaPrivateKeyShare {
     /// Builds and validates a share.
@@ -273,12 +269,12 @@ impl EcdsaPrivateKeyShare {
                 reason: "public shares do not sum to the shared public key",
             });
         }
-        Ok(EcdsaPrivateKeyShare {
+        Ok(EcdsaPrivateKeyShare(Box::new(KeyShareParts {
             index,
             x,
             shared_public_key,
             public_shares,
-        })
+        })))
     }
 
     /// Without checks, for shares this crate just computed.
@@ -288,40 +284,49 @@ impl EcdsaPrivateKeyShare {
         shared_public_key: AffinePoint,
         public_shares: Vec<AffinePoint>,
     ) -> Self {
-        EcdsaPrivateKeyShare {
+        EcdsaPrivateKeyShare(Box::new(KeyShareParts {
             index,
             x,
             shared_public_key,
             public_shares,
-        }
+        }))
     }
 
     /// The party's index (its rank in sorted party order).
     pub fn index(&self) -> u32 {
-        self.index
+        self.0.index
     }
     /// The secret scalar share.
     pub fn x(&self) -> &Scalar {
-        &self.x
+        &self.0.x
     }
     /// The key's public point.
     pub fn shared_public_key(&self) -> &AffinePoint {
-        &self.shared_public_key
+        &self.0.shared_public_key
     }
     /// Every party's x·G, in index order.
     pub fn public_shares(&self) -> &[AffinePoint] {
-        &self.public_shares
+        &self.0.public_shares
     }
 }
 
 impl fmt::Debug for EcdsaPrivateKeyShare {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EcdsaPrivateKeyShare")
-            .field("i", &self.index)
+            .field("i", &self.0.index)
             .field("x", &"<redacted>")
-            .field("parties", &self.public_shares.len())
+            .field("parties", &self.0.public_shares.len())
             .finish()
     }
+}
+
+/// The fields of an additive key share.
+#[derive(Clone, PartialEq, Eq)]
+struct KeyShareParts<S, P> {
+    index: u32,
+    x: S,
+    shared_public_key: P,
+    public_shares: Vec<P>,
 }
 
 /// One party's share of an ECDSA signature: the common r and an additive share of s.
@@ -342,12 +347,8 @@ impl fmt::Debug for EcdsaSignatureShare {
 /// One party's additive share of an Ed25519 signing scalar; same shape and checks as
 /// [`EcdsaPrivateKeyShare`].
 #[derive(Clone, PartialEq, Eq)]
-pub struct EddsaPrivateKeyShare {
-    index: u32,
-    x: curve25519_dalek::Scalar,
-    shared_public_key: EdwardsPoint,
-    public_shares: Vec<EdwardsPoint>,
-}
+// Boxed: inline, the points made every `EncryptedValue` (the enum) over 200 bytes.
+pub struct EddsaPrivateKeyShare(Box<KeyShareParts<curve25519_dalek::Scalar, EdwardsPoint>>);
 
 impl EddsaPrivateKeyShare {
     /// Builds and validates a share.
@@ -376,12 +377,12 @@ impl EddsaPrivateKeyShare {
                 reason: "public shares do not sum to the shared public key",
             });
         }
-        Ok(EddsaPrivateKeyShare {
+        Ok(EddsaPrivateKeyShare(Box::new(KeyShareParts {
             index,
             x,
             shared_public_key,
             public_shares,
-        })
+        })))
     }
 
     /// Without checks, for shares this crate just computed.
@@ -391,38 +392,38 @@ impl EddsaPrivateKeyShare {
         shared_public_key: EdwardsPoint,
         public_shares: Vec<EdwardsPoint>,
     ) -> Self {
-        EddsaPrivateKeyShare {
+        EddsaPrivateKeyShare(Box::new(KeyShareParts {
             index,
             x,
             shared_public_key,
             public_shares,
-        }
+        }))
     }
 
     /// The party's index.
     pub fn index(&self) -> u32 {
-        self.index
+        self.0.index
     }
     /// The secret scalar share.
     pub fn x(&self) -> &curve25519_dalek::Scalar {
-        &self.x
+        &self.0.x
     }
     /// The key's public point.
     pub fn shared_public_key(&self) -> &EdwardsPoint {
-        &self.shared_public_key
+        &self.0.shared_public_key
     }
     /// Every party's x·B, in index order.
     pub fn public_shares(&self) -> &[EdwardsPoint] {
-        &self.public_shares
+        &self.0.public_shares
     }
 }
 
 impl fmt::Debug for EddsaPrivateKeyShare {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EddsaPrivateKeyShare")
-            .field("i", &self.index)
+            .field("i", &self.0.index)
             .field("x", &"<redacted>")
-            .field("parties", &self.public_shares.len())
+            .field("parties", &self.0.public_shares.len())
             .finish()
     }
 }
