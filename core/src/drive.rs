@@ -359,8 +359,8 @@ mod tests {
     use crate::operations::delete_values::delete_values;
     use crate::operations::node_version::node_version;
     use crate::operations::testing::{nodes, start};
-    use crate::rpc::Method;
     use crate::operations::{Misbehaviour, RetryPolicy};
+    use crate::rpc::Method;
     use crate::rpc::Reply;
     use crate::time::Duration;
 
@@ -413,10 +413,11 @@ mod tests {
 
     impl Driver for ScriptDriver {
         fn call(&self, call: OutgoingCall) -> ReplyStream {
-            self.calls
-                .lock()
-                .unwrap()
-                .push((call.method, call.target.clone(), call.token.is_some()));
+            self.calls.lock().unwrap().push((
+                call.method,
+                call.target.clone(),
+                call.token.is_some(),
+            ));
             match (self.answer)(&call) {
                 Some(messages) => Box::pin(Ready(messages.into())),
                 None => Box::pin(Silent(self.dropped.clone())),
@@ -468,7 +469,9 @@ mod tests {
     }
 
     fn deleted(_: &OutgoingCall) -> Option<Vec<Result<Bytes, Status>>> {
-        Some(vec![Ok(Bytes::from(Reply::DeleteValues(()).encode_to_vec()))])
+        Some(vec![Ok(Bytes::from(
+            Reply::DeleteValues(()).encode_to_vec(),
+        ))])
     }
 
     #[test]
@@ -487,7 +490,12 @@ mod tests {
         };
         let op = node_version(start(), Target::Bootnode, RetryPolicy::default());
         block_on(drive(&driver, session, op)).unwrap();
-        let op = delete_values(start(), &nodes(3), uuid::Uuid::nil(), RetryPolicy::default());
+        let op = delete_values(
+            start(),
+            &nodes(3),
+            uuid::Uuid::nil(),
+            RetryPolicy::default(),
+        );
         block_on(drive(&driver, session, op)).unwrap();
         let calls = driver.calls.lock().unwrap().clone();
         assert_eq!(calls.len(), 4);

@@ -19,8 +19,8 @@ use nilvm_transport_tonic::clock::Clock;
 use nilvm_transport_tonic::codec::BytesCodec;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, FUNDING_UNIL};
 use nilvm_transport_tonic::{
-    ClientError, GrpcDriver, Network, NilChainPayer, NoPayer, PayError, Payer,
-    TlsRoots, VmClient, connect, connect_lazy,
+    ClientError, GrpcDriver, Network, NilChainPayer, NoPayer, PayError, Payer, TlsRoots, VmClient,
+    connect, connect_lazy,
 };
 
 fn wall_clock() -> nilvm_core::time::Timestamp {

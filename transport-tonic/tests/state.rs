@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use nilvm_core::identity::UserKey;
-use nilvm_transport_tonic::ComputeInput;
 use nilvm_core::payments::chain_tx::nillion_address;
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
 use nilvm_core::values::{ClearValue, SecretInteger};
 use nilvm_transport_mock::StoreError;
+use nilvm_transport_tonic::ComputeInput;
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig, DevnetError, FUNDING_UNIL};
 use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, VmClient, connect};
 
