@@ -15,8 +15,8 @@ use tracing::Instrument;
 
 use crate::client::VmClient;
 use crate::error::ClientError;
-use crate::tokens::UserTokens;
 use crate::version::NodeVersion;
+use nilvm_core::drive::UserTokens;
 
 /// Builds a [`VmClient`]; see [`VmClient::builder`].
 pub struct VmClientBuilder<D> {

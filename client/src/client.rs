@@ -21,8 +21,8 @@ use tracing::Instrument;
 use crate::builder::VmClientBuilder;
 use crate::error::ClientError;
 use crate::ids::{ComputeId, ValuesId};
-use crate::tokens::UserTokens;
 use crate::version::NodeVersion;
+use nilvm_core::drive::UserTokens;
 
 /// What the connect sequence hands the client.
 pub(crate) struct Parts<D> {

@@ -29,7 +29,6 @@ mod client;
 mod error;
 mod ids;
 mod split;
-mod tokens;
 mod types;
 mod version;
 
@@ -37,8 +36,8 @@ pub use builder::VmClientBuilder;
 pub use client::VmClient;
 pub use error::ClientError;
 pub use ids::{ComputeId, InvalidId, ValuesId};
+pub use nilvm_core::drive::UserTokens;
 pub use split::Receipt;
-pub use tokens::UserTokens;
 pub use types::{ComputeInput, PoolStatus};
 pub use version::{NodeVersion, Semver};
 

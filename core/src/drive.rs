@@ -142,6 +142,40 @@ impl core::fmt::Debug for Session<'_> {
     }
 }
 
+/// A user's [`TokenCache`](crate::auth::TokenCache) behind a lock, as [`drive`] takes it:
+/// operations running at once share the user's cached tokens (the client keeps one; drivers
+/// of raw operations can too).
+#[cfg(feature = "std")]
+pub struct UserTokens(std::sync::Mutex<crate::auth::TokenCache>);
+
+#[cfg(feature = "std")]
+impl UserTokens {
+    /// Shares `cache`.
+    pub fn new(cache: crate::auth::TokenCache) -> Self {
+        Self(std::sync::Mutex::new(cache))
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for UserTokens {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("UserTokens")
+    }
+}
+
+#[cfg(feature = "std")]
+impl TokenSource for UserTokens {
+    fn token_for(&self, now: Timestamp, node: &NodeId) -> Result<Bytes, AuthError> {
+        // Never held across an await: the drive loop asks for a token, then sends. A panic
+        // elsewhere while holding it leaves the cache usable.
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.token_for(now, node).map(Bytes::copy_from_slice)
+    }
+}
+
 /// A call the operation awaits.
 struct InFlight {
     id: RequestId,

@@ -11,9 +11,9 @@
 //! ([`Simulation::trace_hash`]), however many users run at once.
 //!
 //! Modules: `executor` (tasks and wake-ups), `driver` (the users' [`EmulatedDriver`]),
-//! `handle` ([`SimHandle`], the simulation as the tasks see it), `tokens` (auth tokens of the
-//! operations [`crate::Emulator::spawn`] runs), `ops` (that operation-handle API over this
-//! one).
+//! `handle` ([`SimHandle`], the simulation as the tasks see it), `ops` (the operation-handle
+//! API of [`crate::Emulator::spawn`] over this one; its users' tokens are core's
+//! `UserTokens`, as a client's are).
 
 mod driver;
 mod executor;
@@ -21,7 +21,6 @@ mod handle;
 mod ops;
 #[cfg(test)]
 mod tests;
-mod tokens;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -45,7 +44,7 @@ use crate::driver::Client;
 use crate::emulator::{Network, NetworkConfig, START};
 use crate::{BuildError, ClusterConfig, lock};
 use executor::Executor;
-use tokens::UserTokens;
+use nilvm_core::drive::UserTokens;
 
 /// Why a simulation stopped before its tasks finished.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

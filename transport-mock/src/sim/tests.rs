@@ -12,10 +12,10 @@ use nilvm_core::operations::{Misbehaviour, OperationError, RetryPolicy, Target};
 use nilvm_core::payments::PaymentMode;
 use nilvm_core::time::Duration;
 
-use super::tokens::UserTokens;
 use super::{SimError, Simulation};
 use crate::emulator::START;
 use crate::{ClusterConfig, NetworkConfig};
+use nilvm_core::drive::UserTokens;
 
 fn sim(network: NetworkConfig, seed: u64) -> Simulation {
     Simulation::new(ClusterConfig::default(), network, seed).expect("cluster")
