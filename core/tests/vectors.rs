@@ -7,8 +7,6 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use k256::elliptic_curve::PrimeField as _;
-use nilvm_core::field::U256;
 use nilvm_core::masking::{PartyId, UnmaskingError};
 use nilvm_core::values::proto::value_to_proto;
 use nilvm_core::values::{classify, payload_size};
@@ -163,25 +161,7 @@ fn deterministic_shares_byte_for_byte() {
         let masker = masker(&file, case);
         let clear = clear_map(&case["clear"]).unwrap();
         let n = masker.parties().len();
-        let mut source = Recorded::default();
-        for poly in case["polynomials"].as_array().into_iter().flatten() {
-            for c in poly["coefficients"].as_array().unwrap().iter().skip(1) {
-                source
-                    .coefficients
-                    .push_back(U256::from_str_radix_vartime(c.as_str().unwrap(), 10).unwrap());
-            }
-        }
-        for key in ["additive_shares_hex_be", "sigma_shares_hex_be"] {
-            for s in case[key].as_array().into_iter().flatten().take(n - 1) {
-                let bytes: [u8; 32] = hex::decode(s.as_str().unwrap())
-                    .unwrap()
-                    .try_into()
-                    .unwrap();
-                source
-                    .secp256k1
-                    .push_back(k256::Scalar::from_repr(bytes.into()).unwrap());
-            }
-        }
+        let mut source = Recorded::of_case(case, n);
         let masked = masker.mask_with_source(&clear, &mut source).unwrap();
         assert!(
             source.coefficients.is_empty() && source.secp256k1.is_empty(),

@@ -249,6 +249,35 @@ pub struct Recorded {
     pub secp256k1: std::collections::VecDeque<k256::Scalar>,
 }
 
+impl Recorded {
+    /// The randomness a case of `deterministic_shares.json` recorded, for `parties` parties:
+    /// each polynomial's coefficients after the secret, then the first `parties - 1` additive
+    /// (and sigma) shares.
+    pub fn of_case(case: &Json, parties: usize) -> Self {
+        let mut source = Self::default();
+        for poly in case["polynomials"].as_array().into_iter().flatten() {
+            for c in poly["coefficients"].as_array().unwrap().iter().skip(1) {
+                source
+                    .coefficients
+                    .push_back(U256::from_str_radix_vartime(c.as_str().unwrap(), 10).unwrap());
+            }
+        }
+        for key in ["additive_shares_hex_be", "sigma_shares_hex_be"] {
+            for s in case[key].as_array().into_iter().flatten().take(parties - 1) {
+                let bytes: [u8; 32] = hex::decode(s.as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap();
+                source.secp256k1.push_back(
+                    <k256::Scalar as k256::elliptic_curve::PrimeField>::from_repr(bytes.into())
+                        .unwrap(),
+                );
+            }
+        }
+        source
+    }
+}
+
 impl RandomnessSource for Recorded {
     fn coefficient<F: PrimeField>(&mut self) -> F {
         let v = self
