@@ -1,7 +1,7 @@
 //! What an app's tests need from a transport: users, clients connected over it, and time.
 //!
 //! The scenarios ([`crate::scenarios`]) are app code written against
-//! [`VmClient`](nilvm_client::VmClient); each transport implements [`AppHarness`] once (the
+//! [`VmClient`]; each transport implements [`AppHarness`] once (the
 //! emulated cluster in virtual time, the devnet over loopback gRPC with a clock the test moves,
 //! a cluster running elsewhere) and runs every scenario unchanged.
 

@@ -1,7 +1,7 @@
 //! The nilVM client's gRPC driver (tonic), the NilChain payer, and the devnet server.
 //!
 //! - [`GrpcDriver`]: the [`Driver`](nilvm_core::drive::Driver) that runs
-//!   [`VmClient`](nilvm_client::VmClient) over one tonic channel per node; [`connect`] gives a
+//!   [`VmClient`] over one tonic channel per node; [`connect`] gives a
 //!   connected client in one call.
 //! - [`Network`]: where the bootnode and the chain are, from the official network files.
 //! - [`Payer`]: [`NilChainPayer`] pays with the three cosmos gRPC calls cosmpy makes;
