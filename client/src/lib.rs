@@ -2,7 +2,7 @@
 //! idiomatic Rust, over any runtime.
 //!
 //! [`VmClient<D>`](VmClient) is one type for every transport: `D` is a
-//! [`Driver`](nilvm_core::drive::Driver), which moves bytes and time and nothing else.
+//! [`Driver`], which moves bytes and time and nothing else.
 //!
 //! - `nilvm_transport_tonic::GrpcDriver`: the real network or a devnet, over tonic;
 //! - `nilvm_transport_mock::EmulatedDriver`: the emulated cluster in virtual time, under
