@@ -646,7 +646,9 @@ impl Harness {
         let context = self.context(PaymentMode::FromBalance);
         let name = ProgramName::new("add_simple").expect("a valid name");
         let op = store_program(self.now, &context, &name, ADD_SIMPLE.to_vec()).expect("valid");
-        self.run_honest(op).expect("setup: store program")
+        self.run_honest(op)
+            .expect("setup: store program")
+            .to_string()
     }
 
     fn compute_input(&mut self) -> InvokeComputeInput {
