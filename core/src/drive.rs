@@ -181,8 +181,6 @@ struct InFlight {
     id: RequestId,
     method: Method,
     replies: ReplyStream,
-    /// Whether a unary call's one message came.
-    answered: bool,
 }
 
 /// What woke the loop.
@@ -228,10 +226,9 @@ pub async fn drive<O: Operation>(
         let now = driver.now();
         match event {
             Event::Message(index, message) => {
-                if let Some(call) = calls.get_mut(index) {
-                    let id = call.id;
-                    let method = call.method;
-                    call.answered = true;
+                if let Some(call) = calls.get(index) {
+                    let (id, method) = (call.id, call.method);
+                    // A unary call is over with its one message.
                     if !method.is_server_stream() {
                         calls.remove(index);
                     }
@@ -243,7 +240,8 @@ pub async fn drive<O: Operation>(
                     let call = calls.remove(index);
                     if call.method.is_server_stream() {
                         op.handle_stream_end(now, call.id);
-                    } else if !call.answered {
+                    } else {
+                        // Unary calls leave with their message: this one had none.
                         let status = Status::new(Code::Unknown, "the call ended without a reply");
                         op.handle_reply(now, call.id, Err(status));
                     }
@@ -296,7 +294,6 @@ fn start_call(
         id,
         method,
         replies,
-        answered: false,
     })
 }
 
