@@ -104,6 +104,7 @@ impl<D: Driver> VmClientBuilder<D> {
             let mut context = OperationContext::new(&cluster)?
                 .with_payment_mode(mode)
                 .with_retry(self.retry);
+            context.signatures = self.driver.signature_memo();
             if let Some(max) = self.max_fee {
                 context = context.with_max_fee(max);
             }

@@ -84,6 +84,14 @@ pub trait Driver: Send + Sync {
 
     /// Fills `bytes` with random bytes (OS entropy, or a simulation's seeded generator).
     fn fill_random(&self, bytes: &mut [u8]);
+
+    /// Signatures known to be valid that clients of this driver may share: an emulated
+    /// cluster's, whose leader remembers what it signs (see
+    /// [`SignatureMemo`](crate::identity::SignatureMemo)). Real transports have none, and
+    /// their clients check every quote and receipt in full.
+    fn signature_memo(&self) -> Option<Arc<dyn crate::identity::SignatureMemo>> {
+        None
+    }
 }
 
 /// Where [`drive`] gets the auth tokens of the calls that carry one.

@@ -18,10 +18,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use nilvm_core::auth::verify_token;
+use nilvm_core::auth::verify_token_with;
 use nilvm_core::cluster::{Cluster as ClusterInfo, ClusterMember};
 use nilvm_core::field::Prime as FieldPrime;
-use nilvm_core::identity::{NodeId, PublicKey, UserId, UserKey};
+use nilvm_core::identity::{
+    NodeId, PublicKey, SharedVerifier, UserId, UserKey, VerifiedSignatures,
+};
 use nilvm_core::masking::SecretMasker;
 use nilvm_core::operations::OperationContext;
 use nilvm_core::payments::PaymentMode;
@@ -88,6 +90,10 @@ pub struct Cluster {
     leader_index: usize,
     leader: Mutex<Leader>,
     chain: Mutex<Chain>,
+    /// Signatures the nodes (and the clients of [`Cluster::operation_context`]) already
+    /// checked or the leader made: each token, quote and receipt costs one curve check, not
+    /// one per node (`nilvm_core::identity::SignatureMemo`).
+    signatures: Arc<VerifiedSignatures>,
     /// What operations need to know of this cluster, built once with
     /// [`OperationContext::new`]; its masker shares values among the members.
     context: OperationContext,
@@ -149,15 +155,18 @@ impl Cluster {
         let info = ClusterInfo::new(members, leader, config.prime, config.polynomial_degree, 0)
             .map_err(|e| BuildError(e.to_string()))?;
         let prime: FieldPrime = config.prime;
-        let context = OperationContext::new(&info).map_err(|e| BuildError(e.to_string()))?;
-        let leader_key = leader_user_key.public_key();
+        let signatures = Arc::new(VerifiedSignatures::default());
+        let mut context = OperationContext::new(&info).map_err(|e| BuildError(e.to_string()))?;
+        context.signatures = Some(signatures.clone());
+        let leader_key =
+            SharedVerifier::new(leader_user_key.public_key(), Some(signatures.clone()));
         let nodes = keys
             .iter()
             .enumerate()
             .map(|(i, key)| {
                 Mutex::new(Node::new(
                     key.node_id(),
-                    leader_key,
+                    leader_key.clone(),
                     prime,
                     i == leader_index,
                     &config,
@@ -165,7 +174,12 @@ impl Cluster {
             })
             .collect();
         Ok(Self {
-            leader: Mutex::new(Leader::new(leader_user_key, config.clone())),
+            leader: Mutex::new(Leader::new(
+                leader_user_key,
+                signatures.clone(),
+                config.clone(),
+            )),
+            signatures,
             chain: Mutex::new(Chain::new(config.chain_id.clone())),
             skews: vec![ClockSkew::default(); config.node_count],
             ids: keys.iter().map(UserKey::node_id).collect(),
@@ -306,6 +320,12 @@ impl Cluster {
         self.context.clone().with_payment_mode(payment_mode)
     }
 
+    /// The memo of signatures the nodes checked or the leader made (shared with clients in the
+    /// same process, as [`Cluster::operation_context`] does).
+    pub fn signatures(&self) -> Arc<VerifiedSignatures> {
+        Arc::clone(&self.signatures)
+    }
+
     /// Node `index`'s clock at true time `now`.
     pub fn local_now(&self, index: usize, now: Timestamp) -> Timestamp {
         self.skews
@@ -332,7 +352,7 @@ impl Cluster {
         let caller = match token {
             None => None,
             Some(token) => Some(
-                verify_token(token, target, local)
+                verify_token_with(token, target, local, Some(&*self.signatures))
                     .map_err(|e| status(Code::Unauthenticated, e.to_string()))?
                     .user_id(),
             ),

@@ -2,8 +2,11 @@
 //! funds and the payments config (docs/wire-protocol.md §5, docs/payments-and-devnet.md §3).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use nilvm_core::identity::{UserId, UserKey};
+use nilvm_core::identity::{
+    MemoEntry, SignatureMemo, UserId, UserKey, VerifiedSignatures, Verifier,
+};
 use nilvm_core::payments::add_funds::{
     AddFundsError, check_resource, credits_for_payment, decode_add_funds_payload,
     minimum_payment_unil,
@@ -41,6 +44,8 @@ pub struct Balance {
 #[derive(Debug)]
 pub struct Leader {
     key: UserKey,
+    /// Where the leader remembers what it signs, and checks quotes coming back.
+    signatures: Arc<VerifiedSignatures>,
     config: ClusterConfig,
     balances: BTreeMap<UserId, Balance>,
     used_quotes: BTreeSet<Vec<u8>>,
@@ -62,10 +67,11 @@ pub(crate) enum LeaderChange {
 }
 
 impl Leader {
-    /// A leader signing with `key`.
-    pub fn new(key: UserKey, config: ClusterConfig) -> Self {
+    /// A leader signing with `key`, remembering its signatures in `signatures`.
+    pub fn new(key: UserKey, signatures: Arc<VerifiedSignatures>, config: ClusterConfig) -> Self {
         Self {
             key,
+            signatures,
             config,
             balances: BTreeMap::new(),
             used_quotes: BTreeSet::new(),
@@ -198,7 +204,16 @@ impl Leader {
         rng.fill_bytes(&mut nonce);
         let expires_at = now.saturating_add(self.config.quote_ttl);
         let quote = price_quote(request.clone(), fees, nonce, expires_at);
-        sign_quote(&self.key, &quote).map_err(|_| status(Code::Internal, "internal error"))
+        let signed =
+            sign_quote(&self.key, &quote).map_err(|_| status(Code::Internal, "internal error"))?;
+        self.remember(&signed.quote, &signed.signature);
+        Ok(signed)
+    }
+
+    /// Remembers a signature the leader just made, for the nodes and clients sharing the memo.
+    fn remember(&self, message: &[u8], signature: &[u8]) {
+        let entry = MemoEntry::new(&self.key.public_key(), message, signature);
+        self.signatures.remember(entry);
     }
 
     /// `Payments/PaymentReceipt`: from the balance (empty `tx_hash`, needs `caller`) or against
@@ -217,7 +232,9 @@ impl Leader {
                 "protobuf parsing error: 'signed_quote' not set",
             )
         })?;
-        let quote = verify_signed_quote(signed, &self.key.public_key()).map_err(|e| match e {
+        let public_key = self.key.public_key();
+        let verifier = Verifier::new(&public_key, Some(&*self.signatures));
+        let quote = verify_signed_quote(signed, verifier).map_err(|e| match e {
             QuoteError::InvalidSignature(_) => status(Code::InvalidArgument, "invalid signature"),
             _ => status(Code::Internal, "internal error"),
         })?;
@@ -276,7 +293,10 @@ impl Leader {
             metadata,
             now.saturating_add(self.config.receipt_ttl),
         );
-        sign_receipt(&self.key, &receipt).map_err(|_| status(Code::Internal, "internal error"))
+        let signed = sign_receipt(&self.key, &receipt)
+            .map_err(|_| status(Code::Internal, "internal error"))?;
+        self.remember(&signed.receipt, &signed.signature);
+        Ok(signed)
     }
 
     /// `Payments/AccountBalance` (needs `caller`).

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use nilvm_core::field::Prime as FieldPrime;
-use nilvm_core::identity::{NodeId, PublicKey, UserId};
+use nilvm_core::identity::{NodeId, SharedVerifier, UserId};
 use nilvm_core::payments::receipt::Receipt;
 use nilvm_core::payments::{NodeReceiptError, OperationKind, verify_receipt_on_node};
 use nilvm_core::permissions::{Permissions, PermissionsDelta};
@@ -161,7 +161,8 @@ pub const RESULTS_POLL_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub struct Node {
     id: NodeId,
-    leader_key: PublicKey,
+    /// The leader's key, checked through the memo the cluster's nodes share.
+    leader_key: SharedVerifier,
     prime: FieldPrime,
     is_leader: bool,
     waiting_interval: Duration,
@@ -215,7 +216,7 @@ impl Node {
     /// A node with identity `id` that trusts receipts signed by `leader_key`.
     pub fn new(
         id: NodeId,
-        leader_key: PublicKey,
+        leader_key: SharedVerifier,
         prime: FieldPrime,
         is_leader: bool,
         config: &crate::ClusterConfig,

@@ -14,7 +14,7 @@ mod verify;
 use alloc::string::String;
 
 pub use token::{TOKEN_NONCE_LENGTH, TokenCache, TokenConfig, create_token};
-pub use verify::{MAX_ENCODED_TOKEN_LENGTH, VerifiedToken, verify_token};
+pub use verify::{MAX_ENCODED_TOKEN_LENGTH, VerifiedToken, verify_token, verify_token_with};
 
 /// The metadata key of the token header.
 pub const TOKEN_HEADER: &str = "x-nillion-token-bin";

@@ -7,7 +7,7 @@ use nilvm_proto::nillion::auth::v1::public_key::PublicKeyType;
 use nilvm_proto::nillion::auth::v1::token::{SignedToken, Token};
 
 use super::{AuthError, TOKEN_NONCE_LENGTH};
-use crate::identity::{IdentityError, NodeId, PublicKey, UserId};
+use crate::identity::{IdentityError, NodeId, SignatureMemo, UserId, verify_with_encoded_key};
 use crate::time::Timestamp;
 
 /// The longest token header the nodes accept, in base64 characters.
@@ -42,6 +42,17 @@ pub fn verify_token(
     own_id: &NodeId,
     now: Timestamp,
 ) -> Result<VerifiedToken, AuthError> {
+    verify_token_with(signed_token, own_id, now, None)
+}
+
+/// [`verify_token`], checking the signature through `memo` (see [`Verifier`]): a node that
+/// shares a memo checks each token's curve arithmetic once, not on every request.
+pub fn verify_token_with(
+    signed_token: &[u8],
+    own_id: &NodeId,
+    now: Timestamp,
+    memo: Option<&dyn SignatureMemo>,
+) -> Result<VerifiedToken, AuthError> {
     // The limit applies to the base64 text (sent unpadded by both SDKs).
     if signed_token.len().saturating_mul(4).div_ceil(3) > MAX_ENCODED_TOKEN_LENGTH {
         return Err(AuthError::TooLong);
@@ -53,9 +64,8 @@ pub fn verify_token(
             "'public_key' not set".to_string(),
         ));
     };
-    let key = match PublicKeyType::try_from(public_key.key_type) {
-        Ok(PublicKeyType::Secp256k1) => PublicKey::from_sec1_bytes(&public_key.contents)
-            .map_err(|_| AuthError::InvalidPublicKey)?,
+    match PublicKeyType::try_from(public_key.key_type) {
+        Ok(PublicKeyType::Secp256k1) => {}
         Ok(PublicKeyType::Ed25519) => {
             if public_key.contents.len() != 32 {
                 return Err(AuthError::InvalidPublicKey);
@@ -67,12 +77,17 @@ pub fn verify_token(
                 "invalid public key type".to_string(),
             ));
         }
-    };
-    key.verify(&signed.serialized_token, &signed.signature)
-        .map_err(|e| match e {
-            IdentityError::InvalidPublicKey => AuthError::InvalidPublicKey,
-            _ => AuthError::InvalidSignature,
-        })?;
+    }
+    verify_with_encoded_key(
+        &public_key.contents,
+        &signed.serialized_token,
+        &signed.signature,
+        memo,
+    )
+    .map_err(|e| match e {
+        IdentityError::InvalidPublicKey => AuthError::InvalidPublicKey,
+        _ => AuthError::InvalidSignature,
+    })?;
 
     let token = Token::decode(signed.serialized_token.as_slice())
         .map_err(|e| AuthError::InvalidToken(e.to_string()))?;

@@ -5,10 +5,14 @@
 //! bytes `r ‖ s` with a low `s`; see [`UserKey::sign`] and [`PublicKey::verify`].
 
 mod key;
+mod memo;
 mod node_id;
 mod user_id;
 
 pub use key::{PublicKey, SIGNATURE_LENGTH, Signature, UserKey};
+#[cfg(feature = "std")]
+pub use memo::VerifiedSignatures;
+pub use memo::{MemoEntry, SharedVerifier, SignatureMemo, Verifier, verify_with_encoded_key};
 
 #[cfg(test)]
 pub(crate) use key::tests::high_s as key_tests_high_s;

@@ -153,32 +153,62 @@ pub(crate) struct Inconsistent {
     pub suspect: Option<usize>,
 }
 
-/// λ_i(at) over `xs` (distinct): Π_{j≠i} (at − x_j)/(x_i − x_j).
-fn lagrange<F: PrimeField>(xs: &[F], at: F) -> Option<Vec<F>> {
-    let mut out = Vec::with_capacity(xs.len());
-    for (i, xi) in xs.iter().enumerate() {
-        let mut num = F::ONE;
-        let mut den = F::ONE;
-        for (j, xj) in xs.iter().enumerate() {
-            if i != j {
-                num *= at - *xj;
-                den *= *xi - *xj;
-            }
-        }
-        out.push(num * den.inv()?);
+/// 1 / Π_{j≠i}(x_i − x_j) for each i: the part of every λ_i that does not depend on the
+/// point, with one field inversion for all of them (Montgomery's trick). `None` if two
+/// abscissas are equal.
+fn inverse_denominators<F: PrimeField>(xs: &[F]) -> Option<Vec<F>> {
+    let denominators: Vec<F> = xs
+        .iter()
+        .enumerate()
+        .map(|(i, xi)| {
+            xs.iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .fold(F::ONE, |den, (_, xj)| den * (*xi - *xj))
+        })
+        .collect();
+    let mut prefixes = Vec::with_capacity(denominators.len());
+    let mut product = F::ONE;
+    for den in &denominators {
+        prefixes.push(product);
+        product *= *den;
+    }
+    let mut inverse = product.inv()?;
+    let mut out = alloc::vec![F::ZERO; denominators.len()];
+    for i in (0..denominators.len()).rev() {
+        out[i] = inverse * prefixes[i];
+        inverse *= denominators[i];
     }
     Some(out)
+}
+
+/// λ_i(at) over `xs`: Π_{j≠i} (at − x_j) times `inverse_denominators[i]`.
+fn lagrange<F: PrimeField>(xs: &[F], inverse_denominators: &[F], at: F) -> Vec<F> {
+    xs.iter()
+        .enumerate()
+        .zip(inverse_denominators)
+        .map(|((i, _), inv)| {
+            let num = xs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .fold(F::ONE, |num, (_, xj)| num * (at - *xj));
+            num * *inv
+        })
+        .collect()
 }
 
 impl<F: SmallMul> Interpolator<F> {
     /// For distinct abscissas `xs` (at least `degree + 1`). `None` if they are not distinct.
     pub(crate) fn new(xs: &[F], degree: usize) -> Option<Self> {
         let base = xs.get(..degree + 1)?;
-        let at_zero = Combination::new(lagrange(base, F::ZERO)?);
-        let mut checks = Vec::new();
-        for x in xs.iter().skip(degree + 1) {
-            checks.push(Combination::new(lagrange(base, *x)?));
-        }
+        let inverses = inverse_denominators(base)?;
+        let at_zero = Combination::new(lagrange(base, &inverses, F::ZERO));
+        let checks = xs
+            .iter()
+            .skip(degree + 1)
+            .map(|x| Combination::new(lagrange(base, &inverses, *x)))
+            .collect();
         Some(Interpolator { at_zero, checks })
     }
 

@@ -1,9 +1,10 @@
 //! What every operation needs to know about the cluster and the caller's choices.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::cluster::Cluster;
-use crate::identity::{NodeId, PublicKey};
+use crate::identity::{NodeId, PublicKey, SharedVerifier, SignatureMemo};
 use crate::masking::{PartyId, SecretMasker};
 
 use super::{OperationError, RetryPolicy, Target};
@@ -27,6 +28,9 @@ pub struct OperationContext {
     pub max_fee: Option<MaxFee>,
     /// When to re-send failed requests.
     pub retry: RetryPolicy,
+    /// Signatures known to be valid, shared with the leader when both live in one process
+    /// (an emulated cluster); `None` checks every quote and receipt in full.
+    pub signatures: Option<Arc<dyn SignatureMemo>>,
 }
 
 impl OperationContext {
@@ -53,7 +57,13 @@ impl OperationContext {
             payment_mode: PaymentMode::default(),
             max_fee: None,
             retry: RetryPolicy::default(),
+            signatures: None,
         })
+    }
+
+    /// The leader's key, checked through [`OperationContext::signatures`].
+    pub fn leader_verifier(&self) -> SharedVerifier {
+        SharedVerifier::new(self.leader_key, self.signatures.clone())
     }
 
     /// Every member as a request target, in the cluster's order.

@@ -83,7 +83,7 @@ impl<C: PaidCall> Paid<C> {
         let quote = request_quote(
             now,
             &context.leader,
-            &context.leader_key,
+            context.leader_verifier(),
             call.quote_request(),
             context.max_fee,
             context.retry.clone(),
@@ -176,7 +176,7 @@ impl<C: PaidCall> Operation for Paid<C> {
                         let receipt = payment_receipt_at(
                             now,
                             &ctx.leader,
-                            &ctx.leader_key,
+                            ctx.leader_verifier(),
                             quote,
                             ctx.payment_mode,
                             ctx.retry.clone(),

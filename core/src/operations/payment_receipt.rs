@@ -23,7 +23,7 @@ use alloc::string::String;
 
 use nilvm_proto::nillion::payments::v1::receipt::SignedReceipt;
 
-use crate::identity::{NodeId, PublicKey};
+use crate::identity::{NodeId, SharedVerifier};
 use crate::payments::mode::{Payment, PaymentAction, PaymentError, PaymentMode};
 use crate::payments::quote::Quote;
 use crate::payments::receipt::validate_receipt;
@@ -48,7 +48,7 @@ fn receipt_failure(node: Target, error: PaymentError) -> PaymentFailure {
 #[derive(Debug)]
 pub struct PaymentReceipt {
     leader: NodeId,
-    leader_key: PublicKey,
+    leader_key: SharedVerifier,
     payment: Payment,
     calls: Calls<()>,
     /// Whether the driver owes us a payment outcome.
@@ -66,7 +66,7 @@ pub struct PaymentReceipt {
 pub fn payment_receipt(
     now: Timestamp,
     leader: &NodeId,
-    leader_key: &PublicKey,
+    leader_key: impl Into<SharedVerifier>,
     quote: Quote,
     mode: PaymentMode,
     policy: RetryPolicy,
@@ -79,7 +79,7 @@ pub fn payment_receipt(
 pub fn receipt_for_transaction(
     now: Timestamp,
     leader: &NodeId,
-    leader_key: &PublicKey,
+    leader_key: impl Into<SharedVerifier>,
     quote: Quote,
     tx_hash: String,
     policy: RetryPolicy,
@@ -98,7 +98,7 @@ pub fn receipt_for_transaction(
 pub(crate) fn payment_receipt_at(
     now: Timestamp,
     leader: &NodeId,
-    leader_key: &PublicKey,
+    leader_key: impl Into<SharedVerifier>,
     quote: Quote,
     mode: PaymentMode,
     policy: RetryPolicy,
@@ -117,14 +117,14 @@ pub(crate) fn payment_receipt_at(
 fn start(
     now: Timestamp,
     leader: &NodeId,
-    leader_key: &PublicKey,
+    leader_key: impl Into<SharedVerifier>,
     payment: Payment,
     policy: RetryPolicy,
     first_id: RequestId,
 ) -> PaymentReceipt {
     let mut op = PaymentReceipt {
         leader: leader.clone(),
-        leader_key: *leader_key,
+        leader_key: leader_key.into(),
         payment,
         calls: Calls::starting_at(policy, first_id),
         paying: false,

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use nilvm_proto::nillion::payments::v1::quote::PriceQuoteRequest;
 
-use crate::identity::{NodeId, PublicKey};
+use crate::identity::{NodeId, SharedVerifier};
 use crate::payments::quote::{MaxFee, Quote, validate_quote};
 use crate::rpc::{Method, Reply, Request};
 use crate::time::Timestamp;
@@ -25,7 +25,7 @@ use super::{OperationError, PaymentFailure, RetryPolicy, Target};
 #[derive(Debug)]
 pub struct RequestQuoteCall {
     leader: NodeId,
-    leader_key: PublicKey,
+    leader_key: SharedVerifier,
     request: PriceQuoteRequest,
     max_fee: Option<MaxFee>,
     now: Timestamp,
@@ -35,14 +35,14 @@ pub struct RequestQuoteCall {
 pub fn request_quote(
     now: Timestamp,
     leader: &NodeId,
-    leader_key: &PublicKey,
+    leader_key: impl Into<SharedVerifier>,
     request: PriceQuoteRequest,
     max_fee: Option<MaxFee>,
     policy: RetryPolicy,
 ) -> Free<RequestQuoteCall> {
     let call = RequestQuoteCall {
         leader: leader.clone(),
-        leader_key: *leader_key,
+        leader_key: leader_key.into(),
         request,
         max_fee,
         now,

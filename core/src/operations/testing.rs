@@ -115,6 +115,7 @@ pub(crate) mod cluster {
                 payment_mode: PaymentMode::FromBalance,
                 max_fee: None,
                 retry: RetryPolicy::default(),
+                signatures: None,
             };
             Self {
                 leader_key,

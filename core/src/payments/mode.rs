@@ -13,7 +13,7 @@ use nilvm_proto::nillion::payments::v1::receipt::{PaymentReceiptRequest, SignedR
 
 use super::quote::{QUOTE_NONCE_LENGTH, Quote};
 use super::receipt::{Receipt, ReceiptError, receipt_request, validate_receipt};
-use crate::identity::PublicKey;
+use crate::identity::Verifier;
 use crate::rpc::Status;
 use crate::time::Timestamp;
 
@@ -191,10 +191,10 @@ impl Payment {
     }
 
     /// The leader sent the receipt: it is checked against the quote ([`validate_receipt`]).
-    pub fn handle_receipt(
+    pub fn handle_receipt<'k>(
         &mut self,
         signed: &SignedReceipt,
-        leader_key: &PublicKey,
+        leader_key: impl Into<Verifier<'k>>,
         now: Timestamp,
     ) -> Result<Receipt, PaymentError> {
         if !matches!(

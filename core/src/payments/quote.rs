@@ -11,7 +11,7 @@ use nilvm_proto::nillion::payments::v1::quote::{
 };
 
 use super::OperationKind;
-use crate::identity::{IdentityError, PublicKey, UserKey};
+use crate::identity::{IdentityError, UserKey, Verifier};
 use crate::time::Timestamp;
 
 /// Length of a quote nonce (the resource paid for on chain).
@@ -230,11 +230,12 @@ pub fn sign_quote(leader: &UserKey, quote: &PriceQuote) -> Result<SignedQuote, Q
 /// Verifies the leader's signature over the quote bytes (low-s only) and decodes them,
 /// requiring the nonce (32 bytes), fees, request (with an operation) and expiry. Used by clients
 /// and by the leader when a quote comes back in PaymentReceipt.
-pub fn verify_signed_quote(
+pub fn verify_signed_quote<'k>(
     signed: &SignedQuote,
-    leader_key: &PublicKey,
+    leader_key: impl Into<Verifier<'k>>,
 ) -> Result<Quote, QuoteError> {
     leader_key
+        .into()
         .verify(&signed.quote, &signed.signature)
         .map_err(QuoteError::InvalidSignature)?;
     let quote = PriceQuote::decode(signed.quote.as_slice())
@@ -269,9 +270,9 @@ pub fn verify_signed_quote(
 
 /// Everything a client checks on a quote before paying: [`verify_signed_quote`] and then
 /// [`Quote::check`].
-pub fn validate_quote(
+pub fn validate_quote<'k>(
     signed: &SignedQuote,
-    leader_key: &PublicKey,
+    leader_key: impl Into<Verifier<'k>>,
     expected: &PriceQuoteRequest,
     now: Timestamp,
     max_fee: Option<&MaxFee>,

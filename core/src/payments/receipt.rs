@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::OperationKind;
 use super::quote::Quote;
-use crate::identity::{IdentityError, PublicKey, UserKey};
+use crate::identity::{IdentityError, UserKey, Verifier};
 use crate::time::Timestamp;
 
 /// Why a receipt was rejected by the client.
@@ -188,11 +188,12 @@ pub fn sign_receipt(
 
 /// Verifies the leader's signature over the receipt bytes (low-s only) and decodes them,
 /// requiring a 16-byte identifier, metadata with an operation, and an expiry.
-pub fn verify_signed_receipt(
+pub fn verify_signed_receipt<'k>(
     signed: &SignedReceipt,
-    leader_key: &PublicKey,
+    leader_key: impl Into<Verifier<'k>>,
 ) -> Result<Receipt, ReceiptError> {
     leader_key
+        .into()
         .verify(&signed.receipt, &signed.signature)
         .map_err(ReceiptError::InvalidSignature)?;
     decode_receipt(signed)
@@ -241,9 +242,9 @@ fn metadata_matches(metadata: &OperationMetadata, request: &PriceQuoteRequest) -
 
 /// Everything a client checks on a receipt: the leader's signature, the operation and its
 /// parameters match the quote's, and it is not expired at `now`.
-pub fn validate_receipt(
+pub fn validate_receipt<'k>(
     signed: &SignedReceipt,
-    leader_key: &PublicKey,
+    leader_key: impl Into<Verifier<'k>>,
     quote: &Quote,
     now: Timestamp,
 ) -> Result<Receipt, ReceiptError> {
@@ -323,9 +324,9 @@ impl NodeReceiptError {
 /// A node's receipt check for an RPC of kind `expected`, in the nodes' order: presence,
 /// signature, decoding, **marking the identifier used** (before any other check, so a request
 /// failing later still burns the receipt on this node), expiry, operation kind.
-pub fn verify_receipt_on_node<U: UsedReceipts + ?Sized>(
+pub fn verify_receipt_on_node<'k, U: UsedReceipts + ?Sized>(
     signed: Option<&SignedReceipt>,
-    leader_key: &PublicKey,
+    leader_key: impl Into<Verifier<'k>>,
     expected: OperationKind,
     now: Timestamp,
     used: &mut U,
@@ -336,6 +337,7 @@ pub fn verify_receipt_on_node<U: UsedReceipts + ?Sized>(
     };
     let signed = signed.ok_or(NodeReceiptError::Missing { field })?;
     leader_key
+        .into()
         .verify(&signed.receipt, &signed.signature)
         .map_err(|_| NodeReceiptError::InvalidSignature)?;
     let receipt = decode_receipt(signed).map_err(|_| NodeReceiptError::Undecodable)?;

@@ -11,11 +11,12 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 use nilvm_core::drive::{BoxFuture, Driver, OutgoingCall, ReplyStream};
-use nilvm_core::identity::{UserId, UserKey};
+use nilvm_core::identity::{SignatureMemo, UserId, UserKey, VerifiedSignatures};
 use nilvm_core::operations::{PayerError, PaymentRequest};
 use nilvm_core::rpc::Status;
 use nilvm_core::time::Timestamp;
 
+use crate::cluster::Cluster;
 use crate::driver::Client;
 use crate::emulator::Network;
 use crate::lock;
@@ -28,6 +29,8 @@ pub struct EmulatedDriver {
     net: Arc<Mutex<Network>>,
     client: Client,
     strays: Arc<AtomicU64>,
+    /// The emulated cluster's signature memo, shared with the client (one process).
+    signatures: Arc<VerifiedSignatures>,
 }
 
 impl std::fmt::Debug for EmulatedDriver {
@@ -39,11 +42,12 @@ impl std::fmt::Debug for EmulatedDriver {
 }
 
 impl EmulatedDriver {
-    pub(crate) fn new(net: Arc<Mutex<Network>>, client: Client) -> Self {
+    pub(crate) fn new(net: Arc<Mutex<Network>>, cluster: &Cluster, client: Client) -> Self {
         Self {
             net,
             client,
             strays: Arc::default(),
+            signatures: cluster.signatures(),
         }
     }
 
@@ -97,6 +101,10 @@ impl Driver for EmulatedDriver {
 
     fn fill_random(&self, bytes: &mut [u8]) {
         lock(&self.net).fill_random(bytes);
+    }
+
+    fn signature_memo(&self) -> Option<Arc<dyn SignatureMemo>> {
+        Some(self.signatures.clone())
     }
 }
 

@@ -76,6 +76,6 @@ impl SimHandle {
 
     /// A driver for `client` (its payments are signed with the client's chain key).
     pub fn driver(&self, client: &Client) -> EmulatedDriver {
-        EmulatedDriver::new(Arc::clone(&self.net), client.clone())
+        EmulatedDriver::new(Arc::clone(&self.net), &self.cluster, client.clone())
     }
 }
