@@ -2,7 +2,6 @@
 //! in, even when the node is back).
 
 use super::Network;
-use super::trace::ms_since;
 
 /// Per node: down or up, and how many times it crashed.
 #[derive(Debug)]
@@ -38,8 +37,7 @@ impl Liveness {
 
 impl Network {
     pub(super) fn crash(&mut self, node: usize) {
-        self.trace
-            .record(format!("{} crash n{node}", ms_since(self.now)));
+        self.trace.record(self.now, format_args!("crash n{node}"));
         if let Some(down) = self.liveness.down.get_mut(node) {
             *down = true;
         }
@@ -49,8 +47,7 @@ impl Network {
     }
 
     pub(super) fn restart(&mut self, node: usize) {
-        self.trace
-            .record(format!("{} restart n{node}", ms_since(self.now)));
+        self.trace.record(self.now, format_args!("restart n{node}"));
         if let Some(down) = self.liveness.down.get_mut(node) {
             *down = false;
         }

@@ -36,7 +36,7 @@ use events::{Event, Queue};
 use liveness::Liveness;
 use payment::Payments;
 use timers::Timers;
-use trace::{Trace, ms_since};
+use trace::Trace;
 
 /// The virtual clock's start: 2025-01-01T00:00:00Z.
 pub const START: Timestamp = Timestamp::from_unix_seconds(1_735_689_600);
@@ -110,9 +110,8 @@ impl Network {
     }
 
     /// Records a line in the trace, stamped with the clock.
-    pub(crate) fn record(&mut self, what: &str) {
-        let line = format!("{} {what}", ms_since(self.now));
-        self.trace.record(line);
+    pub(crate) fn record(&mut self, what: std::fmt::Arguments<'_>) {
+        self.trace.record(self.now, what);
     }
 
     fn next_id(&mut self) -> u64 {
@@ -153,21 +152,23 @@ impl Network {
                 message,
                 last,
             } => {
-                let what = match &message {
-                    Ok(bytes) => format!("{} bytes", bytes.len()),
-                    Err(status) => format!("{status}"),
-                };
+                // Errors are rare: only they are kept to be written after delivery.
+                let error = message.as_ref().err().cloned();
+                let len = message.as_ref().map_or(0, bytes::Bytes::len);
                 let taken = self.calls.deliver(call, message, last);
                 let verb = if taken { "deliver" } else { "discard" };
-                self.record(&format!("{verb} c{call} {what}"));
+                match error {
+                    None => self.record(format_args!("{verb} c{call} {len} bytes")),
+                    Some(status) => self.record(format_args!("{verb} c{call} {status}")),
+                }
             }
             Event::StreamEnd { call } => {
                 let taken = self.calls.end(call);
                 let verb = if taken { "stream end" } else { "discard end" };
-                self.record(&format!("{verb} c{call}"));
+                self.record(format_args!("{verb} c{call}"));
             }
             Event::Timer { timer } => {
-                self.record(&format!("timer t{timer}"));
+                self.record(format_args!("timer t{timer}"));
                 self.fire_timer(timer);
             }
             Event::Payment {

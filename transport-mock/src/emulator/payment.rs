@@ -10,7 +10,6 @@ use nilvm_core::payments::{TxParams, nillion_address, pay_for_tx};
 
 use super::Network;
 use super::events::Event;
-use super::trace::ms_since;
 use crate::cluster::Cluster;
 use crate::driver::Client;
 
@@ -58,12 +57,9 @@ impl Network {
     pub(crate) fn submit_payment(&mut self, payer: Client, request: PaymentRequest) -> u64 {
         let payment = self.next_id();
         self.payments.slots.insert(payment, Slot::default());
-        let line = format!(
-            "{} pay p{payment} {} unil",
-            ms_since(self.now),
-            request.amount_unil
-        );
-        self.trace.record(line);
+        let amount = request.amount_unil;
+        self.trace
+            .record(self.now, format_args!("pay p{payment} {amount} unil"));
         let at = self.now.saturating_add(self.config.payment_latency);
         let event = Event::Payment {
             payment,
@@ -110,8 +106,8 @@ impl Network {
         request: &PaymentRequest,
     ) {
         let result = pay_on_chain(cluster, payer, request);
-        let line = format!("{} paid p{id}: {result:?}", ms_since(self.now));
-        self.trace.record(line);
+        self.trace
+            .record(self.now, format_args!("paid p{id}: {result:?}"));
         if let Some(slot) = self.payments.slots.get_mut(&id) {
             slot.result = Some(result.map_err(PayerError::new));
             if let Some(waker) = slot.waker.take() {

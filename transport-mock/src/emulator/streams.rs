@@ -8,7 +8,6 @@ use nilvm_core::time::{Duration, Timestamp};
 
 use super::Network;
 use super::events::Event;
-use super::trace::ms_since;
 use crate::cluster::Cluster;
 use crate::node::{ResultsStream, StreamPoll};
 
@@ -33,8 +32,7 @@ impl Network {
             .position(|n| *n == stream.node)
             .unwrap_or(usize::MAX);
         if !self.liveness.still_runs(node, epoch) {
-            self.trace
-                .record(format!("{} stream reset c{call}", ms_since(now)));
+            self.trace.record(now, format_args!("stream reset c{call}"));
             let at = last_delivery.max(now.saturating_add(self.latency()));
             let status = Status::new(Code::Unavailable, "stream reset: node restarted");
             let event = Event::Message {
@@ -64,7 +62,7 @@ impl Network {
         for message in poll.messages {
             if self.chance(self.config.loss) {
                 self.trace
-                    .record(format!("{} stream broken c{call}", ms_since(now)));
+                    .record(now, format_args!("stream broken c{call}"));
                 let status = Status::new(Code::Unavailable, "stream reset");
                 let event = Event::Message {
                     call,

@@ -1,4 +1,7 @@
 //! The run's trace: a hash over every event line, and the lines themselves when enabled.
+//! Lines are hashed as they are formatted: no string is built unless the lines are kept.
+
+use std::fmt::{self, Write as _};
 
 use nilvm_core::time::Timestamp;
 
@@ -32,20 +35,37 @@ impl Trace {
         self.hash
     }
 
-    /// Adds one event's line.
-    pub(crate) fn record(&mut self, line: String) {
-        for byte in line.bytes() {
-            self.hash ^= u64::from(byte);
-            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        if let Some(lines) = &mut self.lines {
-            lines.push(line);
+    /// Adds one event's line: `t=<ms since the start>ms <what>`.
+    pub(crate) fn record(&mut self, now: Timestamp, what: fmt::Arguments<'_>) {
+        let ms = now.duration_since(START).unwrap_or_default().as_millis();
+        let mut line = Line {
+            hash: self.hash,
+            text: self.lines.as_ref().map(|_| String::new()),
+        };
+        // Writing to a hash and a string cannot fail.
+        let _ = write!(line, "t={ms}ms {what}");
+        self.hash = line.hash;
+        if let (Some(lines), Some(text)) = (&mut self.lines, line.text) {
+            lines.push(text);
         }
     }
 }
 
-/// `now` as the trace writes it: milliseconds since the start.
-pub(crate) fn ms_since(now: Timestamp) -> String {
-    let d = now.duration_since(START).unwrap_or_default();
-    format!("t={}ms", d.as_millis())
+/// One line being written: FNV-1a over its bytes, and its text when the lines are kept.
+struct Line {
+    hash: u64,
+    text: Option<String>,
+}
+
+impl fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            self.hash ^= u64::from(byte);
+            self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        if let Some(text) = &mut self.text {
+            text.push_str(s);
+        }
+        Ok(())
+    }
 }

@@ -14,7 +14,6 @@ use rand::RngExt;
 
 use super::Network;
 use super::events::Event;
-use super::trace::ms_since;
 use crate::cluster::Cluster;
 use crate::node::Response;
 
@@ -48,11 +47,10 @@ impl Network {
             self.queue.schedule(at, event);
             return id;
         };
-        let line = format!("{} send c{id} {method:?} -> n{node}", ms_since(now));
-        self.trace.record(line);
+        self.trace
+            .record(now, format_args!("send c{id} {method:?} -> n{node}"));
         if self.chance(self.config.loss) {
-            self.trace
-                .record(format!("{} lost request c{id}", ms_since(now)));
+            self.trace.record(now, format_args!("lost request c{id}"));
             return id;
         }
         let copies = if self.chance(self.config.duplication) {
@@ -86,8 +84,8 @@ impl Network {
     ) {
         let now = self.now;
         if self.liveness.is_down(node) {
-            let line = format!("{} refused c{call} n{node} down", ms_since(now));
-            self.trace.record(line);
+            self.trace
+                .record(now, format_args!("refused c{call} n{node} down"));
             let status = Status::new(Code::Unavailable, "connection refused");
             self.reply(call, Err(status));
             return;
@@ -104,21 +102,15 @@ impl Network {
                 format!("failed to decode request: {e}"),
             )),
         };
-        let outcome = match &response {
-            Ok(Response::Unary(_)) => "reply".to_string(),
-            Ok(Response::Results(_)) => "stream".to_string(),
-            Err(s) => format!("{s}"),
-        };
-        let line = format!(
-            "{} handled c{call} {method:?} at n{node}: {outcome}",
-            ms_since(now)
-        );
-        self.trace.record(line);
+        let handled = format_args!("handled c{call} {method:?} at n{node}");
+        match &response {
+            Ok(Response::Unary(_)) => self.trace.record(now, format_args!("{handled}: reply")),
+            Ok(Response::Results(_)) => self.trace.record(now, format_args!("{handled}: stream")),
+            Err(s) => self.trace.record(now, format_args!("{handled}: {s}")),
+        }
         if !first {
-            self.trace.record(format!(
-                "{} duplicate c{call}: answer dropped",
-                ms_since(now)
-            ));
+            self.trace
+                .record(now, format_args!("duplicate c{call}: answer dropped"));
             return;
         }
         match response {
@@ -135,8 +127,7 @@ impl Network {
     fn reply(&mut self, call: u64, message: Result<Bytes, Status>) {
         let now = self.now;
         if self.chance(self.config.loss) {
-            self.trace
-                .record(format!("{} lost reply c{call}", ms_since(now)));
+            self.trace.record(now, format_args!("lost reply c{call}"));
             return;
         }
         let message = match message {
@@ -162,8 +153,8 @@ impl Network {
         if let Some(byte) = bytes.get_mut(bit / 8) {
             *byte ^= 1 << (bit % 8);
         }
-        let line = format!("{} corrupt c{call} bit {bit}", ms_since(self.now));
-        self.trace.record(line);
+        self.trace
+            .record(self.now, format_args!("corrupt c{call} bit {bit}"));
         Bytes::from(bytes)
     }
 }

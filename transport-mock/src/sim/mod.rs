@@ -206,14 +206,14 @@ impl Simulation {
     }
 
     /// Records a line in the trace.
-    pub(crate) fn record(&self, what: &str) {
+    pub(crate) fn record(&self, what: std::fmt::Arguments<'_>) {
         lock(&self.net).record(what);
     }
 
     /// Adds a task; it runs when the simulation runs ([`Simulation::run`], `block_on`, `step`).
     pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) -> TaskId {
         let id = self.executor.spawn(Box::pin(task));
-        self.record(&format!("spawn task{}", id.0));
+        self.record(format_args!("spawn task{}", id.0));
         id
     }
 

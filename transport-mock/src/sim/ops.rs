@@ -129,7 +129,8 @@ impl Emulator {
             state.finished_at = Some(now);
             state.result = Some(Box::new(result));
         };
-        self.sim.record(&format!("op{id} for {}", client.user_id()));
+        self.sim
+            .record(format_args!("op{id} for {}", client.user_id()));
         self.sim.spawn(task);
         OpHandle::new(id)
     }
