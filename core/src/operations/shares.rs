@@ -8,7 +8,7 @@ use nilvm_proto::nillion::values::v1::value::NamedValue;
 use rand_core::CryptoRng;
 
 use crate::masking::PartyId;
-use crate::values::ClearValue;
+use crate::values::{ClearValue, named_payload_size};
 
 use super::{OperationContext, OperationError};
 
@@ -43,23 +43,11 @@ pub(crate) fn mask_for_members<R: CryptoRng + ?Sized>(
             .ok_or_else(|| {
                 OperationError::InvalidInput(alloc::format!("no shares for member {member}"))
             })?;
-        size = size.max(payload_size(&named));
+        size = size.max(named_payload_size(&named));
         shares.push(named);
     }
     Ok(MemberShares {
         shares,
         payload_size: size,
     })
-}
-
-/// What the quote declares for one member's values: each name's length plus its encoded value,
-/// as [`crate::values::payload_size`] counts them.
-fn payload_size(values: &[NamedValue]) -> u64 {
-    values
-        .iter()
-        .map(|named| {
-            let value = named.value.as_ref().map_or(0, prost::Message::encoded_len);
-            (named.name.len() + value) as u64
-        })
-        .sum()
 }

@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 
-use prost::Message as _;
+use nilvm_proto::nillion::values::v1::value::NamedValue;
 
 use super::{ClearValue, EncryptedValue, ValueError};
 use crate::field::Prime;
@@ -76,10 +76,16 @@ fn count(v: &ClearValue, prime: Prime, c: &mut Classification) {
 /// # Errors
 /// [`ValueError`] if a value cannot be put on the wire (a blob inside a compound).
 pub fn payload_size(values: &BTreeMap<String, EncryptedValue>) -> Result<u64, ValueError> {
-    let mut total = 0u64;
-    for (name, value) in values {
-        let encoded = super::proto::value_to_proto(value)?;
-        total += (name.len() + encoded.encoded_len()) as u64;
-    }
-    Ok(total)
+    Ok(named_payload_size(&super::proto::to_named_values(values)?))
+}
+
+/// [`payload_size`] of values already in their wire form (a request's `NamedValue` list).
+pub fn named_payload_size(values: &[NamedValue]) -> u64 {
+    values
+        .iter()
+        .map(|named| {
+            let value = named.value.as_ref().map_or(0, prost::Message::encoded_len);
+            (named.name.len() + value) as u64
+        })
+        .sum()
 }

@@ -18,7 +18,7 @@ mod secret;
 
 use alloc::boxed::Box;
 
-pub use self::classify::{Classification, classify, payload_size};
+pub use self::classify::{Classification, classify, named_payload_size, payload_size};
 pub use self::compound::{Array, MAX_TYPE_DEPTH, Tuple};
 pub use self::ecdsa::{EcdsaDigestMessage, EcdsaPrivateKey, EcdsaPublicKey, EcdsaSignature};
 pub(crate) use self::ecdsa::{point_from_sec1, point_to_compressed, scalar_from_le, scalar_to_le};
