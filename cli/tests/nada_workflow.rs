@@ -10,12 +10,28 @@ fn programs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/programs")
 }
 
-/// A fresh scratch directory for one test.
-fn scratch(test: &str) -> PathBuf {
+/// A fresh scratch directory for one test, removed when the test ends (passing or not).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(test: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("nilvm-nada-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn nilvm(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -145,7 +161,7 @@ fn build_names_a_missing_interpreter() {
 }
 
 /// A built `compare_select` in `dir/target` and test files beside it.
-fn test_project(test: &str, files: &[(&str, &str)]) -> PathBuf {
+fn test_project(test: &str, files: &[(&str, &str)]) -> Scratch {
     let dir = scratch(test);
     build_mir(&dir.join("target"), "compare_select");
     for (name, contents) in files {
