@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod cluster;
+pub mod cpu;
 pub mod e2e;
 pub mod growth;
 pub mod masking;
