@@ -9,5 +9,6 @@ pub mod growth;
 pub mod masking;
 pub mod nada;
 pub mod python;
+pub mod scaling;
 pub mod table;
 pub mod timing;

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Parser, ValueEnum};
-use nilvm_bench::{cluster, cpu, e2e, masking, nada, table};
+use nilvm_bench::{cluster, cpu, e2e, masking, nada, scaling, table};
 
 /// A group of rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -17,6 +17,8 @@ enum Group {
     Cluster,
     /// End to end on the in-process devnet (with the client CPU time row).
     E2e,
+    /// How cost grows with values, blob size, parties, clients and simulated seeds.
+    Scaling,
 }
 
 /// Benchmarks, printed as one Markdown table (or as JSON with `--json`).
@@ -85,6 +87,9 @@ fn main() -> Result<(), String> {
             Ok(cpu) => rows.extend(cpu),
             Err(error) => eprintln!("client CPU row not measured: {error}"),
         }
+    }
+    if wanted(Group::Scaling) {
+        rows.extend(scaling::rows(args.quick, runs));
     }
     match args.json.as_deref() {
         None => table::print(&rows),
