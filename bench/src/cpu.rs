@@ -172,3 +172,26 @@ pub fn rows(python: Option<&str>, pairs: usize) -> Result<Vec<Row>, String> {
         }])
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_or_say_what_is_missing() {
+        let answer = json!({"cpu_seconds": 0.5, "wall_seconds": 2.0, "pairs": 5});
+        let measured = Measured::from_json(&answer, "p").expect("a valid answer");
+        assert_eq!(measured.per_operation(), Duration::from_millis(50));
+        assert_eq!(measured.busy(), 0.25);
+        let error = Measured::from_json(&json!({"cpu_seconds": 1.0}), "p");
+        assert_eq!(
+            error.err().as_deref(),
+            Some("p: no 'wall_seconds' in its answer")
+        );
+    }
+
+    #[test]
+    fn cpu_time_is_readable() {
+        assert!(process_cpu_time().is_ok());
+    }
+}

@@ -168,7 +168,7 @@ fn simulate(seed: u64) -> Result<(), String> {
 /// the batch's time (work = seeds) and seeds per second.
 fn seeds(quick: bool) -> Result<Vec<Row>, String> {
     let counts: [u64; 3] = if quick {
-        [10, 30, 100]
+        [5, 10, 20]
     } else {
         [10, 100, 1000]
     };
