@@ -167,11 +167,7 @@ fn simulate(seed: u64) -> Result<(), String> {
 /// Seeds 0..N of the deterministic simulation, N = 10, 100, 1000 (5, 10, 20 with `quick`):
 /// the batch's time (work = seeds) and seeds per second.
 fn seeds(quick: bool) -> Result<Vec<Row>, String> {
-    let counts: [u64; 3] = if quick {
-        [5, 10, 20]
-    } else {
-        [10, 100, 1000]
-    };
+    let counts: [u64; 3] = if quick { [5, 10, 20] } else { [10, 100, 1000] };
     let mut points = Vec::new();
     for count in counts {
         let start = Instant::now();
