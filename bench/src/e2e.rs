@@ -3,16 +3,15 @@
 //! clients; our client vs the official Python SDK on the same devnet.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nilvm_core::identity::UserKey;
-use nilvm_core::values::{ClearValue, SecretBlob, SecretInteger};
-use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{GrpcDriver, NilChainPayer, VmClient, connect};
+use nilvm_core::values::{ClearValue, SecretBlob};
+use nilvm_transport_tonic::server::devnet::Devnet;
 use rand::Rng;
 use serde_json::{Value as Json, json};
 
+use crate::client::{concurrent_round, funded, integer, pair, process_request, with_devnet};
 use crate::table::Row;
 
 const CONCURRENCY: usize = 16;
@@ -41,50 +40,6 @@ fn percentile(times: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
-async fn funded_client(
-    devnet: &Devnet,
-    payer_key: &UserKey,
-) -> Result<VmClient<GrpcDriver>, String> {
-    let network = devnet.network();
-    let payer =
-        NilChainPayer::for_network(&network, payer_key.clone()).map_err(|e| e.to_string())?;
-    let client = connect(UserKey::generate(&mut rand::rng()), &network, payer)
-        .await
-        .map_err(|e| e.to_string())?;
-    client
-        .add_funds(100_000_000, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(client)
-}
-
-async fn pair(
-    client: &VmClient<GrpcDriver>,
-    values: BTreeMap<String, ClearValue>,
-) -> Result<Duration, String> {
-    let start = Instant::now();
-    let id = client
-        .store_values(values.clone(), Some(1), None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let back = client
-        .retrieve_values(id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let elapsed = start.elapsed();
-    if back != values {
-        return Err("the devnet returned different values".into());
-    }
-    Ok(elapsed)
-}
-
-fn integer(i: usize) -> BTreeMap<String, ClearValue> {
-    BTreeMap::from([(
-        "x".to_string(),
-        ClearValue::SecretInteger(SecretInteger::from(i as i64)),
-    )])
-}
-
 fn blob() -> BTreeMap<String, ClearValue> {
     let mut bytes = vec![0u8; 1 << 20];
     rand::rng().fill_bytes(&mut bytes);
@@ -95,7 +50,8 @@ fn blob() -> BTreeMap<String, ClearValue> {
 }
 
 async fn ours(devnet: &Devnet, payer_key: &UserKey, sizes: Sizes) -> Result<Figures, String> {
-    let client = funded_client(devnet, payer_key).await?;
+    let network = devnet.network();
+    let client = funded(&network, payer_key).await?;
     let mut integer_times = Vec::new();
     for i in 0..sizes.iterations {
         integer_times.push(pair(&client, integer(i)).await?);
@@ -104,27 +60,8 @@ async fn ours(devnet: &Devnet, payer_key: &UserKey, sizes: Sizes) -> Result<Figu
     for _ in 0..sizes.blob_iterations {
         blob_times.push(pair(&client, blob()).await?);
     }
-    let mut clients = Vec::new();
-    for _ in 0..CONCURRENCY {
-        clients.push(Arc::new(funded_client(devnet, payer_key).await?));
-    }
-    let start = Instant::now();
-    let tasks: Vec<_> = clients
-        .into_iter()
-        .map(|client| {
-            tokio::spawn(async move {
-                for i in 0..sizes.concurrent_pairs {
-                    pair(&client, integer(i)).await?;
-                }
-                Ok::<_, String>(())
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.map_err(|e| e.to_string())??;
-    }
-    let pairs_per_second =
-        (CONCURRENCY * sizes.concurrent_pairs) as f64 / start.elapsed().as_secs_f64();
+    let round = concurrent_round(&network, payer_key, CONCURRENCY, sizes.concurrent_pairs).await?;
+    let pairs_per_second = (CONCURRENCY * sizes.concurrent_pairs) as f64 / round.as_secs_f64();
     Ok(Figures {
         integer: integer_times,
         blob: blob_times,
@@ -138,11 +75,11 @@ fn official(
     payer_key: &str,
     sizes: Sizes,
 ) -> Result<Figures, String> {
-    let request = json!({
-        "bootnode": devnet.bootnode(), "chain": devnet.chain_grpc_endpoint(), "payer_key": payer_key,
-        "iterations": sizes.iterations, "blob_iterations": sizes.blob_iterations,
-        "concurrency": CONCURRENCY, "concurrent_pairs": sizes.concurrent_pairs,
-    });
+    let mut request = process_request(devnet, payer_key);
+    request["iterations"] = json!(sizes.iterations);
+    request["blob_iterations"] = json!(sizes.blob_iterations);
+    request["concurrency"] = json!(CONCURRENCY);
+    request["concurrent_pairs"] = json!(sizes.concurrent_pairs);
     let answer = crate::python::run(python, "official_client.py", &request)?;
     let times = |key: &str| -> Vec<Duration> {
         answer[key]
@@ -164,24 +101,12 @@ fn official(
 
 /// The end-to-end rows; the reference column is the official Python SDK when `python` is set.
 pub fn rows(python: Option<&str>, sizes: Sizes) -> Result<Vec<Row>, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let devnet = Devnet::start(DevnetConfig {
-            free_ports: true,
-            ..DevnetConfig::default()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    with_devnet(async |devnet| {
         let keys = Devnet::funded_keys();
-        let ours = ours(&devnet, &keys[0], sizes).await;
+        let ours = ours(devnet, &keys[0], sizes).await?;
         // The official SDK pays with another chain key: concurrent payers must not share one.
         let key_hex = nilvm_transport_tonic::server::devnet::FUNDED_KEYS[1];
-        let reference = python.map(|python| official(python, &devnet, key_hex, sizes));
-        devnet.stop().await;
-        let ours = ours?;
+        let reference = python.map(|python| official(python, devnet, key_hex, sizes));
         let reference = match reference {
             Some(Ok(figures)) => Some(figures),
             Some(Err(error)) => {
@@ -202,6 +127,7 @@ pub fn rows(python: Option<&str>, sizes: Sizes) -> Result<Vec<Row>, String> {
                     reference: reference.as_ref().map(|r| pick(r, blob, p)),
                     bound: None,
                     ops_per_second: None,
+                    growth: None,
                 });
             }
         }
@@ -218,6 +144,7 @@ pub fn rows(python: Option<&str>, sizes: Sizes) -> Result<Vec<Row>, String> {
             reference: reference.as_ref().map(|r| per_pair(r.pairs_per_second)),
             bound: None,
             ops_per_second: Some(ours.pairs_per_second),
+            growth: None,
         });
         Ok(rows)
     })

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Parser, ValueEnum};
-use nilvm_bench::{cluster, e2e, masking, nada, table};
+use nilvm_bench::{cluster, cpu, e2e, masking, nada, scaling, table};
 
 /// A group of rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -15,8 +15,10 @@ enum Group {
     Nada,
     /// The emulated cluster.
     Cluster,
-    /// End to end on the in-process devnet.
+    /// End to end on the in-process devnet (with the client CPU time row).
     E2e,
+    /// How cost grows with values, blob size, parties, clients and simulated seeds.
+    Scaling,
 }
 
 /// Benchmarks, printed as one Markdown table (or as JSON with `--json`).
@@ -41,10 +43,16 @@ struct Args {
     /// Writes `{"rows": [...]}` instead of the table: to stdout, or to FILE if given.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     json: Option<String>,
+    /// Internal: be our client process for the client CPU row (`cpu::client_process`).
+    #[arg(long = &cpu::CLIENT_PROCESS_FLAG[2..], hide = true)]
+    client_process: bool,
 }
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
+    if args.client_process {
+        return cpu::client_process();
+    }
     let runs = args.runs.unwrap_or(if args.quick { 1 } else { 5 });
     let e2e_iterations = args
         .e2e_iterations
@@ -75,6 +83,13 @@ fn main() -> Result<(), String> {
             Ok(e2e) => rows.extend(e2e),
             Err(error) => eprintln!("end-to-end rows not measured: {error}"),
         }
+        match cpu::rows(args.python.as_deref(), e2e_iterations) {
+            Ok(cpu) => rows.extend(cpu),
+            Err(error) => eprintln!("client CPU row not measured: {error}"),
+        }
+    }
+    if wanted(Group::Scaling) {
+        rows.extend(scaling::rows(args.quick, runs));
     }
     match args.json.as_deref() {
         None => table::print(&rows),

@@ -48,25 +48,32 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// Masking `sizes.blob_bytes` of blob (`blob`) or `sizes.integers` secret integers among
+    /// `parties`, with polynomials of `degree`.
+    pub fn new(prime: Prime, parties: usize, degree: usize, blob: bool, sizes: Sizes) -> Workload {
+        Workload {
+            prime,
+            parties,
+            degree,
+            blob,
+            sizes,
+        }
+    }
+
     fn all(sizes: Sizes) -> Vec<Workload> {
         let mut all = Vec::new();
         for prime in Prime::ALL {
             for (parties, degree) in [(3, 1), (5, 2)] {
                 for blob in [false, true] {
-                    all.push(Workload {
-                        prime,
-                        parties,
-                        degree,
-                        blob,
-                        sizes,
-                    });
+                    all.push(Workload::new(prime, parties, degree, blob, sizes));
                 }
             }
         }
         all
     }
 
-    fn label(&self) -> String {
+    /// What is masked, e.g. "1 MiB blob, 3 parties, 64-bit".
+    pub fn label(&self) -> String {
         let what = if self.blob {
             match self.sizes.blob_bytes {
                 b if b % (1 << 20) == 0 => format!("{} MiB blob", b >> 20),
@@ -122,11 +129,20 @@ impl Workload {
             "count": if self.blob { self.sizes.blob_bytes } else { self.sizes.integers }, "runs": runs,
         })
     }
+
+    /// The field multiplications sharing needs: evaluating a degree-t polynomial at n points
+    /// (n·t) per element to mask; a Lagrange combination of t+1 shares (t+1) per element to
+    /// unmask.
+    pub fn multiplications(&self) -> (usize, usize) {
+        let elements = self.elements();
+        let (n, t) = (self.parties, self.degree);
+        (elements * n * t, elements * (t + 1))
+    }
 }
 
 /// Our mask and unmask times: packed shares (one column per party, names once), the form
 /// `SecretMasker::mask_packed` returns, with the strict checks of the unmask included.
-fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
+pub fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
     let mut rng = rand::rng();
     let parties: Vec<PartyId> = (0..workload.parties)
         .map(|_| PartyId::new(rng.random::<[u8; 20]>().to_vec()))
@@ -171,13 +187,10 @@ fn multiplication<F: PrimeField>() -> Duration {
     total / N as u32
 }
 
-/// The multiplications sharing needs: evaluating a degree-t polynomial at n points (n·t) per
-/// element to mask; a Lagrange combination of t+1 shares (t+1) per element to unmask.
+/// The time of the multiplications sharing needs ([`Workload::multiplications`]).
 fn bound(workload: &Workload, multiplication: Duration) -> (Duration, Duration) {
-    let elements = workload.elements() as u32;
-    let mask = multiplication * elements * (workload.parties * workload.degree) as u32;
-    let unmask = multiplication * elements * (workload.degree + 1) as u32;
-    (mask, unmask)
+    let (mask, unmask) = workload.multiplications();
+    (multiplication * mask as u32, multiplication * unmask as u32)
 }
 
 /// The official masker's times, from `official_masker.py` run with `python`.
@@ -233,6 +246,7 @@ pub fn rows(python: Option<&str>, runs: usize, sizes: Sizes) -> Vec<Row> {
             reference: official.map(|o| o.0),
             bound: Some(mask_bound),
             ops_per_second: None,
+            growth: None,
         });
         rows.push(Row {
             what: format!("unmask {}", workload.label()),
@@ -240,6 +254,7 @@ pub fn rows(python: Option<&str>, runs: usize, sizes: Sizes) -> Vec<Row> {
             reference: official.map(|o| o.1),
             bound: Some(unmask_bound),
             ops_per_second: None,
+            growth: None,
         });
     }
     rows

@@ -337,6 +337,7 @@ fn per_operation(what: String, time: Duration, steps: u64) -> Row {
     let rate = steps as f64 / time.as_secs_f64();
     Row {
         ops_per_second: Some(rate),
+        growth: None,
         ..Row::ours(format!("{what} ({rate:.0} ops/s), per operation"), per_op)
     }
 }

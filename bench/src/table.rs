@@ -20,6 +20,17 @@ pub struct Row {
     pub bound: Option<Duration>,
     /// Our operations per second, for throughput rows.
     pub ops_per_second: Option<f64>,
+    /// For a row of a scaling series: how its work and our time compare with the first row's.
+    pub growth: Option<Growth>,
+}
+
+/// A scaling row's growth over its series' first row (see `crate::growth`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Growth {
+    /// This row's work / the first row's.
+    pub work: f64,
+    /// This row's time (`ours`) / the first row's.
+    pub time: f64,
 }
 
 impl Row {
@@ -31,6 +42,7 @@ impl Row {
             reference: None,
             bound: None,
             ops_per_second: None,
+            growth: None,
         }
     }
 
@@ -58,6 +70,8 @@ impl Row {
             "speedup": finite(self.speedup()),
             "ours_over_bound": finite(self.over_bound()),
             "ops_per_second": finite(self.ops_per_second),
+            "growth": finite(self.growth.map(|g| g.time)),
+            "work": finite(self.growth.map(|g| g.work)),
         })
     }
 }
