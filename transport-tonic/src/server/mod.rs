@@ -104,18 +104,6 @@ async fn off_reactor<T: Send + 'static>(
         .map_err(|e| tonic::Status::internal(format!("request handler failed: {e}")))
 }
 
-/// Requests up to this size are answered on the connection's own task: their work (decode,
-/// one lock, at most one signature) costs less than the two thread hand-offs of the blocking
-/// pool. Larger ones (values, programs) go to the pool so they never stall other connections.
-const INLINE_REQUEST_BYTES: usize = 4 * 1024;
-
-/// Whether `method` with a body of `len` bytes is answered inline (see
-/// [`INLINE_REQUEST_BYTES`]). Programs and computations always go to the pool: parsing or
-/// running a program costs more than its size says.
-fn answered_inline(method: Method, len: usize) -> bool {
-    len <= INLINE_REQUEST_BYTES && !matches!(method, Method::StoreProgram | Method::InvokeCompute)
-}
-
 /// The auth token of a request, decoded, or the node's UNAUTHENTICATED answer.
 pub fn request_token(metadata: &tonic::metadata::MetadataMap) -> Result<Option<Vec<u8>>, Status> {
     use base64::Engine as _;
@@ -220,21 +208,19 @@ impl<B: Backend> UnaryService<Bytes> for Unary<B> {
         let node = self.service.node;
         let method = self.method;
         let clock = self.service.clock.clone();
-        let inline = answered_inline(method, request.get_ref().len());
-        let answer = move || {
-            let (req, token) = decode(method, &request)?;
-            match backend.handle(clock.now(), node, token.as_deref(), req) {
-                Ok(Answer::Unary(reply)) => {
-                    Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
+        Box::pin(async move {
+            off_reactor(move || {
+                let (req, token) = decode(method, &request)?;
+                match backend.handle(clock.now(), node, token.as_deref(), req) {
+                    Ok(Answer::Unary(reply)) => {
+                        Ok(tonic::Response::new(Bytes::from(reply.encode_to_vec())))
+                    }
+                    Ok(Answer::Stream(_)) => Err(tonic::Status::internal("unexpected stream")),
+                    Err(status) => Err(to_tonic(&status)),
                 }
-                Ok(Answer::Stream(_)) => Err(tonic::Status::internal("unexpected stream")),
-                Err(status) => Err(to_tonic(&status)),
-            }
-        };
-        if inline {
-            return Box::pin(async move { answer() });
-        }
-        Box::pin(async move { off_reactor(answer).await? })
+            })
+            .await?
+        })
     }
 }
 
