@@ -242,3 +242,51 @@ fn results_streams_start_waiting_then_report_unknown_ids() {
         (Code::Internal, "invalid uuid")
     );
 }
+
+#[test]
+fn altered_signatures_are_refused_everywhere_after_the_genuine_ones_were_checked() {
+    let mut cluster = cluster();
+    let signed = receipt(
+        &mut cluster,
+        quote_request::store_values(&Default::default(), 8, Some(1)),
+    );
+    // The genuine receipt is remembered by the cluster's memo once a node checked it.
+    assert!(unary(cluster.handle_as(0, NOW, Some(user()), store_request(signed.clone()))).is_ok());
+    let mut forged = signed.clone();
+    forged.signature[5] ^= 1;
+    let mut altered = signed;
+    altered.receipt.push(0);
+    for node in 0..3 {
+        for bad in [&forged, &altered] {
+            let (code, message) =
+                error(cluster.handle_as(node, NOW, Some(user()), store_request(bad.clone())));
+            assert_eq!(
+                (code, message.as_str()),
+                (Code::InvalidArgument, "invalid signature")
+            );
+        }
+    }
+    let key = UserKey::from_bytes(&[7; 32]).expect("key");
+    let expires = NOW.saturating_add(Duration::from_secs(60));
+    for id in cluster.node_ids() {
+        let mut token = create_token(&key, &id, [1; 32], expires).expect("token");
+        let genuine = token.encode_to_vec();
+        assert!(
+            cluster
+                .handle(NOW, &id, Some(&genuine), Request::NodeVersion(()))
+                .is_ok()
+        );
+        token.signature[7] ^= 1;
+        let status = unary(cluster.handle(
+            NOW,
+            &id,
+            Some(&token.encode_to_vec()),
+            Request::NodeVersion(()),
+        ))
+        .expect_err("a forged token");
+        assert_eq!(
+            (status.code, status.message.as_str()),
+            (Code::Unauthenticated, "invalid signature")
+        );
+    }
+}

@@ -45,7 +45,7 @@ pub fn verify_token(
     verify_token_with(signed_token, own_id, now, None)
 }
 
-/// [`verify_token`], checking the signature through `memo` (see [`Verifier`]): a node that
+/// [`verify_token`], checking the signature through `memo` (see [`crate::identity::Verifier`]): a node that
 /// shares a memo checks each token's curve arithmetic once, not on every request.
 pub fn verify_token_with(
     signed_token: &[u8],

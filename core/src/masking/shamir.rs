@@ -175,9 +175,10 @@ fn inverse_denominators<F: PrimeField>(xs: &[F]) -> Option<Vec<F>> {
     }
     let mut inverse = product.inv()?;
     let mut out = alloc::vec![F::ZERO; denominators.len()];
-    for i in (0..denominators.len()).rev() {
-        out[i] = inverse * prefixes[i];
-        inverse *= denominators[i];
+    // Walking back: `inverse` is 1 / (d_0 ⋯ d_i) when it meets entry i.
+    for ((slot, prefix), den) in out.iter_mut().zip(&prefixes).zip(&denominators).rev() {
+        *slot = inverse * *prefix;
+        inverse *= *den;
     }
     Some(out)
 }
