@@ -171,8 +171,11 @@ pub fn ours(workload: &Workload, runs: usize) -> (Duration, Duration) {
     (mask, unmask)
 }
 
-/// The time of one field multiplication on this machine, from a long run of independent ones.
-fn multiplication<F: PrimeField>() -> Duration {
+/// The time of one field multiplication on this machine, in seconds, from a long run of
+/// independent ones. A float: at 64 bits one takes 1-3 ns, and a `Duration` divided down to
+/// one multiplication would round that to whole nanoseconds (a 2.5 ns product read as 2 ns
+/// made every 64-bit bound 20% short, or 50% long at 3 ns).
+fn multiplication<F: PrimeField>() -> f64 {
     const N: usize = 1 << 16;
     let mut rng = rand::rng();
     let a: Vec<F> = (0..N).map(|_| F::random(&mut rng)).collect();
@@ -184,13 +187,14 @@ fn multiplication<F: PrimeField>() -> Duration {
         }
         black_box(&out);
     });
-    total / N as u32
+    total.as_secs_f64() / N as f64
 }
 
 /// The time of the multiplications sharing needs ([`Workload::multiplications`]).
-fn bound(workload: &Workload, multiplication: Duration) -> (Duration, Duration) {
+fn bound(workload: &Workload, multiplication: f64) -> (Duration, Duration) {
     let (mask, unmask) = workload.multiplications();
-    (multiplication * mask as u32, multiplication * unmask as u32)
+    let time = |count: usize| Duration::from_secs_f64(multiplication * count as f64);
+    (time(mask), time(unmask))
 }
 
 /// The official masker's times, from `official_masker.py` run with `python`.

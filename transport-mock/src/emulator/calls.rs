@@ -1,6 +1,8 @@
 //! The calls in flight, as their callers see them: what arrived and not yet read, whether the
 //! call ended, and who to wake. A caller that drops its reply stream cancels the call; what
-//! still arrives for it is discarded and counted as a stray reply of its driver.
+//! still arrives for it is discarded and counted as a stray reply of its driver. A call is
+//! forgotten once its caller let go and no event of it is left in the queue, so a long run
+//! keeps only the calls still in flight.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -21,6 +23,8 @@ struct Slot {
     waker: Option<Waker>,
     /// The stray-reply counter of the driver that made the call.
     strays: Arc<AtomicU64>,
+    /// The call's events still in the queue (request copies, messages, stream polls).
+    queued: u32,
 }
 
 /// The calls by id (ids are never reused within a run).
@@ -39,8 +43,42 @@ impl Calls {
             taken: false,
             waker: None,
             strays,
+            queued: 0,
         };
         self.slots.insert(id, slot);
+    }
+
+    /// An event of call `id` was put in the queue.
+    pub(crate) fn queued(&mut self, id: u64) {
+        if let Some(slot) = self.slots.get_mut(&id) {
+            slot.queued += 1;
+        }
+    }
+
+    /// An event of call `id` was taken from the queue and processed.
+    pub(crate) fn processed(&mut self, id: u64) {
+        if let Some(slot) = self.slots.get_mut(&id) {
+            slot.queued = slot.queued.saturating_sub(1);
+        }
+        self.forget_if_done(id);
+    }
+
+    /// How many calls are remembered (in flight, or waiting for their caller).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Forgets call `id` once nobody reads it and nothing of it is queued: no event can reach
+    /// it any more, so no stray is left to count.
+    fn forget_if_done(&mut self, id: u64) {
+        if self
+            .slots
+            .get(&id)
+            .is_some_and(|slot| slot.cancelled && slot.queued == 0)
+        {
+            self.slots.remove(&id);
+        }
     }
 
     /// Whether anyone still reads call `id` (a cancelled stream is not pumped further).
@@ -111,14 +149,15 @@ impl Calls {
         Poll::Pending
     }
 
-    /// The caller let go of call `id`. The slot stays (without its buffers) so that late
-    /// replies are still counted.
+    /// The caller let go of call `id`. The slot stays (without its buffers) while events of
+    /// it are queued, so that late replies are still counted.
     pub(crate) fn cancel(&mut self, id: u64) {
         if let Some(slot) = self.slots.get_mut(&id) {
             slot.cancelled = true;
             slot.messages.clear();
             slot.waker = None;
         }
+        self.forget_if_done(id);
     }
 }
 

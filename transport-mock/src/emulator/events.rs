@@ -52,6 +52,22 @@ pub(crate) enum Event {
     Restart { node: usize },
 }
 
+impl Event {
+    /// The call the event belongs to, if any.
+    pub(crate) fn call(&self) -> Option<u64> {
+        match self {
+            Event::Request { call, .. }
+            | Event::Message { call, .. }
+            | Event::StreamEnd { call }
+            | Event::StreamPoll { call, .. } => Some(*call),
+            Event::Timer { .. }
+            | Event::Payment { .. }
+            | Event::Crash { .. }
+            | Event::Restart { .. } => None,
+        }
+    }
+}
+
 /// Where an event sits in the queue (to take a timer back out).
 pub(crate) type EventKey = (Timestamp, u64);
 

@@ -132,7 +132,23 @@ impl Network {
         true
     }
 
+    /// Puts `event` in the queue for `at`, counted against its call.
+    pub(crate) fn schedule(&mut self, at: Timestamp, event: Event) {
+        if let Some(call) = event.call() {
+            self.calls.queued(call);
+        }
+        self.queue.schedule(at, event);
+    }
+
     fn process(&mut self, cluster: &Cluster, event: Event) {
+        let call = event.call();
+        self.handle_event(cluster, event);
+        if let Some(call) = call {
+            self.calls.processed(call);
+        }
+    }
+
+    fn handle_event(&mut self, cluster: &Cluster, event: Event) {
         match event {
             Event::Request {
                 call,

@@ -40,7 +40,7 @@ impl Network {
                 message: Err(status),
                 last: true,
             };
-            self.queue.schedule(at, event);
+            self.schedule(at, event);
             return;
         }
         self.poll_stream(cluster, call, stream, epoch, last_delivery);
@@ -69,7 +69,7 @@ impl Network {
                     message: Err(status),
                     last: true,
                 };
-                self.queue.schedule(at, event);
+                self.schedule(at, event);
                 return;
             }
             let bytes = Bytes::from(message.encode_to_vec());
@@ -78,7 +78,7 @@ impl Network {
                 message: Ok(bytes),
                 last: false,
             };
-            self.queue.schedule(at, event);
+            self.schedule(at, event);
             at = at.saturating_add(Duration::from_micros(1));
         }
         let rest = StreamPoll {
@@ -121,6 +121,6 @@ impl Network {
                 (next.max(self.now), event)
             }
         };
-        self.queue.schedule(event.0, event.1);
+        self.schedule(event.0, event.1);
     }
 }

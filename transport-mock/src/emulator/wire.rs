@@ -44,7 +44,7 @@ impl Network {
                 message,
                 last,
             };
-            self.queue.schedule(at, event);
+            self.schedule(at, event);
             return id;
         };
         self.trace
@@ -67,7 +67,7 @@ impl Network {
                 method,
                 body: body.clone(),
             };
-            self.queue.schedule(at, event);
+            self.schedule(at, event);
         }
         id
     }
@@ -140,7 +140,7 @@ impl Network {
             message,
             last: true,
         };
-        self.queue.schedule(at, event);
+        self.schedule(at, event);
     }
 
     /// The bytes with one random bit flipped (an empty reply has no bit to flip).

@@ -57,6 +57,42 @@ fn three_users(seed: u64) -> (u64, Vec<String>) {
     (sim.trace_hash(), sim.trace().unwrap_or_default())
 }
 
+/// Three users ask for the payments config five times each on a duplicating network; returns
+/// how many calls the network still remembers at the end.
+fn calls_left_after_three_users() -> usize {
+    let network = NetworkConfig {
+        max_latency: std::time::Duration::from_millis(300),
+        duplication: 0.3,
+        ..NetworkConfig::default()
+    };
+    let mut sim = sim(network, 3);
+    let context = sim.cluster().operation_context(PaymentMode::FromBalance);
+    let endpoints = sim.endpoints();
+    for _ in 0..3 {
+        let client = sim.new_client();
+        let driver = sim.driver(&client);
+        let (context, endpoints) = (context.clone(), endpoints.clone());
+        sim.spawn(async move {
+            let session = Session {
+                endpoints: &endpoints,
+                tokens: None,
+            };
+            for _ in 0..5 {
+                let op = payments_config(driver.now(), &context.leader, RetryPolicy::default());
+                drive(&driver, session, op).await.expect("payments config");
+            }
+        });
+    }
+    sim.run().expect("no deadlock");
+    crate::lock(&sim.net).calls.len()
+}
+
+#[test]
+fn finished_calls_are_forgotten() {
+    // Duplicated requests keep a call until their copy was processed; at the end none is left.
+    assert_eq!(calls_left_after_three_users(), 0);
+}
+
 #[test]
 fn same_seed_same_trace_with_three_concurrent_users() {
     let (hash, trace) = three_users(5);
