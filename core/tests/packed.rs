@@ -20,43 +20,26 @@ use rand::rngs::StdRng;
 /// The recorded official shares, from the packed form: the same bytes per party and name.
 #[test]
 fn packed_reproduces_the_vectors_byte_for_byte() {
-    let file = load("deterministic_shares.json");
-    let mut checked = 0;
-    for case in file["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
-        let masker = masker(&file, case);
-        let clear = clear_map(&case["clear"]).unwrap();
-        let n = masker.parties().len();
-        let mut source = Recorded::of_case(case, n);
-        let packed = masker.mask_packed_with_source(&clear, &mut source).unwrap();
-        assert!(
-            source.coefficients.is_empty() && source.secp256k1.is_empty(),
-            "{id}: all randomness used"
-        );
-        let expected = case["value_proto_hex"].as_object().unwrap();
-        assert_eq!(packed.parties().count(), expected.len(), "{id}");
-        for (p, names) in expected {
-            let named = packed.to_named_values(&party(p)).unwrap().unwrap();
-            let ours: BTreeMap<&str, String> = named
-                .iter()
-                .map(|nv| {
-                    let bytes = nv.value.as_ref().unwrap().encode_to_vec();
-                    (nv.name.as_str(), hex::encode(bytes))
-                })
-                .collect();
-            for (name, hex_value) in names.as_object().unwrap() {
-                assert_eq!(
-                    ours[name.as_str()],
-                    hex_value.as_str().unwrap(),
-                    "{id} {p} {name}"
-                );
-            }
-        }
-        let values: Vec<ClearValue> = clear.values().cloned().collect();
-        assert_eq!(masker.unmask_packed(&packed).unwrap(), values, "{id}");
-        checked += 1;
-    }
-    assert_eq!(checked, 84);
+    check_recorded_shares(|masker, clear, source| {
+        let packed = masker.mask_packed_with_source(clear, source).unwrap();
+        let hex = packed
+            .parties()
+            .map(|p| {
+                let named = packed.to_named_values(p).unwrap().unwrap();
+                let values = named
+                    .iter()
+                    .map(|nv| {
+                        let bytes = nv.value.as_ref().unwrap().encode_to_vec();
+                        (nv.name.clone(), hex::encode(bytes))
+                    })
+                    .collect();
+                (p.clone(), values)
+            })
+            .collect();
+        let values = masker.unmask_packed(&packed).unwrap();
+        let unmasked = clear.keys().cloned().zip(values).collect();
+        MaskedCase { hex, unmasked }
+    });
 }
 
 /// A tampered share is found, and named, as the named-map unmask names it.

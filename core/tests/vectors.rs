@@ -154,38 +154,25 @@ fn tampered_share_names_the_right_party() {
 
 #[test]
 fn deterministic_shares_byte_for_byte() {
-    let file = load("deterministic_shares.json");
-    let mut checked = 0;
-    for case in file["cases"].as_array().unwrap() {
-        let id = case["id"].as_str().unwrap();
-        let masker = masker(&file, case);
-        let clear = clear_map(&case["clear"]).unwrap();
-        let n = masker.parties().len();
-        let mut source = Recorded::of_case(case, n);
-        let masked = masker.mask_with_source(&clear, &mut source).unwrap();
-        assert!(
-            source.coefficients.is_empty() && source.secp256k1.is_empty(),
-            "{id}: all randomness used"
-        );
-        let expected = case["value_proto_hex"].as_object().unwrap();
-        assert_eq!(masked.len(), expected.len(), "{id}");
-        for (p, names) in expected {
-            let ours = &masked[&party(p)];
-            for (name, hex_value) in names.as_object().unwrap() {
-                let bytes = value_to_proto(&ours[name]).unwrap().encode_to_vec();
-                assert_eq!(
-                    hex::encode(bytes),
-                    hex_value.as_str().unwrap(),
-                    "{id} {p} {name}"
-                );
-            }
-        }
+    check_recorded_shares(|masker, clear, source| {
+        let masked = masker.mask_with_source(clear, source).unwrap();
+        let hex = masked
+            .iter()
+            .map(|(p, values)| {
+                let values = values
+                    .iter()
+                    .map(|(name, v)| {
+                        let bytes = value_to_proto(v).unwrap().encode_to_vec();
+                        (name.clone(), hex::encode(bytes))
+                    })
+                    .collect();
+                (p.clone(), values)
+            })
+            .collect();
         // And the official shares unmask to the clear value with our unmasker.
-        let jar = masked.into();
-        assert_eq!(masker.unmask(&jar).unwrap(), clear, "{id}");
-        checked += 1;
-    }
-    assert_eq!(checked, 84);
+        let unmasked = masker.unmask(&masked.into()).unwrap();
+        MaskedCase { hex, unmasked }
+    });
 }
 
 #[test]

@@ -317,3 +317,45 @@ pub fn encrypted_of(
     }
     out
 }
+
+/// What a masker made of one recorded case: each party's values as hex of their wire bytes,
+/// by name, and what unmasking them gave back.
+pub struct MaskedCase {
+    pub hex: BTreeMap<PartyId, BTreeMap<String, String>>,
+    pub unmasked: BTreeMap<String, ClearValue>,
+}
+
+/// Every recorded case of `deterministic_shares.json` (84), masked and unmasked by `run` with
+/// the case's recorded randomness: checks all of it was used, that every party's value has the
+/// recorded bytes, and that unmasking gives back the clear values.
+pub fn check_recorded_shares(
+    run: impl Fn(&SecretMasker, &BTreeMap<String, ClearValue>, &mut Recorded) -> MaskedCase,
+) {
+    let file = load("deterministic_shares.json");
+    let mut checked = 0;
+    for case in file["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let masker = masker(&file, case);
+        let clear = clear_map(&case["clear"]).unwrap();
+        let mut source = Recorded::of_case(case, masker.parties().len());
+        let masked = run(&masker, &clear, &mut source);
+        assert!(
+            source.coefficients.is_empty() && source.secp256k1.is_empty(),
+            "{id}: all randomness used"
+        );
+        let expected = case["value_proto_hex"].as_object().unwrap();
+        assert_eq!(masked.hex.len(), expected.len(), "{id}");
+        for (p, names) in expected {
+            for (name, hex_value) in names.as_object().unwrap() {
+                assert_eq!(
+                    masked.hex[&party(p)][name.as_str()],
+                    hex_value.as_str().unwrap(),
+                    "{id} {p} {name}"
+                );
+            }
+        }
+        assert_eq!(masked.unmasked, clear, "{id}");
+        checked += 1;
+    }
+    assert_eq!(checked, 84);
+}
