@@ -40,6 +40,14 @@ fn receipt(cluster: &mut Cluster, request: PriceQuoteRequest) -> SignedReceipt {
     common::paid_receipt(cluster, user(), request)
 }
 
+/// A receipt for storing one small value for a day ([`store_request`]).
+fn store_receipt(cluster: &mut Cluster) -> SignedReceipt {
+    receipt(
+        cluster,
+        quote_request::store_values(&Default::default(), 8, Some(1)),
+    )
+}
+
 fn public_value(name: &str, v: u8) -> NamedValue {
     NamedValue {
         name: name.into(),
@@ -72,10 +80,7 @@ fn error(response: Result<Response, Status>) -> (Code, String) {
 #[test]
 fn receipts_are_burned_per_node_before_any_other_check() {
     let mut cluster = cluster();
-    let signed = receipt(
-        &mut cluster,
-        quote_request::store_values(&Default::default(), 8, Some(1)),
-    );
+    let signed = store_receipt(&mut cluster);
     // Wrong operation on node 0: refused, and burned there.
     let retrieve = Request::RetrieveValues(RetrieveValuesRequest {
         signed_receipt: Some(signed.clone()),
@@ -246,10 +251,7 @@ fn results_streams_start_waiting_then_report_unknown_ids() {
 #[test]
 fn altered_signatures_are_refused_everywhere_after_the_genuine_ones_were_checked() {
     let mut cluster = cluster();
-    let signed = receipt(
-        &mut cluster,
-        quote_request::store_values(&Default::default(), 8, Some(1)),
-    );
+    let signed = store_receipt(&mut cluster);
     // The genuine receipt is remembered by the cluster's memo once a node checked it.
     assert!(unary(cluster.handle_as(0, NOW, Some(user()), store_request(signed.clone()))).is_ok());
     let mut forged = signed.clone();
