@@ -3,14 +3,15 @@
 //! curve arithmetic once rather than once per party.
 //!
 //! An entry names one exact (public key, message, signature) triple and is added only by a
-//! successful verification ([`Verifier::verify`]) or by the signer itself
-//! ([`UserKey::sign_with`]). A lookup is by the exact triple, so a forged or altered signature
+//! successful verification ([`Verifier::verify`]) or by the signer itself, which remembers
+//! the [`MemoEntry`] of what it just signed (the emulated leader does, for its quotes and
+//! receipts). A lookup is by the exact triple, so a forged or altered signature
 //! is never found and is verified, and refused, as without a memo. The same idea as a
 //! signature cache in a blockchain node: it saves work, it never decides validity.
 
 use alloc::sync::Arc;
 
-use super::{IdentityError, PublicKey, UserKey, sha256};
+use super::{IdentityError, PublicKey, sha256};
 
 /// The digest naming one (public key, message, signature) triple.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,11 +93,6 @@ impl<'a> Verifier<'a> {
         Verifier { key, memo }
     }
 
-    /// The key.
-    pub fn key(&self) -> &'a PublicKey {
-        self.key
-    }
-
     /// [`PublicKey::verify`], through the memo.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), IdentityError> {
         through_memo(
@@ -142,26 +138,6 @@ impl From<&PublicKey> for SharedVerifier {
 impl<'a> From<&'a SharedVerifier> for Verifier<'a> {
     fn from(shared: &'a SharedVerifier) -> Self {
         shared.verifier()
-    }
-}
-
-impl UserKey {
-    /// [`UserKey::sign`], remembering the new signature in `memo` (the signer knows it is
-    /// valid), so that verifiers sharing the memo need no curve arithmetic for it.
-    pub fn sign_with(
-        &self,
-        message: &[u8],
-        memo: Option<&dyn SignatureMemo>,
-    ) -> Result<super::Signature, IdentityError> {
-        let signature = self.sign(message)?;
-        if let Some(memo) = memo {
-            memo.remember(MemoEntry::new(
-                &self.public_key(),
-                message,
-                signature.as_bytes(),
-            ));
-        }
-        Ok(signature)
     }
 }
 
@@ -252,8 +228,21 @@ mod bounded {
 mod tests {
     use super::*;
 
+    use crate::identity::{Signature, UserKey};
+
     fn key(byte: u8) -> UserKey {
         UserKey::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    /// Signs `message` and remembers the signature, as a signer sharing `memo` does.
+    fn sign_remembered(signer: &UserKey, message: &[u8], memo: &VerifiedSignatures) -> Signature {
+        let signature = signer.sign(message).unwrap();
+        memo.remember(MemoEntry::new(
+            &signer.public_key(),
+            message,
+            signature.as_bytes(),
+        ));
+        signature
     }
 
     #[test]
@@ -270,12 +259,16 @@ mod tests {
     }
 
     #[test]
-    fn a_signer_remembers_what_it_signs() {
+    fn a_verifier_finds_what_the_signer_remembered() {
         let memo = VerifiedSignatures::default();
         let signer = key(7);
-        let signature = signer.sign_with(b"receipt", Some(&memo)).unwrap();
-        let entry = MemoEntry::new(&signer.public_key(), b"receipt", signature.as_bytes());
-        assert!(memo.contains(&entry));
+        let signature = sign_remembered(&signer, b"receipt", &memo);
+        let public = signer.public_key();
+        Verifier::new(&public, Some(&memo))
+            .verify(b"receipt", signature.as_bytes())
+            .unwrap();
+        // The verification found the signer's entry: it added none of its own.
+        assert_eq!(memo.len(), 1);
     }
 
     #[test]
@@ -283,7 +276,7 @@ mod tests {
         let memo = VerifiedSignatures::default();
         let signer = key(7);
         let public = signer.public_key();
-        let signature = signer.sign_with(b"receipt", Some(&memo)).unwrap();
+        let signature = sign_remembered(&signer, b"receipt", &memo);
         let mut altered = *signature.as_bytes();
         altered[10] ^= 1;
         let verifier = Verifier::new(&public, Some(&memo));
@@ -305,7 +298,7 @@ mod tests {
     fn an_encoded_key_finds_the_entry_of_its_parsed_key() {
         let memo = VerifiedSignatures::default();
         let signer = key(7);
-        let signature = signer.sign_with(b"token", Some(&memo)).unwrap();
+        let signature = sign_remembered(&signer, b"token", &memo);
         let bytes = signer.public_key().to_bytes();
         verify_with_encoded_key(&bytes, b"token", signature.as_bytes(), Some(&memo)).unwrap();
         assert_eq!(memo.len(), 1);
@@ -323,9 +316,9 @@ mod tests {
     fn the_oldest_entries_are_forgotten_beyond_capacity() {
         let memo = VerifiedSignatures::with_capacity(2);
         let signer = key(7);
-        let first = signer.sign_with(b"1", Some(&memo)).unwrap();
-        signer.sign_with(b"2", Some(&memo)).unwrap();
-        signer.sign_with(b"3", Some(&memo)).unwrap();
+        let first = sign_remembered(&signer, b"1", &memo);
+        sign_remembered(&signer, b"2", &memo);
+        sign_remembered(&signer, b"3", &memo);
         assert_eq!(memo.len(), 2);
         let public = signer.public_key();
         assert!(!memo.contains(&MemoEntry::new(&public, b"1", first.as_bytes())));
