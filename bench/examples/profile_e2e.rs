@@ -1,50 +1,34 @@
 //! Sequential store + retrieve pairs of one secret integer by one of our clients against an
-//! in-process devnet (the e2e latency row), for a profiler:
-//! `valgrind --tool=callgrind target/release/examples/profile_e2e 50`.
+//! in-process devnet (the e2e latency row's workload, `nilvm_bench::client`), on one thread,
+//! for a profiler: `valgrind --tool=callgrind target/release/examples/profile_e2e 50`.
 
-use std::collections::BTreeMap;
-
-use nilvm_core::identity::UserKey;
-use nilvm_core::values::{ClearValue, SecretInteger};
+use nilvm_bench::client::{funded, integer, pair};
 use nilvm_transport_tonic::server::devnet::{Devnet, DevnetConfig};
-use nilvm_transport_tonic::{NilChainPayer, connect};
 
 fn main() {
+    let pairs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(50);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(run());
+    runtime.block_on(run(pairs));
 }
 
-async fn run() {
-    let pairs: i64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(50);
+async fn run(pairs: usize) {
     let config = DevnetConfig {
         free_ports: true,
         ..DevnetConfig::default()
     };
     let devnet = Devnet::start(config).await.expect("the devnet starts");
-    let network = devnet.network();
-    let payer_key = Devnet::funded_keys()[0].clone();
-    let payer = NilChainPayer::for_network(&network, payer_key).expect("a payer");
-    let key = UserKey::from_bytes(&[9; 32]).expect("a key");
-    let client = connect(key, &network, payer).await.expect("connects");
-    client.add_funds(100_000_000, None).await.expect("funded");
+    let client = funded(&devnet.network(), &Devnet::funded_keys()[0])
+        .await
+        .expect("a funded client");
     let started = std::time::Instant::now();
     for i in 0..pairs {
-        let values = BTreeMap::from([(
-            "x".to_string(),
-            ClearValue::SecretInteger(SecretInteger::from(i)),
-        )]);
-        let id = client
-            .store_values(values.clone(), Some(1), None)
-            .await
-            .expect("stored");
-        let back = client.retrieve_values(id).await.expect("retrieved");
-        assert_eq!(back, values, "the devnet returned other values");
+        pair(&client, integer(i)).await.expect("store + retrieve");
     }
     eprintln!("{:?} per pair", started.elapsed() / pairs.max(1) as u32);
     devnet.stop().await;
